@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+#include "atomicfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void (*atomicfile_before_rename)(const char *tmp, const char *path);
+
+static int fail(const char *what, const char *file, char *err, size_t errlen)
+{
+	int e = errno;
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s: %s", file, what, strerror(e));
+	errno = e;
+	return -1;
+}
+
+int atomicfile_write(const char *path, const void *data, size_t len,
+		     mode_t mode, char *err, size_t errlen)
+{
+	char dirbuf[4096], basebuf[4096], tmp[4096 + 16];
+	const char *dir, *base;
+	const char *p = data;
+	int fd = -1, dfd = -1, e;
+
+	if (strlen(path) >= sizeof dirbuf) {
+		errno = ENAMETOOLONG;
+		return fail("cannot write", path, err, errlen);
+	}
+	strcpy(dirbuf, path);
+	strcpy(basebuf, path);
+	dir = dirname(dirbuf);
+	base = basename(basebuf);
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >=
+	    (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return fail("cannot write", path, err, errlen);
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return fail("cannot create temporary file", tmp, err, errlen);
+	if (fchmod(fd, mode) < 0) {
+		fail("cannot set mode", tmp, err, errlen);
+		goto out_unlink;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fail("cannot write", tmp, err, errlen);
+			goto out_unlink;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		fail("cannot fsync", tmp, err, errlen);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		fail("cannot close", tmp, err, errlen);
+		goto out_unlink;
+	}
+	fd = -1;
+	if (atomicfile_before_rename)
+		atomicfile_before_rename(tmp, path);
+	if (rename(tmp, path) < 0) {
+		fail("cannot rename temporary file into place", path, err,
+		     errlen);
+		goto out_unlink;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		/* The file is in place already; a failed directory fsync
+		 * only weakens durability, so it is not an error. */
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+out_unlink:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = e;
+	return -1;
+}

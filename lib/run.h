@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run: the life cycle every tool shares, and its health metrics.
+ *
+ *     struct run r;
+ *     int rc = run_begin(&r, "sni-scan", &opts);   lock, load state
+ *     if (rc) return rc;                            75 lock held, 73/74
+ *     ... measure into r.pf, keep memory in r.state, using r.now ...
+ *     return run_finish(&r, 0);                     or EX_CONFIG etc.
+ *
+ * run_finish(r, code) adds promsnap_run_success{tool} (1 if code is 0),
+ * promsnap_run_duration_seconds, promsnap_last_run_timestamp_seconds,
+ * promsnap_last_success_timestamp_seconds (kept in state),
+ * promsnap_build_info{tool,version} and promsnap_state_reset{tool}.  When
+ * code is not 0 the run failed as a whole: the measurement series are
+ * dropped, only the health series are written, and the tool's state is
+ * not committed (the previous state stays).  On success the state is
+ * committed first, then the .prom, so a crash between the two can delay
+ * numbers but never count anything twice.  Returns the exit code: code,
+ * or 73/74 when the file or state could not be written.
+ */
+#ifndef PROMSNAP_RUN_H
+#define PROMSNAP_RUN_H
+
+#include "cli.h"
+#include "promfile.h"
+#include "statefile.h"
+
+#ifndef PROMSNAP_VERSION
+#define PROMSNAP_VERSION "0.1.0"
+#endif
+
+/* <sysexits.h> values, named here so tools need one include. */
+enum {
+	EXIT_USAGE = 64,
+	EXIT_UNAVAILABLE = 69,
+	EXIT_CANTCREAT = 73,
+	EXIT_IOERR = 74,
+	EXIT_TEMPFAIL = 75,
+	EXIT_NOPERM = 77,
+	EXIT_CONFIG = 78,
+};
+
+struct run {
+	const char *tool;
+	const struct cli_opts *opts;
+	struct statefile *state;
+	struct promfile *pf;
+	double now;	  /* Unix time at the start of the run */
+	double mono_start; /* CLOCK_MONOTONIC seconds at the start */
+	char out_path[4096];
+};
+
+/* Applies logging options, opens state (with its lock), creates pf. */
+int run_begin(struct run *r, const char *tool, const struct cli_opts *opts);
+int run_finish(struct run *r, int code);
+
+double run_monotonic(void);
+double run_walltime(void);
+
+#endif

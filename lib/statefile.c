@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+#include "statefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+
+struct entry {
+	char *key, *value;
+};
+
+struct statefile {
+	char tool[64];
+	char dir[4096];
+	int lockfd;
+	int in_memory;
+	struct entry *tab; /* open addressing; key NULL = empty */
+	size_t n, cap;
+	char reset_reason[512];
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static struct entry *find_slot(const struct statefile *st, const char *key)
+{
+	size_t mask = st->cap - 1;
+	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
+		struct entry *e = &st->tab[i];
+		if (!e->key || !strcmp(e->key, key))
+			return e;
+	}
+}
+
+static int grow(struct statefile *st)
+{
+	size_t cap = st->cap ? st->cap * 2 : 64;
+	struct entry *old = st->tab;
+	size_t oldcap = st->cap;
+	struct entry *t = calloc(cap, sizeof *t);
+	if (!t)
+		return -1;
+	st->tab = t;
+	st->cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			*find_slot(st, old[i].key) = old[i];
+	free(old);
+	return 0;
+}
+
+const char *statefile_get(const struct statefile *st, const char *key)
+{
+	if (!st->cap)
+		return NULL;
+	struct entry *e = find_slot(st, key);
+	return e->key ? e->value : NULL;
+}
+
+int statefile_set(struct statefile *st, const char *key, const char *value)
+{
+	struct entry *e;
+	char *v;
+
+	if (!*key) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((st->n + 1) * 2 > st->cap && grow(st) < 0)
+		return -1;
+	v = strdup(value);
+	if (!v)
+		return -1;
+	e = find_slot(st, key);
+	if (e->key) {
+		free(e->value);
+		e->value = v;
+		return 0;
+	}
+	e->key = strdup(key);
+	if (!e->key) {
+		free(v);
+		return -1;
+	}
+	e->value = v;
+	st->n++;
+	return 0;
+}
+
+int statefile_setf(struct statefile *st, const char *key, const char *fmt,
+		   ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= sizeof buf) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return statefile_set(st, key, buf);
+}
+
+int statefile_del(struct statefile *st, const char *key)
+{
+	if (!st->cap)
+		return 0;
+	struct entry *e = find_slot(st, key);
+	if (!e->key)
+		return 0;
+	free(e->key);
+	free(e->value);
+	e->key = e->value = NULL;
+	st->n--;
+	/* Re-insert the rest of the cluster so lookups stay correct. */
+	size_t mask = st->cap - 1;
+	for (size_t i = ((size_t)(e - st->tab) + 1) & mask; st->tab[i].key;
+	     i = (i + 1) & mask) {
+		struct entry moved = st->tab[i];
+		st->tab[i].key = st->tab[i].value = NULL;
+		*find_slot(st, moved.key) = moved;
+	}
+	return 0;
+}
+
+void statefile_clear(struct statefile *st)
+{
+	for (size_t i = 0; i < st->cap; i++) {
+		free(st->tab[i].key);
+		free(st->tab[i].value);
+	}
+	free(st->tab);
+	st->tab = NULL;
+	st->cap = st->n = 0;
+}
+
+size_t statefile_count(const struct statefile *st)
+{
+	return st->n;
+}
+
+int statefile_get_u64(const struct statefile *st, const char *key,
+		      uint64_t *out)
+{
+	const char *v = statefile_get(st, key);
+	char *end;
+	if (!v || !*v || *v == '-')
+		return -1;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (*end || errno)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int statefile_get_double(const struct statefile *st, const char *key,
+			 double *out)
+{
+	const char *v = statefile_get(st, key);
+	char *end;
+	if (!v || !*v)
+		return -1;
+	double x = strtod(v, &end);
+	if (*end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int statefile_set_u64(struct statefile *st, const char *key, uint64_t v)
+{
+	return statefile_setf(st, key, "%" PRIu64, v);
+}
+
+int statefile_set_double(struct statefile *st, const char *key, double v)
+{
+	return statefile_setf(st, key, "%.17g", v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted copies of the keys that start with prefix; NULL-terminated. */
+static char **sorted_keys(const struct statefile *st, const char *prefix,
+			  size_t *count)
+{
+	size_t plen = strlen(prefix), k = 0;
+	char **keys = calloc(st->n + 1, sizeof *keys);
+	if (!keys)
+		return NULL;
+	for (size_t i = 0; i < st->cap; i++) {
+		if (!st->tab[i].key || strncmp(st->tab[i].key, prefix, plen))
+			continue;
+		keys[k] = strdup(st->tab[i].key);
+		if (!keys[k]) {
+			for (size_t j = 0; j < k; j++)
+				free(keys[j]);
+			free(keys);
+			return NULL;
+		}
+		k++;
+	}
+	qsort(keys, k, sizeof *keys, cmp_str);
+	*count = k;
+	return keys;
+}
+
+int statefile_foreach(struct statefile *st, const char *prefix,
+		      int (*fn)(const char *key, const char *value, void *arg),
+		      void *arg)
+{
+	size_t k;
+	int r = 0;
+	char **keys = sorted_keys(st, prefix, &k);
+	if (!keys)
+		return -1;
+	for (size_t i = 0; i < k; i++) {
+		const char *v = r ? NULL : statefile_get(st, keys[i]);
+		if (v)
+			r = fn(keys[i], v, arg);
+		free(keys[i]);
+	}
+	free(keys);
+	return r;
+}
+
+/* --- text form --------------------------------------------------------- */
+
+static int needs_escape(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f || c == '%';
+}
+
+static int put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (needs_escape(c)) {
+			if (fprintf(f, "%%%02X", c) < 0)
+				return -1;
+		} else if (putc(c, f) == EOF) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int statefile_render(const struct statefile *st, char **buf, size_t *len)
+{
+	size_t k;
+	char **keys = sorted_keys(st, "", &k);
+	FILE *f;
+	int r = 0;
+
+	if (!keys)
+		return -1;
+	*buf = NULL;
+	f = open_memstream(buf, len);
+	if (!f) {
+		r = -1;
+		goto out;
+	}
+	if (fprintf(f, "# promsnap-state tool=%s version=%d\n", st->tool,
+		    STATEFILE_VERSION) < 0)
+		r = -1;
+	for (size_t i = 0; i < k && !r; i++) {
+		if (put_escaped(f, keys[i]) || putc(' ', f) == EOF ||
+		    put_escaped(f, statefile_get(st, keys[i])) ||
+		    putc('\n', f) == EOF)
+			r = -1;
+	}
+	if (fclose(f) != 0)
+		r = -1;
+	if (r) {
+		free(*buf);
+		*buf = NULL;
+	}
+out:
+	for (size_t i = 0; i < k; i++)
+		free(keys[i]);
+	free(keys);
+	return r;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode s[0..n) (escaped) into a malloc'd string; NULL if malformed. */
+static char *unescape(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (needs_escape(c) || c == 0) {
+			goto bad;
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o = 0;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+int statefile_parse(struct statefile *st, const char *text, size_t len,
+		    char *err, size_t errlen)
+{
+	char header[128];
+	const char *p = text, *end = text + len;
+	size_t lineno = 1;
+
+	snprintf(header, sizeof header, "# promsnap-state tool=%s version=%d",
+		 st->tool, STATEFILE_VERSION);
+	const char *nl = memchr(p, '\n', len);
+	if (!nl || (size_t)(nl - p) != strlen(header) ||
+	    memcmp(p, header, strlen(header))) {
+		snprintf(err, errlen,
+			 "line 1: expected header \"%s\" (another tool or "
+			 "format version)",
+			 header);
+		errno = EINVAL;
+		return -1;
+	}
+	p = nl + 1;
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl) {
+			snprintf(err, errlen,
+				 "line %zu: truncated (no final newline)",
+				 lineno);
+			errno = EINVAL;
+			return -1;
+		}
+		const char *sp = memchr(p, ' ', (size_t)(nl - p));
+		char *k = NULL, *v = NULL;
+		if (sp && sp > p) {
+			k = unescape(p, (size_t)(sp - p));
+			v = unescape(sp + 1, (size_t)(nl - sp - 1));
+		}
+		if (!k || !v || statefile_get(st, k)) {
+			snprintf(err, errlen, "line %zu: %s", lineno,
+				 k && v ? "duplicate key"
+					: "expected \"key value\"");
+			free(k);
+			free(v);
+			errno = EINVAL;
+			return -1;
+		}
+		int r = statefile_set(st, k, v);
+		free(k);
+		free(v);
+		if (r < 0) {
+			snprintf(err, errlen, "line %zu: out of memory",
+				 lineno);
+			return -1;
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* --- files and locking ------------------------------------------------- */
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int mkdir_p(const char *dir, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+	if (n >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+struct statefile *statefile_new_memory(const char *tool)
+{
+	struct statefile *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	snprintf(st->tool, sizeof st->tool, "%s", tool);
+	st->lockfd = -1;
+	st->in_memory = 1;
+	return st;
+}
+
+static int load(struct statefile *st, char *err, size_t errlen)
+{
+	char path[4200], msg[256];
+	struct stat sb;
+	char *buf = NULL;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/state", st->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || sb.st_size > (1LL << 30)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 sb.st_size > (1LL << 30) ? "larger than 1 GiB"
+						  : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)sb.st_size) {
+		ssize_t k = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (statefile_parse(st, buf, got, msg, sizeof msg) < 0) {
+		char aside[4300];
+		statefile_clear(st);
+		snprintf(aside, sizeof aside, "%s.corrupt.%lld", path,
+			 (long long)time(NULL));
+		if (rename(path, aside) < 0)
+			snprintf(st->reset_reason, sizeof st->reset_reason,
+				 "%s: %s; could not move it aside: %s", path,
+				 msg, strerror(errno));
+		else
+			snprintf(st->reset_reason, sizeof st->reset_reason,
+				 "%s: %s; moved to %s, starting fresh", path,
+				 msg, aside);
+	}
+	free(buf);
+	return 0;
+}
+
+int statefile_open(struct statefile **out, const char *dir, const char *tool,
+		   double lock_wait, char *err, size_t errlen)
+{
+	char path[4200];
+	struct statefile *st;
+	double deadline;
+
+	*out = NULL;
+	st = statefile_new_memory(tool);
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st->in_memory = 0;
+	if (strlen(dir) >= sizeof st->dir) {
+		errno = ENAMETOOLONG;
+		snprintf(err, errlen, "%s: path too long", dir);
+		goto fail;
+	}
+	strcpy(st->dir, dir);
+	if (mkdir_p(dir, 0750) < 0) {
+		snprintf(err, errlen, "%s: cannot create state directory: %s",
+			 dir, strerror(errno));
+		goto fail;
+	}
+	snprintf(path, sizeof path, "%s/lock", dir);
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (st->lockfd < 0) {
+		snprintf(err, errlen, "%s: cannot open lock file: %s", path,
+			 strerror(errno));
+		goto fail;
+	}
+	deadline = monotonic_now() + lock_wait;
+	while (flock(st->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			snprintf(err, errlen, "%s: cannot lock: %s", path,
+				 strerror(errno));
+			goto fail;
+		}
+		if (monotonic_now() >= deadline) {
+			snprintf(err, errlen,
+				 "%s: another run holds the lock%s", path,
+				 lock_wait > 0 ? " (waited --lock-wait)"
+					       : " (see --lock-wait)");
+			errno = EWOULDBLOCK;
+			goto fail;
+		}
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (load(st, err, errlen) < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:;
+	int e = errno;
+	statefile_close(st);
+	errno = e;
+	return -1;
+}
+
+int statefile_commit(struct statefile *st, char *err, size_t errlen)
+{
+	char path[4200], *buf;
+	size_t len;
+	int r;
+
+	if (st->in_memory) {
+		snprintf(err, errlen, "state has no file");
+		errno = EINVAL;
+		return -1;
+	}
+	if (statefile_render(st, &buf, &len) < 0) {
+		snprintf(err, errlen, "%s/state: cannot render: %s", st->dir,
+			 strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/state", st->dir);
+	r = atomicfile_write(path, buf, len, 0640, err, errlen);
+	free(buf);
+	return r;
+}
+
+void statefile_close(struct statefile *st)
+{
+	if (!st)
+		return;
+	statefile_clear(st);
+	if (st->lockfd >= 0)
+		close(st->lockfd); /* closing releases the flock */
+	free(st);
+}
+
+const char *statefile_reset_reason(const struct statefile *st)
+{
+	return st->reset_reason[0] ? st->reset_reason : NULL;
+}
+
+const char *statefile_dir(const struct statefile *st)
+{
+	return st->dir;
+}
