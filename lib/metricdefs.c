@@ -11,6 +11,7 @@ static const struct metricdef metricdefs[] = {
 #include "metrics/qemu_netsnap.def"
 #include "metrics/sni_scan.def"
 #include "metrics/bpf_snap.def"
+#include "metrics/selftest.def"
 #undef METRIC
 };
 

@@ -44,7 +44,10 @@ int run_begin(struct run *r, const char *tool, const struct cli_opts *opts)
 	}
 	if (opts->syslog)
 		log_use_syslog();
-	cli_output_path(opts, tool, r->out_path, sizeof r->out_path);
+	const char *out = cli_output_path(opts, tool, r->out_path,
+					  sizeof r->out_path);
+	if (out != r->out_path)
+		snprintf(r->out_path, sizeof r->out_path, "%s", out);
 	if (statefile_open(&r->state, opts->state_dir, tool, opts->lock_wait,
 			   err, sizeof err) < 0) {
 		int e = errno;
