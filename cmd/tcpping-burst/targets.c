@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+#include "targets.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse_num.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	errno = EINVAL;
+	return -1;
+}
+
+void tp_conf_defaults(struct tp_conf *c)
+{
+	c->count = 10;
+	c->interval = 0.1;
+	c->timeout = 1;
+	c->min_timeout = 0.01;
+	c->max_timeout = 5;
+	c->adaptive = 1;
+	c->mode = MODE_ECHO;
+	c->targets_file = NULL;
+}
+
+int tp_parse_mode(const char *s, enum probe_mode *m)
+{
+	if (!strcmp(s, "echo"))
+		*m = MODE_ECHO;
+	else if (!strcmp(s, "connect"))
+		*m = MODE_CONNECT;
+	else
+		return -1;
+	return 0;
+}
+
+int target_split_address(const char *addr, char *host, size_t hostlen,
+			 char *port, size_t portlen, char *err, size_t errlen)
+{
+	const char *colon, *h = addr;
+	size_t hl;
+	long long p;
+	char perr[128];
+
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		if (!close || close[1] != ':')
+			return fail(err, errlen,
+				    "expected \"[ipv6]:port\", got \"%.80s\"",
+				    addr);
+		h = addr + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(addr, ':');
+		if (!colon)
+			return fail(err, errlen,
+				    "expected \"host:port\", got \"%.80s\"",
+				    addr);
+		hl = (size_t)(colon - addr);
+		/* A bare IPv6 address would split at its last colon and
+		 * silently probe the wrong port. */
+		if (memchr(addr, ':', hl))
+			return fail(err, errlen,
+				    "IPv6 addresses need brackets: "
+				    "\"[addr]:port\", got \"%.80s\"",
+				    addr);
+	}
+	if (hl == 0 && addr[0] == '[')
+		return fail(err, errlen, "empty host in \"%.80s\"", addr);
+	if (hl == 0)
+		return fail(err, errlen, "empty host in \"%.80s\"", addr);
+	if (hl >= hostlen || hl > TARGET_HOST_MAX)
+		return fail(err, errlen, "host name longer than %d bytes",
+			    TARGET_HOST_MAX);
+	for (size_t i = 0; i < hl; i++) {
+		unsigned char ch = (unsigned char)h[i];
+		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == '[' ||
+		    ch == ']')
+			return fail(err, errlen,
+				    "invalid character in host \"%.80s\"",
+				    addr);
+	}
+	if (parse_int(colon + 1, 1, 65535, &p, perr, sizeof perr))
+		return fail(err, errlen, "port: %s", perr);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, portlen, "%lld", p);
+	return 0;
+}
+
+static int set_target(struct target *t, const char *name, size_t namelen,
+		      const char *addr, char *err, size_t errlen)
+{
+	if (namelen == 0)
+		return fail(err, errlen, "empty target name");
+	if (namelen > TARGET_NAME_MAX)
+		return fail(err, errlen, "target name longer than %d bytes",
+			    TARGET_NAME_MAX);
+	if (strlen(addr) > TARGET_ADDR_MAX)
+		return fail(err, errlen, "address longer than %d bytes",
+			    TARGET_ADDR_MAX);
+	if (target_split_address(addr, t->host, sizeof t->host, t->port,
+				 sizeof t->port, err, errlen))
+		return -1;
+	memcpy(t->name, name, namelen);
+	t->name[namelen] = '\0';
+	/* A NUL inside a name would cut the label short. */
+	if (strlen(t->name) != namelen)
+		return fail(err, errlen, "NUL byte in target name");
+	snprintf(t->address, sizeof t->address, "%s", addr);
+	return 0;
+}
+
+int target_parse_spec(const char *spec, struct target *t, char *err,
+		      size_t errlen)
+{
+	const char *eq = strchr(spec, '=');
+
+	memset(t, 0, sizeof *t);
+	if (!eq)
+		return set_target(t, spec, strlen(spec), spec, err, errlen);
+	return set_target(t, spec, (size_t)(eq - spec), eq + 1, err, errlen);
+}
+
+int targets_add(struct target_list *l, const struct target *t, char *err,
+		size_t errlen)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, t->name))
+			return fail(err, errlen, "duplicate target name \"%s\"",
+				    t->name);
+	if (l->n >= TARGETS_MAX)
+		return fail(err, errlen, "more than %d targets", TARGETS_MAX);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct target *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return fail(err, errlen, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *t;
+	return 0;
+}
+
+void targets_free(struct target_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+int targets_from_cfg(const struct cfg_node *seq, const char *path,
+		     struct target_list *l, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"name", "address", NULL};
+	char ipath[256], why[256];
+
+	if (seq->kind != CFG_SEQ)
+		return cfg_error(seq, path[0] ? path : "targets", err, errlen,
+				 "expected a list of {name, address}");
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct cfg_node *it = seq->items[i], *addr;
+		const char *name = NULL, *address = NULL;
+		struct target t;
+
+		cfg_path_index(ipath, sizeof ipath, path, i);
+		if (cfg_check_keys(it, ipath, keys, err, errlen))
+			return -1;
+		if (cfg_get_str(it, ipath, "name", &name, err, errlen) < 0 ||
+		    cfg_get_str(it, ipath, "address", &address, err,
+				errlen) < 0)
+			return -1;
+		if (!name)
+			return cfg_error(it, ipath, err, errlen,
+					 "missing key \"name\"");
+		if (!address)
+			return cfg_error(it, ipath, err, errlen,
+					 "missing key \"address\"");
+		addr = cfg_get(it, "address");
+		memset(&t, 0, sizeof t);
+		if (set_target(&t, name, strlen(name), address, why,
+			       sizeof why) ||
+		    targets_add(l, &t, why, sizeof why)) {
+			char kp[300];
+			const struct cfg_node *at = addr;
+			if (strstr(why, "name"))
+				at = cfg_get(it, "name");
+			cfg_path_key(kp, sizeof kp, ipath,
+				     at == addr ? "address" : "name");
+			return cfg_error(at, kp, err, errlen, "%s", why);
+		}
+	}
+	return 0;
+}
+
+int tp_conf_from_cfg(const struct cfg_node *root, struct tp_conf *c,
+		     struct target_list *l, char *err, size_t errlen)
+{
+	static const char *const keys[] = {
+		"count", "interval", "timeout", "min_timeout", "max_timeout",
+		"adaptive", "mode", "targets_file", "targets", NULL};
+	const struct cfg_node *seq = NULL;
+	const char *mode = NULL;
+	long long n = c->count;
+
+	if (root->kind == CFG_MAP && root->n == 0)
+		return 0;
+	if (cfg_check_keys(root, "", keys, err, errlen))
+		return -1;
+	if (cfg_get_int(root, "", "count", 1, 10000, &n, err, errlen) < 0 ||
+	    cfg_get_duration(root, "", "interval", 0, 60, &c->interval, err,
+			     errlen) < 0 ||
+	    cfg_get_duration(root, "", "timeout", 1e-6, 3600, &c->timeout,
+			     err, errlen) < 0 ||
+	    cfg_get_duration(root, "", "min_timeout", 1e-6, 3600,
+			     &c->min_timeout, err, errlen) < 0 ||
+	    cfg_get_duration(root, "", "max_timeout", 1e-6, 3600,
+			     &c->max_timeout, err, errlen) < 0 ||
+	    cfg_get_bool(root, "", "adaptive", &c->adaptive, err, errlen) < 0 ||
+	    cfg_get_str(root, "", "mode", &mode, err, errlen) < 0 ||
+	    cfg_get_str(root, "", "targets_file", &c->targets_file, err,
+			errlen) < 0 ||
+	    cfg_get_seq(root, "", "targets", &seq, err, errlen) < 0)
+		return -1;
+	c->count = (unsigned)n;
+	if (mode && tp_parse_mode(mode, &c->mode))
+		return cfg_error(cfg_get(root, "mode"), "mode", err, errlen,
+				 "expected \"echo\" or \"connect\", got \"%s\"",
+				 mode);
+	if (c->min_timeout > c->max_timeout)
+		return cfg_error(cfg_get(root, "min_timeout"), "min_timeout",
+				 err, errlen, "greater than max_timeout");
+	if (seq && targets_from_cfg(seq, "targets", l, err, errlen))
+		return -1;
+	return 0;
+}
