@@ -240,12 +240,17 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 static struct family *family_get(struct promfile *pf, const char *name,
 				 enum prom_type want_hist)
 {
-	const struct metricdef *def;
+	const struct metricdef *def = NULL;
+	struct family *found = NULL;
 
 	for (size_t i = pf->nfam; i-- > 0;)
-		if (!strcmp(pf->fam[i].def->name, name))
-			return &pf->fam[i];
-	def = metricdef_find(name);
+		if (!strcmp(pf->fam[i].def->name, name)) {
+			found = &pf->fam[i];
+			def = found->def;
+			break;
+		}
+	if (!def)
+		def = metricdef_find(name);
 	if (!def) {
 		pf_fail(pf, EINVAL,
 			"metric %s is not in the suite's table "
@@ -258,6 +263,8 @@ static struct family *family_get(struct promfile *pf, const char *name,
 			prom_type_name(def->type));
 		return NULL;
 	}
+	if (found)
+		return found;
 	if (pf->nfam == pf->capfam) {
 		size_t cap = pf->capfam ? pf->capfam * 2 : 16;
 		struct family *f = realloc(pf->fam, cap * sizeof *f);

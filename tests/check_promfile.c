@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "promfile.h"
+
+static char *fixture(const char *rel)
+{
+	const char *dir = getenv("PROMSNAP_FIXTURES");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/fixtures", rel);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open fixture %s", path);
+	char *buf = calloc(1, 1 << 16);
+	size_t n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static char *render(struct promfile *pf)
+{
+	char *buf;
+	size_t len;
+	ck_assert_int_eq(promfile_render(pf, &buf, &len), 0);
+	ck_assert_uint_eq(strlen(buf), len);
+	return buf;
+}
+
+START_TEST(test_families_whole_output)
+{
+	struct promfile *pf = promfile_new();
+	struct histogram h;
+	const double le[] = {0.005, 0.5};
+	histogram_init(&h, le, 2);
+	histogram_observe(&h, 0.001);
+	histogram_observe(&h, 0.25);
+	histogram_observe(&h, 3);
+
+	/* Added out of name order: output sorts families, keeps samples in
+	 * the order added. */
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", 2.5,
+				      "series", "b", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_build_info", 7, "tool",
+				      "x", "version", "1.0", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", 1e21,
+				      "series", "a", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_runs_total", 42,
+				      NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", NAN,
+				      "series", "nan", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", INFINITY,
+				      "series", "inf", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", -INFINITY,
+				      "series", "-inf", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", 0.1,
+				      "series", "0.1", NULL),
+			 0);
+	ck_assert_int_eq(promfile_add_histogram(pf,
+						"promsnap_selftest_latency_seconds",
+						&h, "target", "t", NULL),
+			 -1); /* not in the table */
+	char *out = render(pf);
+	char *want = fixture("promfile/families/expected");
+	ck_assert_str_eq(out, want);
+	ck_assert_uint_eq(promfile_series(pf), 8);
+	free(out);
+	free(want);
+	promfile_free(pf);
+}
+END_TEST
+
+START_TEST(test_escaping)
+{
+	struct promfile *pf = promfile_new();
+	/* Backslash, quote, newline escaped; invalid UTF-8 (a lone
+	 * continuation byte, an overlong '/', a surrogate) replaced by
+	 * U+FFFD; valid multibyte text kept. */
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", 1,
+				      "series",
+				      "a\\b\"c\nd\x80"
+				      "e\xc0\xaf"
+				      "f\xed\xa0\x80"
+				      "g\xc3\xa9\xe2\x82\xac",
+				      NULL),
+			 0);
+	char *out = render(pf);
+	char *want = fixture("promfile/escaping/expected");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+	promfile_free(pf);
+}
+END_TEST
+
+START_TEST(test_histogram_output)
+{
+	struct promfile *pf = promfile_new();
+	struct histogram h;
+	const double le[] = {0.005, 0.5};
+	histogram_init(&h, le, 2);
+	histogram_observe(&h, 0.001);
+	histogram_observe(&h, 0.25);
+	histogram_observe(&h, 0.25);
+	histogram_observe(&h, 3);
+	ck_assert_int_eq(promfile_add_histogram(pf, "promsnap_selftest_duration_seconds", &h,
+						"target", "a", NULL),
+			 0);
+	char *out = render(pf);
+	char *want = fixture("promfile/histogram/expected");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+	/* A histogram name refuses plain samples and vice versa; "le" is
+	 * reserved; counts must be consistent. */
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_duration_seconds", 1, NULL), -1);
+	ck_assert_int_eq(promfile_add_histogram(pf, "promsnap_run_success", &h, NULL), -1);
+	ck_assert_int_eq(promfile_add_histogram(pf, "promsnap_selftest_duration_seconds", &h,
+						"le", "1", NULL),
+			 -1);
+	h.count = 1;
+	ck_assert_int_eq(promfile_add_histogram(pf, "promsnap_selftest_duration_seconds", &h,
+						"target", "b", NULL),
+			 -1);
+	promfile_free(pf);
+}
+END_TEST
+
+START_TEST(test_rejects)
+{
+	struct promfile *pf = promfile_new();
+	ck_assert_int_eq(promfile_add(pf, "no_such_metric", 1, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(promfile_error(pf), "not in the suite's table"));
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 1, "9bad", "x", NULL), -1);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 1, "__r", "x", NULL), -1);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 1, "a-b", "x", NULL), -1);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 1, "t", "x", "t", "y", NULL), -1);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 1, "tool", "x", NULL), 0);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 0, "tool", "x", NULL), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_ptr_nonnull(strstr(promfile_error(pf), "added twice"));
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 0, "tool", "y", NULL), 0);
+	ck_assert_uint_eq(promfile_series(pf), 2);
+	promfile_free(pf);
+}
+END_TEST
+
+START_TEST(test_many_series_no_false_duplicates)
+{
+	struct promfile *pf = promfile_new();
+	char v[32];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(v, sizeof v, "%d", i);
+		ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", i,
+					      "series", v, NULL),
+				 0);
+	}
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", 1,
+				      "series", "19999", NULL),
+			 -1);
+	ck_assert_uint_eq(promfile_series(pf), 20000);
+	promfile_free(pf);
+}
+END_TEST
+
+START_TEST(test_value_roundtrip)
+{
+	const double vals[] = {0.1, 1.0 / 3, 1e-300, 123456789012345678.0,
+			       5e-324, 1.7976931348623157e308, -0.0, 42};
+	char buf[64];
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		prom_format_value(vals[i], buf, sizeof buf);
+		ck_assert_msg(strtod(buf, NULL) == vals[i], "%s", buf);
+	}
+	prom_format_value(42, buf, sizeof buf);
+	ck_assert_str_eq(buf, "42");
+	prom_format_value(NAN, buf, sizeof buf);
+	ck_assert_str_eq(buf, "NaN");
+}
+END_TEST
+
+static char tmpdir[] = "/tmp/check_promfile.XXXXXX";
+
+static void tmp_setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void tmp_teardown(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpdir);
+}
+
+static int count_entries(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "ls -A %s | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+START_TEST(test_commit_atomic)
+{
+	char path[256], err[512];
+	struct stat sb;
+	struct promfile *pf = promfile_new();
+	promfile_add(pf, "promsnap_run_success", 1, "tool", "t", NULL);
+	snprintf(path, sizeof path, "%s/t.prom", tmpdir);
+	umask(077);
+	ck_assert_int_eq(promfile_commit(pf, path, err, sizeof err), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	/* 0644 whatever the umask: node_exporter runs as another user. */
+	ck_assert_int_eq(sb.st_mode & 0777, 0644);
+	ck_assert_int_eq(count_entries(tmpdir), 1);
+	unlink(path);
+
+	/* A failed rename (target is a non-empty directory) removes the
+	 * temp file and leaves the directory as it was. */
+	char dirpath[256], inner[300];
+	snprintf(dirpath, sizeof dirpath, "%s/d.prom", tmpdir);
+	mkdir(dirpath, 0755);
+	snprintf(inner, sizeof inner, "%s/x", dirpath);
+	close(open(inner, O_CREAT | O_WRONLY, 0644));
+	ck_assert_int_eq(promfile_commit(pf, dirpath, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "d.prom"));
+	ck_assert_int_eq(count_entries(tmpdir), 1);
+
+	/* A missing directory fails cleanly with the path in the error. */
+	snprintf(path, sizeof path, "%s/missing/t.prom", tmpdir);
+	ck_assert_int_eq(promfile_commit(pf, path, err, sizeof err), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "missing"));
+	promfile_free(pf);
+}
+END_TEST
+
+static const char *seen_tmp;
+static void look_at_tmp(const char *tmp, const char *path)
+{
+	(void)path;
+	seen_tmp = strdup(tmp);
+}
+
+START_TEST(test_temp_name_hidden)
+{
+	char path[256], err[512];
+	struct promfile *pf = promfile_new();
+	promfile_add(pf, "promsnap_run_success", 1, "tool", "t", NULL);
+	snprintf(path, sizeof path, "%s/sni-scan.prom", tmpdir);
+	atomicfile_before_rename = look_at_tmp;
+	ck_assert_int_eq(promfile_commit(pf, path, err, sizeof err), 0);
+	atomicfile_before_rename = NULL;
+	/* .<name>.prom.XXXXXX: hidden, and never ending in .prom. */
+	const char *base = strrchr(seen_tmp, '/') + 1;
+	ck_assert_int_eq(strncmp(base, ".sni-scan.prom.", 15), 0);
+	ck_assert_uint_eq(strlen(base), 21);
+	promfile_free(pf);
+}
+END_TEST
+
+START_TEST(test_table_consistent)
+{
+	size_t n;
+	const struct metricdef *d = metricdef_all(&n);
+	ck_assert_uint_gt(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(prom_valid_metric_name(d[i].name), "%s", d[i].name);
+		ck_assert_msg(d[i].help && *d[i].help, "%s has no HELP", d[i].name);
+		ck_assert_msg(!strchr(d[i].help, '\n'), "%s", d[i].name);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_msg(strcmp(d[i].name, d[j].name),
+				      "%s listed twice", d[i].name);
+		if (d[i].type == PROM_HISTOGRAM) {
+			/* Its _bucket/_sum/_count must not clash. */
+			size_t l = strlen(d[i].name);
+			for (size_t j = 0; j < n; j++)
+				ck_assert_msg(strncmp(d[j].name, d[i].name, l) ||
+						      (strcmp(d[j].name + l, "_sum") &&
+						       strcmp(d[j].name + l, "_count") &&
+						       strcmp(d[j].name + l, "_bucket")),
+					      "%s clashes with %s", d[j].name,
+					      d[i].name);
+		}
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("promfile");
+	TCase *tc = tcase_create("format");
+	tcase_add_test(tc, test_families_whole_output);
+	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_histogram_output);
+	tcase_add_test(tc, test_rejects);
+	tcase_add_test(tc, test_many_series_no_false_duplicates);
+	tcase_add_test(tc, test_value_roundtrip);
+	tcase_add_test(tc, test_table_consistent);
+	suite_add_tcase(s, tc);
+	TCase *io = tcase_create("commit");
+	tcase_add_unchecked_fixture(io, tmp_setup, tmp_teardown);
+	tcase_add_test(io, test_commit_atomic);
+	tcase_add_test(io, test_temp_name_hidden);
+	suite_add_tcase(s, io);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "statefile.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_statefile.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_file(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = calloc(1, 65536);
+	fread(buf, 1, 65535, f);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_roundtrip_escaped)
+{
+	struct statefile *st;
+	char err[512];
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_ptr_null(statefile_reset_reason(st));
+	ck_assert_int_eq(statefile_set(st, "plain", "v"), 0);
+	ck_assert_int_eq(statefile_set(st, "sni.a b%c\n", "x y\tz%"), 0);
+	ck_assert_int_eq(statefile_set(st, "empty", ""), 0);
+	ck_assert_int_eq(statefile_set_u64(st, "n", 18446744073709551615ULL), 0);
+	ck_assert_int_eq(statefile_set_double(st, "d", 0.1), 0);
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	statefile_close(st);
+
+	char *text = read_file("state");
+	ck_assert_str_eq(text, "# promsnap-state tool=t version=1\n"
+			       "d 0.10000000000000001\n"
+			       "empty \n"
+			       "n 18446744073709551615\n"
+			       "plain v\n"
+			       "sni.a%20b%25c%0A x%20y%09z%25\n");
+	free(text);
+
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_str_eq(statefile_get(st, "sni.a b%c\n"), "x y\tz%");
+	ck_assert_str_eq(statefile_get(st, "empty"), "");
+	uint64_t n = 0;
+	double d = 0;
+	ck_assert_int_eq(statefile_get_u64(st, "n", &n), 0);
+	ck_assert_uint_eq(n, 18446744073709551615ULL);
+	ck_assert_int_eq(statefile_get_double(st, "d", &d), 0);
+	ck_assert_double_eq(d, 0.1);
+	ck_assert_int_eq(statefile_get_u64(st, "plain", &n), -1);
+	ck_assert_uint_eq(n, 18446744073709551615ULL);
+	ck_assert_uint_eq(statefile_count(st), 5);
+	statefile_close(st);
+}
+END_TEST
+
+static const struct {
+	const char *text, *why;
+} corrupt[] = {
+	{"garbage\n", "line 1: expected header"},
+	{"# promsnap-state tool=other version=1\n", "line 1"},
+	{"# promsnap-state tool=t version=2\n", "line 1"},
+	{"# promsnap-state tool=t version=1\nnospace\n", "line 2: expected"},
+	{"# promsnap-state tool=t version=1\na 1\na 2\n", "line 3: duplicate"},
+	{"# promsnap-state tool=t version=1\na 1", "line 2: truncated"},
+	{"# promsnap-state tool=t version=1\na%zz 1\n", "line 2"},
+	{"# promsnap-state tool=t version=1\na%00 1\n", "line 2"},
+	{"# promsnap-state tool=t version=1\na b c\n", "line 2"},
+	{"", "line 1"},
+};
+
+START_TEST(test_corrupt_moved_aside)
+{
+	struct statefile *st;
+	char err[512];
+	write_file("state", corrupt[_i].text);
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	const char *why = statefile_reset_reason(st);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, corrupt[_i].why), "%s", why);
+	ck_assert_ptr_nonnull(strstr(why, "state.corrupt."));
+	ck_assert_uint_eq(statefile_count(st), 0);
+	statefile_close(st);
+	/* The bad file is kept for the operator, byte for byte. */
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+	while ((e = readdir(d))) {
+		if (!strncmp(e->d_name, "state.corrupt.", 14)) {
+			char *text = read_file(e->d_name);
+			ck_assert_str_eq(text, corrupt[_i].text);
+			free(text);
+			found++;
+		}
+	}
+	closedir(d);
+	ck_assert_int_eq(found, 1);
+	ck_assert_ptr_null(read_file("state"));
+}
+END_TEST
+
+START_TEST(test_lock_held_and_wait)
+{
+	struct statefile *st;
+	char err[512];
+	int ready[2], release[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(release), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct statefile *child;
+		char e[512], c;
+		close(ready[0]);
+		close(release[1]);
+		if (statefile_open(&child, dir, "t", 0, e, sizeof e) < 0)
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(3);
+		/* Hold the lock until the parent closes its end. */
+		while (read(release[0], &c, 1) > 0)
+			;
+		struct timespec ts = {0, 300 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		statefile_close(child);
+		_exit(0);
+	}
+	char c;
+	close(ready[1]);
+	close(release[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	ck_assert_ptr_nonnull(strstr(err, "another run holds the lock"));
+	/* A short wait is not enough while the holder keeps it. */
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0.1, err, sizeof err),
+			 -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(release[1]);
+	/* With --lock-wait the second run gets the lock once it is freed. */
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 10, err, sizeof err), 0);
+	statefile_close(st);
+	int status;
+	waitpid(pid, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(ready[0]);
+}
+END_TEST
+
+START_TEST(test_lock_released_on_kill)
+{
+	struct statefile *st;
+	char err[512];
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct statefile *child;
+		char e[512];
+		if (statefile_open(&child, dir, "t", 0, e, sizeof e) < 0)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	/* Poll until the child holds the lock, then kill it. */
+	char lock[128];
+	snprintf(lock, sizeof lock, "%s/lock", dir);
+	for (int i = 0; i < 500; i++) {
+		struct statefile *probe;
+		if (statefile_open(&probe, dir, "t", 0, err, sizeof err) < 0)
+			break;
+		statefile_close(probe);
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	statefile_close(st);
+}
+END_TEST
+
+START_TEST(test_dir_created_0750)
+{
+	struct statefile *st;
+	char err[512], sub[128];
+	struct stat sb;
+	snprintf(sub, sizeof sub, "%s/a/b", dir);
+	umask(022);
+	ck_assert_int_eq(statefile_open(&st, sub, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(stat(sub, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0750);
+	ck_assert_str_eq(statefile_dir(st), sub);
+	statefile_close(st);
+	/* A path under a regular file cannot be made. */
+	write_file("f", "x");
+	snprintf(sub, sizeof sub, "%s/f/x", dir);
+	ck_assert_int_eq(statefile_open(&st, sub, "t", 0, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot create state directory"));
+}
+END_TEST
+
+static int collect(const char *key, const char *value, void *arg)
+{
+	struct statefile *st = arg;
+	/* Deleting while walking must be safe. */
+	statefile_del(st, key);
+	(void)value;
+	return 0;
+}
+
+START_TEST(test_del_and_foreach)
+{
+	struct statefile *st = statefile_new_memory("t");
+	char k[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(k, sizeof k, "%c.%d", i % 2 ? 'a' : 'b', i);
+		ck_assert_int_eq(statefile_setf(st, k, "%d", i), 0);
+	}
+	ck_assert_int_eq(statefile_foreach(st, "a.", collect, st), 0);
+	ck_assert_uint_eq(statefile_count(st), 500);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(k, sizeof k, "%c.%d", i % 2 ? 'a' : 'b', i);
+		if (i % 2) {
+			ck_assert_ptr_null(statefile_get(st, k));
+		} else {
+			ck_assert_ptr_nonnull(statefile_get(st, k));
+			ck_assert_int_eq(atoi(statefile_get(st, k)), i);
+		}
+	}
+	char err[64];
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), -1);
+	statefile_clear(st);
+	ck_assert_uint_eq(statefile_count(st), 0);
+	ck_assert_int_eq(statefile_set(st, "", "x"), -1);
+	statefile_close(st);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("statefile");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_roundtrip_escaped);
+	tcase_add_loop_test(tc, test_corrupt_moved_aside, 0,
+			    sizeof corrupt / sizeof corrupt[0]);
+	tcase_add_test(tc, test_lock_held_and_wait);
+	tcase_add_test(tc, test_lock_released_on_kill);
+	tcase_add_test(tc, test_dir_created_0750);
+	tcase_add_test(tc, test_del_and_foreach);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
