@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+#include "asn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <maxminddb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct asn_db {
+	MMDB_s mmdb;
+};
+
+int asn_open(struct asn_db **out, const char *path, char *err, size_t errlen)
+{
+	struct asn_db *db = calloc(1, sizeof *db);
+	int rc;
+
+	*out = NULL;
+	if (!db) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	if (rc != MMDB_SUCCESS) {
+		snprintf(err, errlen, "%s: %s%s%s", path, MMDB_strerror(rc),
+			 rc == MMDB_IO_ERROR ? ": " : "",
+			 rc == MMDB_IO_ERROR ? strerror(errno) : "");
+		free(db);
+		errno = rc == MMDB_IO_ERROR ? errno : EINVAL;
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void asn_close(struct asn_db *db)
+{
+	if (!db)
+		return;
+	MMDB_close(&db->mmdb);
+	free(db);
+}
+
+void asn_copy_utf8(char *out, const char *s, size_t slen, size_t max)
+{
+	size_t n = slen < max ? slen : max;
+
+	/* Step back over continuation bytes so the cut falls between
+	 * characters. */
+	if (n < slen)
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	memcpy(out, s, n);
+	out[n] = 0;
+}
+
+int asn_is_private(const char *ip)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+		       (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+		       (a[0] == 169 && a[1] == 254) ||
+		       (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		       (a[0] == 192 && a[1] == 168) || a[0] >= 224;
+	}
+	if (inet_pton(AF_INET6, ip, a) == 1) {
+		static const unsigned char loop[16] = {[15] = 1};
+		static const unsigned char any[16];
+
+		return !memcmp(a, loop, 16) || !memcmp(a, any, 16) ||
+		       (a[0] & 0xfe) == 0xfc ||		    /* fc00::/7 */
+		       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || /* fe80::/10 */
+		       a[0] == 0xff;			    /* multicast */
+	}
+	return 0;
+}
+
+void asn_lookup(const struct asn_db *db, const char *ip, struct asn_info *out)
+{
+	MMDB_lookup_result_s res;
+	MMDB_entry_data_s data;
+	unsigned char a[16];
+	int gai, mmerr;
+
+	strcpy(out->asn, "unknown");
+	strcpy(out->org, "unknown");
+	if (!db || (inet_pton(AF_INET, ip, a) != 1 &&
+		    inet_pton(AF_INET6, ip, a) != 1))
+		return;
+	if (asn_is_private(ip))
+		return;
+	/* The address is numeric, so getaddrinfo inside libmaxminddb does
+	 * no DNS (it passes AI_NUMERICHOST). */
+	res = MMDB_lookup_string((MMDB_s *)&db->mmdb, ip, &gai, &mmerr);
+	if (gai || mmerr != MMDB_SUCCESS || !res.found_entry)
+		return;
+	if (MMDB_get_value(&res.entry, &data, "autonomous_system_number",
+			   NULL) == MMDB_SUCCESS &&
+	    data.has_data && data.type == MMDB_DATA_TYPE_UINT32 &&
+	    data.uint32 > 0)
+		snprintf(out->asn, sizeof out->asn, "AS%u",
+			 (unsigned)data.uint32);
+	else
+		return; /* an organisation without a number is no ASN */
+	if (MMDB_get_value(&res.entry, &data, "autonomous_system_organization",
+			   NULL) == MMDB_SUCCESS &&
+	    data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING &&
+	    data.data_size > 0)
+		asn_copy_utf8(out->org, data.utf8_string, data.data_size,
+			      ASN_ORG_MAX);
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+#include "mtr_json.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What an address or a host name may hold: these become labels and state
+ * entries, so nothing else (no space, no ';') is let through. */
+#define HOST_CHARS                                                             \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-_%?"
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * A number from a JSON number or, for mtr 0.93, from a string such as
+ * "10" or "0x0".  Returns 0 and sets *out, 1 if the key is absent, -1 if
+ * present but not a usable number.
+ */
+static int get_num(const json_t *obj, const char *key, double *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	double d;
+
+	if (!v)
+		return 1;
+	if (json_is_integer(v)) {
+		d = (double)json_integer_value(v);
+	} else if (json_is_real(v)) {
+		d = json_real_value(v);
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		char *end;
+
+		if (!*s || strlen(s) > 32)
+			return -1;
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno || *end || end == s)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (!isfinite(d) || d < 0)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int decode_hop(const json_t *h, size_t i, struct mtr_hop *hop,
+		      char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+		{"Loss%", offsetof(struct mtr_hop, loss_pct)},
+		{"Snt", offsetof(struct mtr_hop, sent)},
+		{"Last", offsetof(struct mtr_hop, last)},
+		{"Avg", offsetof(struct mtr_hop, avg)},
+		{"Best", offsetof(struct mtr_hop, best)},
+		{"Wrst", offsetof(struct mtr_hop, worst)},
+		{"StDev", offsetof(struct mtr_hop, stddev)},
+	};
+	const json_t *host;
+	const char *s;
+	double count;
+	size_t n;
+
+	if (!json_is_object(h))
+		return fail(err, errlen, "hubs[%zu]: expected an object", i);
+	if (get_num(h, "count", &count))
+		return fail(err, errlen,
+			    "hubs[%zu].count: expected a hop number", i);
+	if (count < 1 || count > MTR_MAX_HOPS || count != floor(count))
+		return fail(err, errlen, "hubs[%zu].count: %g is not 1..%d", i,
+			    count, MTR_MAX_HOPS);
+	hop->ttl = (int)count;
+	host = json_object_get(h, "host");
+	if (!json_is_string(host))
+		return fail(err, errlen, "hubs[%zu].host: expected a string", i);
+	s = json_string_value(host);
+	n = json_string_length(host);
+	if (n == 0 || n >= sizeof hop->host || strlen(s) != n)
+		return fail(err, errlen,
+			    "hubs[%zu].host: empty, too long or has NUL", i);
+	/* Hosts become labels and state entries: with -n they are
+	 * addresses; allow host names too (a report from a file), nothing
+	 * else. */
+	if (strspn(s, HOST_CHARS) != n)
+		return fail(err, errlen,
+			    "hubs[%zu].host: not an address or host name", i);
+	memcpy(hop->host, s, n + 1);
+	hop->silent = !strcmp(s, "???");
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+		double *dst = (double *)(void *)((char *)hop + fields[f].off);
+		int rc = get_num(h, fields[f].key, dst);
+
+		if (rc < 0)
+			return fail(err, errlen,
+				    "hubs[%zu].%s: expected a number >= 0", i,
+				    fields[f].key);
+		if (rc > 0)
+			*dst = 0;
+	}
+	if (hop->loss_pct > 100)
+		return fail(err, errlen, "hubs[%zu].Loss%%: %g is over 100", i,
+			    hop->loss_pct);
+	return 0;
+}
+
+int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
+		    char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root;
+	const json_t *report, *mtr, *hubs, *dst;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (len == 0)
+		return fail(err, errlen, "empty report");
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return fail(err, errlen, "line %d column %d: %s", jerr.line,
+			    jerr.column, jerr.text);
+	report = json_object_get(root, "report");
+	mtr = json_object_get(report, "mtr");
+	hubs = json_object_get(report, "hubs");
+	if (!json_is_object(report) || !json_is_object(mtr)) {
+		fail(err, errlen, "no report.mtr object");
+		goto out;
+	}
+	dst = json_object_get(mtr, "dst");
+	if (!json_is_string(dst) || json_string_length(dst) == 0 ||
+	    json_string_length(dst) >= sizeof out->dst ||
+	    strspn(json_string_value(dst), HOST_CHARS) !=
+		    json_string_length(dst)) {
+		fail(err, errlen, "report.mtr.dst: expected an address or "
+				  "host name");
+		goto out;
+	}
+	memcpy(out->dst, json_string_value(dst), json_string_length(dst) + 1);
+	if (get_num(mtr, "tests", &out->tests) < 0) {
+		fail(err, errlen, "report.mtr.tests: expected a number");
+		goto out;
+	}
+	/* mtr 0.95 omits nothing, but an unresolvable or unreachable target
+	 * can leave hubs empty; a missing hubs member is malformed. */
+	if (!json_is_array(hubs)) {
+		fail(err, errlen, "report.hubs: expected an array");
+		goto out;
+	}
+	if (json_array_size(hubs) > MTR_MAX_HOPS) {
+		fail(err, errlen, "report.hubs: more than %d hops",
+		     MTR_MAX_HOPS);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(hubs); i++) {
+		struct mtr_hop *hop = &out->hops[i];
+
+		if (decode_hop(json_array_get(hubs, i), i, hop, err, errlen))
+			goto out;
+		if (i > 0 && hop->ttl <= out->hops[i - 1].ttl) {
+			fail(err, errlen,
+			     "hubs[%zu].count: %d does not follow %d", i,
+			     hop->ttl, out->hops[i - 1].ttl);
+			goto out;
+		}
+		out->nhops = i + 1;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc)
+		out->nhops = 0;
+	return rc;
+}

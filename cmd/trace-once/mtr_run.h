@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mtr_run: run child processes (mtr, one per target) concurrently, at most
+ * max_parallel at a time, each with a deadline, and collect their output.
+ *
+ *     struct mtr_job jobs[n];   fill argv and timeout of each
+ *     mtr_run_all(jobs, n, 16);
+ *     jobs[i].state: MTR_JOB_EXITED (see status, out, err),
+ *                    MTR_JOB_TIMEOUT (killed at its deadline) or
+ *                    MTR_JOB_SPAWN_FAILED (spawn_errno: ENOENT, EACCES ...)
+ *     mtr_job_release(&jobs[i]);
+ *
+ * Each child runs in its own process group with stdin on /dev/null; when
+ * its deadline passes the whole group (mtr and its mtr-packet helper) gets
+ * SIGKILL and is reaped before mtr_run_all returns, so no zombie and no
+ * orphan is left behind.  Completion is watched through a pidfd per child
+ * in one poll() loop, so a run of many targets costs no busy waiting.
+ * stdout is kept up to MTR_RUN_OUT_MAX bytes (more sets out_truncated),
+ * stderr up to sizeof err - 1.
+ *
+ * Returns 0, or -1 with errno set if poll itself failed (the children
+ * started so far are still killed and reaped).
+ */
+#ifndef TRACE_MTR_RUN_H
+#define TRACE_MTR_RUN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MTR_RUN_OUT_MAX (1u << 20)
+
+enum mtr_job_state {
+	MTR_JOB_PENDING,
+	MTR_JOB_EXITED,
+	MTR_JOB_TIMEOUT,
+	MTR_JOB_SPAWN_FAILED,
+};
+
+struct mtr_job {
+	/* in */
+	char **argv; /* argv[0] is looked up on PATH unless it has a '/' */
+	double timeout; /* seconds from spawn */
+	/* out */
+	enum mtr_job_state state;
+	int status;	 /* wait status when MTR_JOB_EXITED */
+	int spawn_errno;
+	char *out;	 /* stdout, NUL-terminated, malloc'd */
+	size_t outlen;
+	int out_truncated;
+	char err[1024]; /* start of stderr, NUL-terminated */
+	size_t errlen;
+	double duration; /* seconds from spawn to exit or kill */
+	/* private */
+	pid_t pid;
+	int fd_out, fd_err, fd_pid;
+	double deadline;
+	size_t outcap;
+};
+
+int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel);
+void mtr_job_release(struct mtr_job *job);
+
+#endif

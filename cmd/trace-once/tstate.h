@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tstate: what trace-once remembers about each target between runs, as
+ * entries of the tool's statefile (in memory; run_finish commits it):
+ *     last/<name>    time of the last run's schedule slot
+ *     result/<name>  result of the last run and its duration in ms
+ *     runs/<name>    run counters: ok mtr_failed timeout resolve_failed
+ *     report/<name>  the last successful report (route_report_encode)
+ *     hist/<name>    route history (route_hist_encode)
+ *     sent/<name>/<ttl>/<ip>  accumulated probes and the time last seen
+ * A target that is not due is written from these, so its series stay in
+ * the file between its runs.  Target names hold no '/' (tconfig refuses
+ * it), which keeps the sent/ prefix of one target apart from another's.
+ *
+ * A damaged entry is dropped and that part starts afresh (logged by the
+ * caller through the return flags); counters only reset that way.
+ */
+#ifndef TRACE_TSTATE_H
+#define TRACE_TSTATE_H
+
+#include <stdint.h>
+
+#include "fmt.h"
+#include "mtr_json.h"
+#include "route.h"
+#include "statefile.h"
+#include "tconfig.h"
+
+/* Room for any state key of a target. */
+#define TCONFIG_KEY_MAX (TCONFIG_NAME_MAX + MTR_HOST_MAX + 32)
+
+/* sent/ entries of hops not seen for this long are forgotten. */
+#define TSTATE_SENT_EXPIRE (7 * 86400.0)
+
+struct tstate {
+	double last_run; /* -1: never */
+	int have_result;
+	enum trace_result result;
+	int have_duration;
+	double duration_ms;
+	uint64_t runs[TRACE_NRESULTS];
+	int have_report;
+	struct mtr_report rep;
+	int have_hist;
+	struct route_hist hist;
+	int damaged; /* some entry did not parse and was ignored */
+};
+
+void tstate_load(const struct statefile *st, const char *name,
+		 struct tstate *ts);
+
+/*
+ * Record one run of target name: bump its run counter, set the result;
+ * for TRACE_OK with rep, fold rep into the route history, keep it as the
+ * last report and add each hop's probes to its sent counter.  slot >= 0
+ * becomes last/<name>.  Updates ts to match.  -1 with errno on ENOMEM.
+ */
+int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
+		  enum trace_result res, const struct mtr_report *rep,
+		  int have_duration, double duration_ms, int history,
+		  double now, double slot);
+
+/* Accumulated sent counters of rep's hops into out[rep->nhops]. */
+void tstate_sent(const struct statefile *st, const char *name,
+		 const struct mtr_report *rep, double *out);
+
+#endif
