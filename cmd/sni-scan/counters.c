@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+#include "counters.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promfile.h"
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+struct counters *counters_new(size_t max_series)
+{
+	struct counters *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->max_series = max_series;
+	c->cap = 64;
+	c->tab = calloc(c->cap, sizeof *c->tab);
+	if (!c->tab) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void counters_free(struct counters *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->tab[i].key);
+	free(c->tab);
+	free(c);
+}
+
+static struct sni_entry *slot(struct sni_entry *tab, size_t cap,
+			      const char *key, size_t klen)
+{
+	size_t mask = cap - 1;
+	for (size_t i = hash_bytes(key, klen) & mask;; i = (i + 1) & mask) {
+		struct sni_entry *e = &tab[i];
+		if (!e->key || (!memcmp(e->key, key, klen) && !e->key[klen]))
+			return e;
+	}
+}
+
+static int grow(struct counters *c)
+{
+	size_t cap = c->cap * 2;
+	struct sni_entry *t = calloc(cap, sizeof *t);
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->tab[i].key)
+			continue;
+		*slot(t, cap, c->tab[i].key, strlen(c->tab[i].key)) =
+			c->tab[i];
+	}
+	free(c->tab);
+	c->tab = t;
+	c->cap = cap;
+	return 0;
+}
+
+static int is_reserved(const char *sni, size_t n)
+{
+	return (n == 4 && !memcmp(sni, "none", 4)) ||
+	       (n == 7 && !memcmp(sni, "invalid", 7)) ||
+	       (n == 5 && !memcmp(sni, "other", 5));
+}
+
+/* Find or create the entry for key; NULL on ENOMEM.  *over is set when
+ * the key is new and the cap is reached (nothing is created then). */
+static struct sni_entry *lookup(struct counters *c, const char *key,
+				size_t klen, size_t snilen, int *over)
+{
+	struct sni_entry *e = slot(c->tab, c->cap, key, klen);
+	*over = 0;
+	if (e->key) {
+		if (e->removed) {
+			e->removed = 0;
+			c->live++;
+		}
+		return e;
+	}
+	if (c->live >= c->max_series && !is_reserved(key, snilen)) {
+		*over = 1;
+		return NULL;
+	}
+	if ((c->n + 1) * 4 > c->cap * 3) {
+		if (grow(c))
+			return NULL;
+		e = slot(c->tab, c->cap, key, klen);
+	}
+	e->key = malloc(klen + 1);
+	if (!e->key)
+		return NULL;
+	memcpy(e->key, key, klen);
+	e->key[klen] = 0;
+	c->n++;
+	c->live++;
+	return e;
+}
+
+/* "sni|fe|be" into buf; returns its length. */
+static size_t make_key(char *buf, const char *sni, size_t snilen,
+		       const char *fe, size_t fe_len, const char *be,
+		       size_t be_len)
+{
+	size_t k = 0;
+	if (fe_len > COUNTERS_LABEL_MAX)
+		fe_len = COUNTERS_LABEL_MAX;
+	if (be_len > COUNTERS_LABEL_MAX)
+		be_len = COUNTERS_LABEL_MAX;
+	memcpy(buf, sni, snilen);
+	k = snilen;
+	buf[k++] = '|';
+	/* A '|' inside a name would shift the key's fields: drop it. */
+	for (size_t i = 0; fe && i < fe_len; i++)
+		if (fe[i] != '|')
+			buf[k++] = fe[i];
+	buf[k++] = '|';
+	for (size_t i = 0; be && i < be_len; i++)
+		if (be[i] != '|')
+			buf[k++] = be[i];
+	buf[k] = 0;
+	return k;
+}
+
+static struct sni_entry *find_capped(struct counters *c, const char *sni,
+				     size_t snilen, const char *fe,
+				     size_t fe_len, const char *be,
+				     size_t be_len, uint64_t conns)
+{
+	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
+	int over;
+	size_t klen = make_key(key, sni, snilen, fe, fe_len, be, be_len);
+	struct sni_entry *e = lookup(c, key, klen, snilen, &over);
+	if (e || !over)
+		return e;
+	c->dropped = sat_add(c->dropped, conns);
+	klen = make_key(key, "other", 5, fe, fe_len, be, be_len);
+	return lookup(c, key, klen, 5, &over);
+}
+
+int counters_add(struct counters *c, const char *sni, const char *fe,
+		 size_t fe_len, const char *be, size_t be_len,
+		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now)
+{
+	size_t snilen = strlen(sni);
+	if (snilen > 253)
+		snilen = 253;
+	struct sni_entry *e = find_capped(c, sni, snilen, fe, fe_len, be,
+					  be_len, 1);
+	if (!e) {
+		errno = ENOMEM;
+		return -1;
+	}
+	e->bytes = sat_add(e->bytes, bytes_out);
+	e->up = sat_add(e->up, bytes_in);
+	e->conns = sat_add(e->conns, 1);
+	if (zero)
+		e->zero = sat_add(e->zero, 1);
+	if (now > e->last_seen)
+		e->last_seen = now;
+	e->dirty = 1;
+	return 0;
+}
+
+int counters_load(struct counters *c, const char *key, const char *value)
+{
+	uint64_t b, n, z, u;
+	double seen;
+	int used = 0;
+	if (sscanf(value, "%" SCNu64 ",%" SCNu64 ",%" SCNu64 ",%" SCNu64
+			  ",%lf%n",
+		   &b, &n, &z, &u, &seen, &used) != 5 ||
+	    value[used] != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	const char *t1 = strchr(key, '|');
+	const char *t2 = t1 ? strchr(t1 + 1, '|') : NULL;
+	if (!t1 || !t2 || strchr(t2 + 1, '|') || t1 - key > 253) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct sni_entry *e = find_capped(c, key, (size_t)(t1 - key), t1 + 1,
+					  (size_t)(t2 - t1 - 1), t2 + 1,
+					  strlen(t2 + 1), 0);
+	if (!e) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* A fresh entry equals what was saved: nothing to write back. */
+	int fresh = !e->conns && !e->bytes && !e->dirty;
+	e->bytes = sat_add(e->bytes, b);
+	e->conns = sat_add(e->conns, n);
+	e->zero = sat_add(e->zero, z);
+	e->up = sat_add(e->up, u);
+	if (seen > e->last_seen)
+		e->last_seen = seen;
+	if (!fresh || strcmp(e->key, key))
+		e->dirty = 1;
+	return 0;
+}
+
+void counters_value(const struct sni_entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			   ",%.0f",
+		 e->bytes, e->conns, e->zero, e->up, e->last_seen);
+}
+
+size_t counters_expire(struct counters *c, double now, double expire_after)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->cap; i++) {
+		struct sni_entry *e = &c->tab[i];
+		if (!e->key || e->removed)
+			continue;
+		if (e->last_seen < now - expire_after) {
+			e->removed = 1;
+			c->live--;
+			k++;
+		}
+	}
+	return k;
+}
+
+int counters_foreach(struct counters *c,
+		     int (*fn)(struct sni_entry *e, void *arg), void *arg)
+{
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->tab[i].key)
+			continue;
+		int rc = fn(&c->tab[i], arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Output label set: the grouping the operator asked for.  Entries that
+ * differ only in a label not asked for are summed. */
+struct agg {
+	char *key; /* "sni|fe|be" with the labels not asked for empty */
+	uint64_t bytes, conns, zero, up;
+};
+
+static int cmp_agg(const void *a, const void *b)
+{
+	return strcmp(((const struct agg *)a)->key,
+		      ((const struct agg *)b)->key);
+}
+
+int counters_fmt(const struct counters *c, struct promfile *pf, int with_up,
+		 int by_fe, int by_be)
+{
+	struct agg *a = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	a = calloc(c->live ? c->live : 1, sizeof *a);
+	if (!a)
+		goto out;
+	for (size_t i = 0; i < c->cap; i++) {
+		const struct sni_entry *e = &c->tab[i];
+		if (!e->key || e->removed)
+			continue;
+		const char *k = e->key;
+		const char *t1 = strchr(k, '|'), *t2 = strchr(t1 + 1, '|');
+		size_t need = strlen(k) + 3;
+		struct agg *g = &a[n];
+		g->key = malloc(need);
+		if (!g->key)
+			goto out;
+		n++;
+		snprintf(g->key, need, "%.*s|%.*s|%s", (int)(t1 - k), k,
+			 by_fe ? (int)(t2 - t1 - 1) : 0, t1 + 1,
+			 by_be ? t2 + 1 : "");
+		g->bytes = e->bytes;
+		g->conns = e->conns;
+		g->zero = e->zero;
+		g->up = e->up;
+	}
+	qsort(a, n, sizeof *a, cmp_agg);
+	for (size_t i = 0; i < n;) {
+		struct agg sum = a[i];
+		size_t j = i + 1;
+		for (; j < n && !strcmp(a[j].key, sum.key); j++) {
+			sum.bytes = sat_add(sum.bytes, a[j].bytes);
+			sum.conns = sat_add(sum.conns, a[j].conns);
+			sum.zero = sat_add(sum.zero, a[j].zero);
+			sum.up = sat_add(sum.up, a[j].up);
+		}
+		i = j;
+		char *k = sum.key;
+		char *t1 = strchr(k, '|'), *t2 = strchr(t1 + 1, '|');
+		*t1 = 0;
+		*t2 = 0;
+		const char *labels[7];
+		int nl = 0;
+		labels[nl++] = "sni";
+		labels[nl++] = k;
+		if (by_fe) {
+			labels[nl++] = "frontend";
+			labels[nl++] = t1 + 1;
+		}
+		if (by_be) {
+			labels[nl++] = "backend";
+			labels[nl++] = t2 + 1;
+		}
+		labels[nl] = NULL;
+		int bad = promfile_addv(pf, "haproxy_sni_total_bytes",
+					(double)sum.bytes, labels) ||
+			  promfile_addv(pf, "haproxy_sni_connections",
+					(double)sum.conns, labels) ||
+			  promfile_addv(pf, "haproxy_sni_zero_bytes",
+					(double)sum.zero, labels) ||
+			  (with_up &&
+			   promfile_addv(pf, "haproxy_sni_uploaded_bytes_total",
+					 (double)sum.up, labels));
+		*t1 = '|';
+		*t2 = '|';
+		if (bad)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; a && i < n; i++)
+		free(a[i].key);
+	free(a);
+	return rc;
+}

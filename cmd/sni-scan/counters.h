@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counters: the per-SNI totals sni-scan keeps across runs, with the cap on
+ * how many names it keeps and the expiry of names not seen for a while.
+ *
+ * A series is keyed by (sni, frontend, backend); frontend and backend are
+ * "" unless --by asked for them.  Calling sequence per run:
+ *     struct counters *c = counters_new(max_series);
+ *     counters_load(c, key, value) for every saved entry (from state);
+ *     counters_add(c, ...) for every parsed line;
+ *     counters_expire(c, now, expire_after);
+ *     counters_foreach(c, fn) to save what changed;  counters_fmt(c, pf, ...)
+ *     counters_free(c);
+ *
+ * Beyond max_series distinct keys, a new name is counted under
+ * sni="other" (with the same frontend/backend) and `dropped` grows.  The
+ * label values "none", "invalid" and "other" are always accepted: they
+ * are how the cap and hostile input stay bounded.  Counters saturate at
+ * UINT64_MAX instead of wrapping.  Pure: takes the time as an argument.
+ */
+#ifndef COUNTERS_H
+#define COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct promfile;
+
+#define COUNTERS_LABEL_MAX 128 /* frontend/backend names are cut here */
+
+struct sni_entry {
+	char *key; /* "sni|frontend|backend" */
+	uint64_t bytes, conns, zero, up;
+	double last_seen;
+	int dirty;  /* changed since load: must be saved */
+	int removed; /* expired: must be deleted from state */
+};
+
+struct counters {
+	struct sni_entry *tab; /* open addressing, key NULL = empty */
+	size_t cap, n, live;
+	size_t max_series;
+	uint64_t dropped;
+};
+
+struct counters *counters_new(size_t max_series);
+void counters_free(struct counters *c);
+
+/* Add one connection.  sni is already normalised (sni_name.h); fe/be may
+ * be NULL.  Returns -1 (ENOMEM) only if memory runs out. */
+int counters_add(struct counters *c, const char *sni, const char *fe,
+		 size_t fe_len, const char *be, size_t be_len,
+		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now);
+
+/* Load one saved entry: value is "bytes,conns,zero,up,last_seen".
+ * Entries beyond the cap are merged into "other".  Returns -1 (EINVAL)
+ * on a malformed value, which the caller reports and skips. */
+int counters_load(struct counters *c, const char *key, const char *value);
+/* Format an entry's saved value into buf (>= 128 bytes). */
+void counters_value(const struct sni_entry *e, char *buf, size_t len);
+
+/* Mark entries whose last_seen is older than now - expire_after as
+ * removed; returns how many. */
+size_t counters_expire(struct counters *c, double now, double expire_after);
+
+/* Call fn for every slot in use (removed entries included, so the caller
+ * can delete them from the state). */
+int counters_foreach(struct counters *c,
+		     int (*fn)(struct sni_entry *e, void *arg), void *arg);
+
+/*
+ * Add haproxy_sni_total_bytes, _connections, _zero_bytes and (if
+ * with_up) haproxy_sni_uploaded_bytes_total for every live entry, sorted
+ * by key; by_fe / by_be add the frontend / backend labels.  Returns -1 if
+ * promfile refuses a sample (promfile_error() says why).
+ */
+int counters_fmt(const struct counters *c, struct promfile *pf, int with_up,
+		 int by_fe, int by_be);
+
+#endif

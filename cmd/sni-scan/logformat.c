@@ -1,0 +1,749 @@
+/* SPDX-License-Identifier: MIT */
+#include "logformat.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How a token reads the line. */
+enum lf_class {
+	C_LIT,	  /* literal text */
+	C_SEP,	  /* a run of spaces in the format */
+	C_NUM,	  /* [+-]digits (hex with +X) or "-" */
+	C_TOKEN,  /* one word, no spaces */
+	C_FREE,	  /* anything, spaces included */
+	C_QUOTED, /* "..." (+Q), or a bare word such as - */
+	C_BRACE,  /* {a|b} or nothing (%hr, %hs) */
+};
+
+enum lf_field { F_NONE, F_SNI, F_BYTES_OUT, F_BYTES_IN, F_FRONTEND,
+		F_BACKEND };
+
+struct lf_tok {
+	enum lf_class cls;
+	enum lf_field field;
+	int hex;	  /* C_NUM printed with +X */
+	int sni_in_brace; /* C_BRACE holding the name in a capture slot */
+	char *lit;	  /* C_LIT */
+	size_t litlen;
+};
+
+struct logformat {
+	struct lf_tok *tok;
+	size_t n;
+	int heuristic; /* preset traffic-exporter */
+	int has_sni, has_bytes_out, has_bytes_in;
+	unsigned sni_capture;
+};
+
+struct preset {
+	const char *name;
+	const char *fmt;
+};
+
+/* The formats the man page recommends; each is tested against a real
+ * HAProxy (tests/integration/sni-scan_haproxy.sh). */
+static const struct preset presets[] = {
+	{"tcp-sni", "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts "
+		    "%ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[var(sess.sni)]"},
+	{"tcp-sni-tls", "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts "
+			"%ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[ssl_fc_sni]"},
+	{"http-sni", "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %U "
+		     "%CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs "
+		     "%{+Q}r SNI=%[ssl_fc_sni]"},
+	{"traffic-exporter", NULL},
+};
+
+/* Variables whose text may contain spaces: dates with a zone, the
+ * request line, header lists. */
+static const char *const free_vars[] = {"T", "Tl", "trg", "trl", "r",
+					 "hrl", "hsl", NULL};
+/* Numeric variables. */
+static const char *const num_vars[] = {
+	"B", "U", "ST", "Ta", "Tc", "Td", "Th", "Ti", "Tq", "TR", "Tr",
+	"Ts", "Tt", "Tw", "Tu", "ac", "bc", "fc", "sc", "rc", "bq", "sq",
+	"lc", "bp", "cp", "fp", "sp", "pid", "rt", "ms", "Cp", "Bp", "Fp",
+	"Sp", NULL};
+
+static int in_list(const char *const *list, const char *s, size_t n)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && !memcmp(*list, s, n))
+			return 1;
+	return 0;
+}
+
+static int is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static int contains_ci(const char *s, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	for (size_t i = 0; i + m <= n; i++) {
+		size_t j = 0;
+		while (j < m && (s[i + j] | 0x20) == needle[j])
+			j++;
+		if (j == m)
+			return 1;
+	}
+	return 0;
+}
+
+static struct lf_tok *push(struct logformat *lf, enum lf_class cls)
+{
+	if (lf->n >= LF_MAX_TOKENS)
+		return NULL;
+	struct lf_tok *t = &lf->tok[lf->n++];
+	memset(t, 0, sizeof *t);
+	t->cls = cls;
+	return t;
+}
+
+static int fail(char *err, size_t errlen, size_t off, const char *why)
+{
+	snprintf(err, errlen, "log format, byte %zu: %s", off + 1, why);
+	errno = EINVAL;
+	return -1;
+}
+
+/* Append literal bytes, merging with a preceding literal. */
+static int add_lit(struct logformat *lf, const char *s, size_t n)
+{
+	struct lf_tok *t = lf->n ? &lf->tok[lf->n - 1] : NULL;
+	if (!t || t->cls != C_LIT) {
+		t = push(lf, C_LIT);
+		if (!t)
+			return -1;
+	}
+	char *p = realloc(t->lit, t->litlen + n + 1);
+	if (!p)
+		return -1;
+	memcpy(p + t->litlen, s, n);
+	t->litlen += n;
+	p[t->litlen] = 0;
+	t->lit = p;
+	return 0;
+}
+
+int logformat_compile(const char *fmt, struct logformat **out, char *err,
+		      size_t errlen)
+{
+	struct logformat *lf = calloc(1, sizeof *lf);
+	int global_q = 0;
+	size_t i = 0, len = strlen(fmt);
+
+	if (!lf || !(lf->tok = calloc(LF_MAX_TOKENS, sizeof *lf->tok))) {
+		snprintf(err, errlen, "log format: out of memory");
+		goto fail_free;
+	}
+	lf->sni_capture = 1;
+	while (i < len) {
+		char c = fmt[i];
+		if (c == ' ') {
+			while (i < len && fmt[i] == ' ')
+				i++;
+			if (lf->n && lf->tok[lf->n - 1].cls == C_SEP)
+				continue;
+			if (!push(lf, C_SEP))
+				goto too_many;
+			continue;
+		}
+		if (c == '\\' && i + 1 < len) {
+			/* haproxy.cfg escapes inside a quoted string. */
+			if (add_lit(lf, fmt + i + 1, 1))
+				goto too_many;
+			i += 2;
+			continue;
+		}
+		if (c != '%') {
+			size_t j = i;
+			while (j < len && fmt[j] != '%' && fmt[j] != ' ' &&
+			       fmt[j] != '\\')
+				j++;
+			if (add_lit(lf, fmt + i, j - i))
+				goto too_many;
+			i = j;
+			continue;
+		}
+		/* A variable: %% | %{flags}name | %{flags}[expr] */
+		size_t start = i++;
+		if (i < len && fmt[i] == '%') {
+			if (add_lit(lf, "%", 1))
+				goto too_many;
+			i++;
+			continue;
+		}
+		int q = global_q, hex = 0, quote_set = 0;
+		if (i < len && fmt[i] == '{') {
+			const char *end = memchr(fmt + i, '}', len - i);
+			if (!end) {
+				fail(err, errlen, start, "unterminated %{flags}");
+				goto fail_free;
+			}
+			for (const char *p = fmt + i + 1; p + 1 < end; p++) {
+				if ((*p == '+' || *p == '-') && p[1] == 'Q') {
+					q = *p == '+';
+					quote_set = 1;
+				}
+				if ((*p == '+' || *p == '-') && p[1] == 'X')
+					hex = *p == '+';
+			}
+			i = (size_t)(end - fmt) + 1;
+		}
+		struct lf_tok *t;
+		if (i < len && fmt[i] == '[') {
+			int depth = 0;
+			size_t j = i;
+			for (; j < len; j++) {
+				if (fmt[j] == '[')
+					depth++;
+				else if (fmt[j] == ']' && --depth == 0)
+					break;
+			}
+			if (j >= len) {
+				fail(err, errlen, start,
+				     "unterminated %[sample expression]");
+				goto fail_free;
+			}
+			const char *e = fmt + i + 1;
+			size_t elen = j - i - 1;
+			t = push(lf, q ? C_QUOTED : C_TOKEN);
+			if (!t)
+				goto too_many;
+			if (!lf->has_sni && contains_ci(e, elen, "sni")) {
+				t->field = F_SNI;
+				/* Unquoted, the name may hold anything a
+				 * client sent, spaces too. */
+				if (!q)
+					t->cls = C_FREE;
+				lf->has_sni = 1;
+			} else if (elen == 9 && !memcmp(e, "bytes_out", 9)) {
+				t->field = F_BYTES_OUT;
+				t->cls = C_NUM;
+			} else if (elen == 8 && !memcmp(e, "bytes_in", 8)) {
+				t->field = F_BYTES_IN;
+				t->cls = C_NUM;
+			} else if (elen == 7 && !memcmp(e, "fe_name", 7)) {
+				t->field = F_FRONTEND;
+			} else if (elen == 7 && !memcmp(e, "be_name", 7)) {
+				t->field = F_BACKEND;
+			}
+			i = j + 1;
+			continue;
+		}
+		size_t j = i;
+		while (j < len && is_alnum(fmt[j]))
+			j++;
+		if (j == i) {
+			fail(err, errlen, start,
+			     "'%' must be followed by a variable name, [expr] "
+			     "or %");
+			goto fail_free;
+		}
+		const char *name = fmt + i;
+		size_t nlen = j - i;
+		i = j;
+		if (nlen == 1 && name[0] == 'o') {
+			/* %{+Q}o sets the flag for every later field. */
+			if (quote_set)
+				global_q = q;
+			continue;
+		}
+		if (in_list(num_vars, name, nlen)) {
+			t = push(lf, C_NUM);
+			if (!t)
+				goto too_many;
+			t->hex = hex;
+			if (nlen == 1 && name[0] == 'B')
+				t->field = F_BYTES_OUT;
+			else if (nlen == 1 && name[0] == 'U')
+				t->field = F_BYTES_IN;
+			continue;
+		}
+		if (nlen == 2 && name[0] == 'h' &&
+		    (name[1] == 'r' || name[1] == 's')) {
+			t = push(lf, C_BRACE);
+			if (!t)
+				goto too_many;
+			if (name[1] == 'r' && !lf->has_sni)
+				t->sni_in_brace = 1;
+			continue;
+		}
+		if (in_list(free_vars, name, nlen))
+			t = push(lf, q ? C_QUOTED : C_FREE);
+		else
+			t = push(lf, q ? C_QUOTED : C_TOKEN);
+		if (!t)
+			goto too_many;
+		if ((nlen == 2 && !memcmp(name, "ft", 2)) ||
+		    (nlen == 1 && name[0] == 'f'))
+			t->field = F_FRONTEND;
+		else if (nlen == 1 && name[0] == 'b')
+			t->field = F_BACKEND;
+	}
+	/* A %hr block is the name only if no %[...sni...] came later. */
+	for (size_t k = 0; k < lf->n; k++) {
+		struct lf_tok *t = &lf->tok[k];
+		if (t->cls == C_BRACE && t->sni_in_brace) {
+			if (lf->has_sni)
+				t->sni_in_brace = 0;
+			else {
+				t->field = F_SNI;
+				lf->has_sni = 1;
+			}
+		}
+		if (t->field == F_BYTES_OUT)
+			lf->has_bytes_out = 1;
+		if (t->field == F_BYTES_IN)
+			lf->has_bytes_in = 1;
+	}
+	if (!lf->has_sni) {
+		snprintf(err, errlen,
+			 "log format: no server name field: add "
+			 "SNI=%%[var(sess.sni)] (passthrough) or "
+			 "SNI=%%[ssl_fc_sni] (TLS termination)");
+		errno = EINVAL;
+		goto fail_free;
+	}
+	if (!lf->has_bytes_out) {
+		snprintf(err, errlen,
+			 "log format: no %%B field (bytes to the client)");
+		errno = EINVAL;
+		goto fail_free;
+	}
+	*out = lf;
+	return 0;
+too_many:
+	snprintf(err, errlen, "log format: more than %d fields or out of memory",
+		 LF_MAX_TOKENS);
+	errno = EINVAL;
+fail_free:
+	logformat_free(lf);
+	*out = NULL;
+	return -1;
+}
+
+int logformat_preset(const char *name, struct logformat **out, char *err,
+		     size_t errlen)
+{
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+		if (strcmp(presets[i].name, name))
+			continue;
+		if (presets[i].fmt)
+			return logformat_compile(presets[i].fmt, out, err,
+						 errlen);
+		struct logformat *lf = calloc(1, sizeof *lf);
+		if (!lf) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		lf->heuristic = 1;
+		lf->has_sni = lf->has_bytes_out = 1;
+		*out = lf;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "unknown format \"%s\" (known: tcp-sni, tcp-sni-tls, "
+		 "http-sni, traffic-exporter)",
+		 name);
+	errno = EINVAL;
+	return -1;
+}
+
+const char *logformat_preset_string(const char *name)
+{
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+		if (!strcmp(presets[i].name, name))
+			return presets[i].fmt;
+	return NULL;
+}
+
+void logformat_free(struct logformat *lf)
+{
+	if (!lf)
+		return;
+	for (size_t i = 0; lf->tok && i < lf->n; i++)
+		free(lf->tok[i].lit);
+	free(lf->tok);
+	free(lf);
+}
+
+void logformat_set_sni_capture(struct logformat *lf, unsigned slot)
+{
+	lf->sni_capture = slot ? slot : 1;
+}
+
+int logformat_has_bytes_in(const struct logformat *lf)
+{
+	return lf->has_bytes_in;
+}
+
+int logformat_sni_is_last(const struct logformat *lf)
+{
+	if (lf->heuristic)
+		return 0;
+	return lf->n && lf->tok[lf->n - 1].field == F_SNI &&
+	       lf->tok[lf->n - 1].cls == C_FREE;
+}
+
+/* ---- matching ------------------------------------------------------- */
+
+struct span {
+	size_t off, len;
+};
+
+struct mstate {
+	const struct logformat *lf;
+	const char *s;
+	size_t len;
+	unsigned steps;
+	struct span sp[LF_MAX_TOKENS];
+};
+
+static int match_from(struct mstate *m, size_t i, size_t pos);
+
+/* Try the field at token i as s[pos..end), then the rest. */
+static int try_end(struct mstate *m, size_t i, size_t pos, size_t end)
+{
+	if (++m->steps > LF_MAX_STEPS)
+		return 0;
+	m->sp[i].off = pos;
+	m->sp[i].len = end - pos;
+	return match_from(m, i + 1, end);
+}
+
+/*
+ * Candidate ends for a variable-width field at token i starting at pos,
+ * no further than limit: where the next token can begin.  Shortest first.
+ */
+static int try_candidates(struct mstate *m, size_t i, size_t pos,
+			  size_t limit, size_t min_len)
+{
+	const struct logformat *lf = m->lf;
+	const char *s = m->s;
+
+	if (i + 1 == lf->n)
+		return limit == m->len && limit >= pos + min_len &&
+		       try_end(m, i, pos, limit);
+	const struct lf_tok *next = &lf->tok[i + 1];
+	size_t q = pos + min_len;
+	if (next->cls == C_LIT) {
+		char c = next->lit[0];
+		while (q <= limit && q < m->len) {
+			const char *hit = memchr(s + q, c, limit - q);
+			if (!hit)
+				return 0;
+			q = (size_t)(hit - s);
+			if (try_end(m, i, pos, q))
+				return 1;
+			if (m->steps > LF_MAX_STEPS)
+				return 0;
+			q++;
+		}
+		return 0;
+	}
+	if (next->cls == C_SEP) {
+		/* The field ends at a space, or at the end of the line. */
+		while (q <= limit) {
+			const char *hit = q < limit ?
+				memchr(s + q, ' ', limit - q) : NULL;
+			size_t e = hit ? (size_t)(hit - s) : limit;
+			if (try_end(m, i, pos, e))
+				return 1;
+			if (!hit || m->steps > LF_MAX_STEPS)
+				return 0;
+			q = e + 1;
+		}
+		return 0;
+	}
+	/* Two fields back to back: every position is a candidate. */
+	for (; q <= limit; q++) {
+		if (try_end(m, i, pos, q))
+			return 1;
+		if (m->steps > LF_MAX_STEPS)
+			return 0;
+	}
+	return 0;
+}
+
+static int match_from(struct mstate *m, size_t i, size_t pos)
+{
+	const struct logformat *lf = m->lf;
+	const char *s = m->s;
+	size_t len = m->len;
+
+	for (; i < lf->n; i++) {
+		const struct lf_tok *t = &lf->tok[i];
+		switch (t->cls) {
+		case C_LIT:
+			if (len - pos < t->litlen ||
+			    memcmp(s + pos, t->lit, t->litlen))
+				return 0;
+			pos += t->litlen;
+			break;
+		case C_SEP:
+			if (pos == 0 || s[pos - 1] == ' ')
+				break;
+			if (pos == len && i + 1 == lf->n)
+				break;
+			if (pos >= len || s[pos] != ' ')
+				return 0;
+			pos++;
+			break;
+		case C_NUM: {
+			size_t p = pos;
+			if (p < len && s[p] == '-' &&
+			    (p + 1 == len || s[p + 1] < '0' || s[p + 1] > '9')) {
+				m->sp[i].off = pos;
+				m->sp[i].len = 1;
+				pos++;
+				break;
+			}
+			if (p < len && (s[p] == '+' || s[p] == '-'))
+				p++;
+			size_t d = p;
+			if (t->hex)
+				while (p < len &&
+				       ((s[p] >= '0' && s[p] <= '9') ||
+					(s[p] >= 'A' && s[p] <= 'F') ||
+					(s[p] >= 'a' && s[p] <= 'f')))
+					p++;
+			else
+				while (p < len && s[p] >= '0' && s[p] <= '9')
+					p++;
+			if (p == d)
+				return 0;
+			m->sp[i].off = pos;
+			m->sp[i].len = p - pos;
+			pos = p;
+			break;
+		}
+		case C_TOKEN: {
+			const char *sp = memchr(s + pos, ' ', len - pos);
+			size_t limit = sp ? (size_t)(sp - s) : len;
+			return try_candidates(m, i, pos, limit, 1);
+		}
+		case C_FREE:
+			return try_candidates(m, i, pos, len, 0);
+		case C_QUOTED: {
+			if (pos >= len || s[pos] != '"') {
+				const char *sp = memchr(s + pos, ' ', len - pos);
+				size_t limit = sp ? (size_t)(sp - s) : len;
+				return try_candidates(m, i, pos, limit, 1);
+			}
+			/* Ends at a closing quote not escaped by +E. */
+			for (size_t q = pos + 1; q < len; q++) {
+				if (s[q] == '\\') {
+					q++;
+					continue;
+				}
+				if (s[q] != '"')
+					continue;
+				if (try_end(m, i, pos, q + 1))
+					return 1;
+				if (m->steps > LF_MAX_STEPS)
+					return 0;
+			}
+			return 0;
+		}
+		case C_BRACE: {
+			if (pos >= len || s[pos] != '{') {
+				m->sp[i].off = pos;
+				m->sp[i].len = 0;
+				break;
+			}
+			for (size_t q = pos + 1; q < len; q++) {
+				const char *hit = memchr(s + q, '}', len - q);
+				if (!hit)
+					return 0;
+				q = (size_t)(hit - s);
+				if (try_end(m, i, pos, q + 1))
+					return 1;
+				if (m->steps > LF_MAX_STEPS)
+					return 0;
+			}
+			return 0;
+		}
+		}
+	}
+	return pos == len;
+}
+
+static uint64_t span_u64(const char *s, size_t len, int hex, int *plus)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	*plus = 0;
+	if (len && (s[0] == '+' || s[0] == '-')) {
+		*plus = s[0] == '+';
+		if (s[0] == '-')
+			return 0; /* a timer's -1, never a byte count */
+		i++;
+	}
+	for (; i < len; i++) {
+		unsigned d;
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return 0;
+		uint64_t base = hex ? 16 : 10;
+		if (v > (UINT64_MAX - d) / base)
+			return UINT64_MAX; /* saturate: never wrap a counter */
+		v = v * base + d;
+	}
+	return v;
+}
+
+static int match_heuristic(const char *s, size_t len, struct lf_result *r)
+{
+	/* The old daemon: split on blanks, find the word starting with
+	 * SNI=, take the last all-digit word before it as bytes. */
+	size_t i = 0;
+	const char *num = NULL;
+	size_t numlen = 0;
+	while (i < len) {
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		size_t w = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+		size_t wl = i - w;
+		if (wl == 0)
+			break;
+		if (wl >= 4 && !memcmp(s + w, "SNI=", 4)) {
+			if (!num)
+				return LF_NOMATCH;
+			int plus;
+			r->sni = s + w + 4;
+			r->sni_len = wl - 4;
+			r->bytes_out = span_u64(num, numlen, 0, &plus);
+			r->logasap = plus;
+			return LF_MATCH;
+		}
+		size_t k = (s[w] == '+') ? 1 : 0;
+		if (k < wl) {
+			size_t d = k;
+			while (d < wl && s[w + d] >= '0' && s[w + d] <= '9')
+				d++;
+			if (d == wl) {
+				num = s + w;
+				numlen = wl;
+			}
+		}
+	}
+	return LF_NOMATCH;
+}
+
+enum lf_status logformat_match(const struct logformat *lf, const char *msg,
+			       size_t len, struct lf_result *r)
+{
+	struct mstate m;
+
+	memset(r, 0, sizeof *r);
+	if (lf->heuristic)
+		return match_heuristic(msg, len, r);
+	m.lf = lf;
+	m.s = msg;
+	m.len = len;
+	m.steps = 0;
+	if (!match_from(&m, 0, 0))
+		return LF_NOMATCH;
+	for (size_t i = 0; i < lf->n; i++) {
+		const struct lf_tok *t = &lf->tok[i];
+		const char *v = msg + m.sp[i].off;
+		size_t vl = m.sp[i].len;
+		int plus;
+		if (t->cls == C_QUOTED && vl >= 2 && v[0] == '"') {
+			v++;
+			vl -= 2;
+		}
+		switch (t->field) {
+		case F_NONE:
+			break;
+		case F_SNI:
+			if (t->cls == C_BRACE) {
+				/* {a|b|c}: take slot sni_capture. */
+				if (vl < 2) {
+					v = "-";
+					vl = 1;
+					break;
+				}
+				const char *p = v + 1, *end = v + vl - 1;
+				for (unsigned k = 1; k < lf->sni_capture; k++) {
+					const char *bar = memchr(p, '|',
+						(size_t)(end - p));
+					if (!bar) {
+						p = end;
+						break;
+					}
+					p = bar + 1;
+				}
+				const char *bar = memchr(p, '|', (size_t)(end - p));
+				v = p;
+				vl = (size_t)((bar ? bar : end) - p);
+				r->sni_hash_escaped = 1;
+			}
+			r->sni = v;
+			r->sni_len = vl;
+			break;
+		case F_BYTES_OUT:
+			r->bytes_out = span_u64(v, vl, t->hex, &plus);
+			r->logasap = plus;
+			break;
+		case F_BYTES_IN:
+			r->bytes_in = span_u64(v, vl, t->hex, &plus);
+			r->has_bytes_in = 1;
+			break;
+		case F_FRONTEND:
+			/* %ft marks an SSL listener with '~'. */
+			if (vl && v[vl - 1] == '~')
+				vl--;
+			r->frontend = v;
+			r->frontend_len = vl;
+			break;
+		case F_BACKEND:
+			r->backend = v;
+			r->backend_len = vl;
+			break;
+		}
+	}
+	return LF_MATCH;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+size_t logformat_unescape(const char *in, size_t len, char *out,
+			  size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		if (c == '#' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
+		    hexval(in[i + 2]) >= 0) {
+			c = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+			i += 2;
+		}
+		if (o >= outlen)
+			return (size_t)-1;
+		out[o++] = c;
+	}
+	return o;
+}

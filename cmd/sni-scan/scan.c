@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+#include "scan.h"
+
+#include <string.h>
+
+#include "counters.h"
+#include "syslog_frame.h"
+
+const char *const scan_result_names[SCAN_NRESULTS] = {
+	[SCAN_PARSED] = "parsed",
+	[SCAN_NO_SNI] = "no_sni",
+	[SCAN_INVALID_SNI] = "invalid_sni",
+	[SCAN_LOGASAP] = "logasap",
+	[SCAN_BADREQ] = "badreq",
+	[SCAN_MALFORMED] = "malformed",
+	[SCAN_NOTICE] = "notice",
+	[SCAN_SSL_ERROR] = "ssl_error",
+	[SCAN_TRUNCATED] = "truncated",
+	[SCAN_TOO_LONG] = "too_long",
+	[SCAN_SPLIT] = "split",
+};
+
+/* A continuation longer than this cannot be the tail of a server name
+ * (HAProxy keeps at most 255 bytes of it), so it is not a split. */
+#define SPLIT_MAX 256
+
+void scan_init(struct scan *s, const struct logformat *lf,
+	       struct counters *c, const struct scan_opts *opts)
+{
+	memset(s, 0, sizeof *s);
+	s->lf = lf;
+	s->c = c;
+	s->opts = *opts;
+	s->hold = logformat_sni_is_last(lf);
+}
+
+static int starts(const char *s, size_t n, const char *p)
+{
+	size_t m = strlen(p);
+	return n >= m && !memcmp(s, p, m);
+}
+
+static int is_notice(const char *m, size_t n)
+{
+	static const char *const prefixes[] = {
+		"Proxy ", "Server ", "backend ", "Backend ", "Stopping ",
+		"Pausing ", "Resuming ", "Health check", "Connect from ",
+		"[NOTICE]", "[WARNING]", "[ALERT]", "Loading ", NULL};
+	for (const char *const *p = prefixes; *p; p++)
+		if (starts(m, n, *p))
+			return 1;
+	return 0;
+}
+
+static int is_ssl_error(const char *m, size_t n)
+{
+	return memmem(m, n, "SSL handshake", 13) ||
+	       memmem(m, n, " during SSL", 11) ||
+	       memmem(m, n, "SSL client", 10) ||
+	       memmem(m, n, "SSL certificate", 15);
+}
+
+static void commit(struct scan *s, const struct scan_pending *p, double now)
+{
+	s->result[p->result]++;
+	if (counters_add(s->c, p->sni, p->fe, p->fe_len, p->be, p->be_len,
+			 p->bytes_out, p->bytes_in, p->zero, now))
+		s->oom = 1;
+}
+
+void scan_flush(struct scan *s, double now)
+{
+	if (s->pending.active)
+		commit(s, &s->pending, now);
+	s->pending.active = 0;
+}
+
+static size_t cut(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (n > cap)
+		n = cap;
+	if (n)
+		memcpy(dst, src, n);
+	return n;
+}
+
+void scan_line(struct scan *s, const char *line, size_t len, double now)
+{
+	struct lf_result r;
+	struct scan_pending e;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (s->opts.truncate_at && len + 1 >= s->opts.truncate_at) {
+		scan_flush(s, now);
+		s->result[SCAN_TRUNCATED]++;
+		return;
+	}
+	size_t off = syslog_frame_strip(line, len);
+	const char *m = line + off;
+	size_t n = len - off;
+
+	if (logformat_match(s->lf, m, n, &r) != LF_MATCH) {
+		enum scan_result why = SCAN_MALFORMED;
+		if (is_notice(m, n))
+			why = SCAN_NOTICE;
+		else if (is_ssl_error(m, n))
+			why = SCAN_SSL_ERROR;
+		else if (s->pending.active && len < SPLIT_MAX) {
+			/* The name held a newline: the entry before is not
+			 * the name it seemed to be. */
+			s->pending.result = SCAN_INVALID_SNI;
+			memcpy(s->pending.sni, "invalid", 8);
+			why = SCAN_SPLIT;
+		}
+		scan_flush(s, now);
+		s->result[why]++;
+		return;
+	}
+	scan_flush(s, now);
+
+	memset(&e, 0, sizeof e);
+	enum sni_kind k;
+	if (r.sni_hash_escaped) {
+		char dec[SNI_NAME_MAX + 1];
+		size_t dl = logformat_unescape(r.sni, r.sni_len, dec,
+					       sizeof dec);
+		k = dl == (size_t)-1 ? sni_name_normalize(dec, SNI_NAME_MAX + 1,
+							  e.sni)
+				     : sni_name_normalize(dec, dl, e.sni);
+	} else {
+		k = sni_name_normalize(r.sni, r.sni_len, e.sni);
+	}
+	e.result = k == SNI_OK ? SCAN_PARSED :
+		   k == SNI_NONE ? SCAN_NO_SNI : SCAN_INVALID_SNI;
+	if (k == SNI_OK && r.logasap)
+		e.result = SCAN_LOGASAP;
+	else if (k == SNI_OK && memmem(m, n, "<BADREQ>", 8))
+		e.result = SCAN_BADREQ;
+	e.fe_len = cut(e.fe, sizeof e.fe, r.frontend, r.frontend_len);
+	e.be_len = cut(e.be, sizeof e.be, r.backend, r.backend_len);
+	e.bytes_out = r.bytes_out;
+	e.bytes_in = r.bytes_in;
+	e.zero = r.bytes_out == 0 && !r.logasap;
+	if (s->hold) {
+		e.active = 1;
+		s->pending = e;
+		return;
+	}
+	commit(s, &e, now);
+}
