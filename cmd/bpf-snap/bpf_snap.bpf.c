@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf_snap.bpf.c: the kernel side of bpf-snap.  Counts outbound TCP
+ * connects (attempts, failures, SYN_SENT->ESTABLISHED latency) and UDP
+ * sends per process, destination port and address, and the time from a
+ * send on a socket to the next receive on it.  Only raw tracepoints and
+ * cgroup hooks: kprobes and fentry are unavailable on many hardened
+ * kernels, this one included.
+ *
+ * Everything is counted in maps that user space pins and reads as
+ * snapshots; nothing is sent to user space per event.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf_snap.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by attach before load: 1 counts only processes in targets. */
+const volatile __u32 filtered = 0;
+
+/* Sizes are defaults; attach sets them from the configuration. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct bpf_snap_key);
+	__type(value, struct bpf_snap_count);
+} edges SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bpf_snap_key);
+	__type(value, struct bpf_snap_hist);
+} conn_lat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bpf_snap_key);
+	__type(value, struct bpf_snap_hist);
+} tx_lat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, char[BPF_SNAP_COMM_LEN]);
+	__type(value, struct bpf_snap_target);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BPF_SNAP_MAP_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpf_snap_info);
+} info SEC(".maps");
+
+/* Connects in SYN_SENT, keyed by socket address.  LRU: a socket that
+ * vanishes without a state change must not leak an entry forever. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct bpf_snap_pending);
+} pend_conn SEC(".maps");
+
+/* Sends waiting for a receive on the same socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct bpf_snap_pending);
+} pend_tx SEC(".maps");
+
+/* The destination of an unconnected UDP send, from the cgroup hook to
+ * the sock_send_length tracepoint of the same syscall (same thread). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct bpf_snap_key);
+} udp_dst SEC(".maps");
+
+#define TCP_ESTABLISHED_ 1
+#define TCP_SYN_SENT_ 2
+#define TCP_CLOSE_ 7
+
+static __always_inline void count_drop(__u32 map)
+{
+	__u64 *d = bpf_map_lookup_elem(&dropped, &map);
+
+	if (d)
+		__sync_fetch_and_add(d, 1);
+}
+
+/* Fill the process part of k; 0 if this process is not counted. */
+static __always_inline int who(struct bpf_snap_key *k)
+{
+	struct bpf_snap_target *t;
+
+	bpf_get_current_comm(k->comm, sizeof(k->comm));
+	if (!filtered)
+		return 1;
+	t = bpf_map_lookup_elem(&targets, k->comm);
+	if (!t)
+		return 0;
+	k->target = t->id;
+	__builtin_memset(k->comm, 0, sizeof(k->comm));
+	return 1;
+}
+
+/* Destination of a connected socket. */
+static __always_inline int sk_dest(struct sock *sk, struct bpf_snap_key *k)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	k->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == BPF_SNAP_AF_INET) {
+		k->family = BPF_SNAP_AF_INET;
+		BPF_CORE_READ_INTO((__u32 *)k->daddr, sk,
+				   __sk_common.skc_daddr);
+		return 1;
+	}
+	if (family == BPF_SNAP_AF_INET6) {
+		k->family = BPF_SNAP_AF_INET6;
+		BPF_CORE_READ_INTO(&k->daddr, sk,
+				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline void edge_add(struct bpf_snap_key *k, __u64 count,
+				     __u64 failures)
+{
+	struct bpf_snap_count *v = bpf_map_lookup_elem(&edges, k);
+
+	if (!v) {
+		struct bpf_snap_count zero = {};
+
+		/* -EEXIST from a racing insert is fine: look up again. */
+		bpf_map_update_elem(&edges, k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&edges, k);
+		if (!v) {
+			count_drop(BPF_SNAP_MAP_EDGES);
+			return;
+		}
+	}
+	if (count)
+		__sync_fetch_and_add(&v->count, count);
+	if (failures)
+		__sync_fetch_and_add(&v->failures, failures);
+}
+
+static __always_inline void hist_add(void *map, __u32 which,
+				     struct bpf_snap_key *k, __u64 ns)
+{
+	struct bpf_snap_hist *h = bpf_map_lookup_elem(map, k);
+	__u32 s;
+
+	if (!h) {
+		static const struct bpf_snap_hist zero;
+
+		bpf_map_update_elem(map, k, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(map, k);
+		if (!h) {
+			count_drop(which);
+			return;
+		}
+	}
+	s = bpf_snap_slot(ns);
+	__sync_fetch_and_add(&h->slots[s], 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	__sync_fetch_and_add(&h->count, 1);
+}
+
+/* TCP connect attempts, failures and latency.  CLOSE->SYN_SENT runs in
+ * the connecting process; SYN_SENT->ESTABLISHED usually in softirq, so
+ * the process is remembered per socket from the first transition. */
+SEC("raw_tp/inet_sock_set_state")
+int bs_sock_state(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->args[0];
+	int oldstate = (int)ctx->args[1];
+	int newstate = (int)ctx->args[2];
+	__u64 skaddr = (__u64)ctx->args[0];
+	struct bpf_snap_pending *p;
+
+	if (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_) {
+		struct bpf_snap_pending np = {};
+
+		if (BPF_CORE_READ(sk, sk_protocol) != BPF_SNAP_PROTO_TCP)
+			return 0;
+		np.key.proto = BPF_SNAP_PROTO_TCP;
+		if (!who(&np.key) || !sk_dest(sk, &np.key))
+			return 0;
+		np.start_ns = bpf_ktime_get_ns();
+		edge_add(&np.key, 1, 0);
+		bpf_map_update_elem(&pend_conn, &skaddr, &np, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != TCP_SYN_SENT_)
+		return 0;
+	p = bpf_map_lookup_elem(&pend_conn, &skaddr);
+	if (!p)
+		return 0;
+	if (newstate == TCP_ESTABLISHED_)
+		hist_add(&conn_lat, BPF_SNAP_MAP_CONN_LAT, &p->key,
+			 bpf_ktime_get_ns() - p->start_ns);
+	else
+		edge_add(&p->key, 0, 1);
+	bpf_map_delete_elem(&pend_conn, &skaddr);
+	return 0;
+}
+
+/* Unconnected UDP sends.  Always returns 1: 0 would fail the
+ * application's sendmsg with EPERM. */
+static __always_inline void udp_unconnected(struct bpf_sock_addr *ctx,
+					    struct bpf_snap_key *k)
+{
+	__u64 id;
+
+	k->proto = BPF_SNAP_PROTO_UDP;
+	k->dport = bpf_ntohs((__u16)ctx->user_port);
+	if (!who(k))
+		return;
+	edge_add(k, 1, 0);
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&udp_dst, &id, k, BPF_ANY);
+}
+
+SEC("cgroup/sendmsg4")
+int bs_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	struct bpf_snap_key k = {};
+	struct bpf_sock *sk = ctx->sk;
+	__u32 a;
+
+	if (!sk || ctx->protocol != BPF_SNAP_PROTO_UDP)
+		return 1;
+	/* A connected socket given an address anyway is counted by
+	 * sock_send_length, once. */
+	if (sk->state == TCP_ESTABLISHED_)
+		return 1;
+	k.family = BPF_SNAP_AF_INET;
+	a = ctx->user_ip4;
+	__builtin_memcpy(k.daddr, &a, 4);
+	udp_unconnected(ctx, &k);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int bs_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	struct bpf_snap_key k = {};
+	struct bpf_sock *sk = ctx->sk;
+	__u32 a[4];
+
+	if (!sk || ctx->protocol != BPF_SNAP_PROTO_UDP)
+		return 1;
+	if (sk->state == TCP_ESTABLISHED_)
+		return 1;
+	k.family = BPF_SNAP_AF_INET6;
+	a[0] = ctx->user_ip6[0];
+	a[1] = ctx->user_ip6[1];
+	a[2] = ctx->user_ip6[2];
+	a[3] = ctx->user_ip6[3];
+	__builtin_memcpy(k.daddr, a, 16);
+	udp_unconnected(ctx, &k);
+	return 1;
+}
+
+/* Connected UDP sends are counted here (the cgroup hook does not run for
+ * them); every counted send, TCP or UDP, starts a send-to-receive timer
+ * on its socket unless one is already running. */
+SEC("raw_tp/sock_send_length")
+int bs_send_len(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->args[0];
+	__u64 skaddr = (__u64)ctx->args[0];
+	int ret = (int)ctx->args[1];
+	struct bpf_snap_pending np = {};
+	__u16 proto;
+	__u8 state;
+
+	if (!sk)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != BPF_SNAP_PROTO_TCP && proto != BPF_SNAP_PROTO_UDP)
+		return 0;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (proto == BPF_SNAP_PROTO_UDP && state != TCP_ESTABLISHED_) {
+		/* Unconnected: the cgroup hook left the destination. */
+		__u64 id = bpf_get_current_pid_tgid();
+		struct bpf_snap_key *k = bpf_map_lookup_elem(&udp_dst, &id);
+
+		if (!k)
+			return 0;
+		np.key = *k;
+		bpf_map_delete_elem(&udp_dst, &id);
+	} else {
+		if (state != TCP_ESTABLISHED_)
+			return 0;
+		if (proto == BPF_SNAP_PROTO_TCP &&
+		    (ret <= 0 || bpf_map_lookup_elem(&pend_tx, &skaddr)))
+			return 0;
+		np.key.proto = proto;
+		if (!who(&np.key) || !sk_dest(sk, &np.key))
+			return 0;
+		if (proto == BPF_SNAP_PROTO_UDP)
+			edge_add(&np.key, 1, 0);
+	}
+	if (ret <= 0)
+		return 0;
+	np.start_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int bs_recv_len(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 skaddr = (__u64)ctx->args[0];
+	int ret = (int)ctx->args[1];
+	struct bpf_snap_pending *p;
+
+	if (ret <= 0)
+		return 0;
+	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
+	if (!p)
+		return 0;
+	hist_add(&tx_lat, BPF_SNAP_MAP_TX_LAT, &p->key,
+		 bpf_ktime_get_ns() - p->start_ns);
+	bpf_map_delete_elem(&pend_tx, &skaddr);
+	return 0;
+}

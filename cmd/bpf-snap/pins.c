@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: MIT */
+#include "pins.h"
+
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+const struct pins_map_desc pins_maps[] = {
+	{"edges", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_count),
+	 BPF_SNAP_MAP_EDGES},
+	{"conn_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
+	 BPF_SNAP_MAP_CONN_LAT},
+	{"tx_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
+	 BPF_SNAP_MAP_TX_LAT},
+	{"pend_conn", 8, sizeof(struct bpf_snap_pending), -1},
+	{"pend_tx", 8, sizeof(struct bpf_snap_pending), -1},
+	{"udp_dst", 8, sizeof(struct bpf_snap_key), -1},
+	{"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
+	{"dropped", 4, 8, -1},
+	{"info", 4, sizeof(struct bpf_snap_info), -1},
+};
+const size_t pins_n_maps = sizeof pins_maps / sizeof pins_maps[0];
+
+const char *const pins_links[] = {"bs_sock_state", "bs_send_len",
+				  "bs_recv_len", "bs_sendmsg4",
+				  "bs_sendmsg6"};
+const size_t pins_n_links = sizeof pins_links / sizeof pins_links[0];
+
+enum { M_EDGES, M_CONN, M_TX, M_PCONN, M_PTX, M_UDP, M_TARGETS, M_DROPPED,
+       M_INFO };
+
+static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	errno = e;
+	return -1;
+}
+
+static int is_bpffs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type ==
+						 (unsigned long)BPF_FS_MAGIC;
+}
+
+int pins_bpffs_ready(const char *dir, int may_mount, int *mounted, char *err,
+		     size_t errlen)
+{
+	char p[PATH_MAX];
+	size_t rl = strlen(PINS_BPFFS_ROOT);
+
+	*mounted = 0;
+	if (!strncmp(dir, PINS_BPFFS_ROOT, rl) &&
+	    (dir[rl] == '/' || dir[rl] == '\0')) {
+		if (is_bpffs(PINS_BPFFS_ROOT))
+			return 0;
+		if (!may_mount)
+			return seterr(err, errlen, ENOENT,
+				      "%s: not a bpf filesystem",
+				      PINS_BPFFS_ROOT);
+		if (mount("bpf", PINS_BPFFS_ROOT, "bpf", 0, "mode=0700") < 0)
+			return seterr(err, errlen, errno == EPERM ? EPERM : errno,
+				      "%s: not a bpf filesystem and cannot "
+				      "mount one (%s); run as root: mount -t "
+				      "bpf bpf %s",
+				      PINS_BPFFS_ROOT, strerror(errno),
+				      PINS_BPFFS_ROOT);
+		*mounted = 1;
+		return 0;
+	}
+	/* Another place: the nearest existing ancestor must be a bpffs. */
+	snprintf(p, sizeof p, "%s", dir);
+	for (;;) {
+		struct stat st;
+		char *slash;
+
+		if (stat(p, &st) == 0)
+			break;
+		slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			snprintf(p, sizeof p, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	if (!is_bpffs(p))
+		return seterr(err, errlen, ENOTSUP,
+			      "%s: not on a bpf filesystem (%s is not)", dir,
+			      p);
+	return 0;
+}
+
+static void pin_path(char *buf, size_t len, const char *dir, const char *pfx,
+		     const char *name)
+{
+	snprintf(buf, len, "%s/%s%s", dir, pfx, name);
+}
+
+int pins_attached(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t have = 0;
+
+	for (size_t i = 0; i < pins_n_links; i++) {
+		pin_path(p, sizeof p, dir, "link_", pins_links[i]);
+		if (access(p, F_OK) == 0)
+			have++;
+	}
+	if (have == pins_n_links)
+		return 1;
+	if (have == 0)
+		return 0;
+	errno = EUCLEAN;
+	return -1;
+}
+
+/*
+ * Read up to cap entries of a hash or array map.  Batched lookups cost
+ * one syscall per few thousand entries; older kernels and map types
+ * without them fall back to get_next_key + lookup.
+ */
+static int map_read(int fd, unsigned ksz, unsigned vsz, unsigned cap,
+		    void **keys_out, void **vals_out, size_t *n_out)
+{
+	char *keys = calloc(cap ? cap : 1, ksz), *vals = calloc(cap ? cap : 1, vsz);
+	size_t n = 0;
+	__u32 in = 0, out = 0;
+	int first = 1, e = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!keys || !vals) {
+		e = ENOMEM;
+		goto fail;
+	}
+	while (n < cap) {
+		__u32 count = cap - (unsigned)n;
+		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
+					     keys + n * ksz, vals + n * vsz,
+					     &count, &opts);
+
+		if (r < 0 && errno != ENOENT) {
+			if (first && (errno == EINVAL || errno == ENOTSUP ||
+				      errno == EOPNOTSUPP || errno == 524))
+				goto slow;
+			if (errno == ENOSPC) /* the rest does not fit */
+				break;
+			e = errno;
+			goto fail;
+		}
+		n += count;
+		if (r < 0) /* ENOENT: that was the last batch */
+			break;
+		in = out;
+		first = 0;
+	}
+	goto done;
+slow:
+	n = 0;
+	{
+		void *prev = NULL;
+
+		while (n < cap &&
+		       bpf_map_get_next_key(fd, prev, keys + n * ksz) == 0) {
+			if (bpf_map_lookup_elem(fd, keys + n * ksz,
+						vals + n * vsz) == 0) {
+				prev = keys + n * ksz;
+				n++;
+			} else if (errno != ENOENT) {
+				e = errno;
+				goto fail;
+			}
+			/* A key deleted in between: go on from prev. */
+		}
+	}
+done:
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+fail:
+	free(keys);
+	free(vals);
+	errno = e;
+	return -1;
+}
+
+static int open_map(const char *dir, size_t i, struct bpf_map_info *info,
+		    char *err, size_t errlen)
+{
+	char p[PATH_MAX];
+	__u32 len = sizeof *info;
+	int fd;
+
+	pin_path(p, sizeof p, dir, "", pins_maps[i].name);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return seterr(err, errlen, errno, "%s: %s", p, strerror(errno));
+	memset(info, 0, sizeof *info);
+	if (bpf_obj_get_info_by_fd(fd, info, &len) < 0) {
+		int e = errno;
+
+		close(fd);
+		return seterr(err, errlen, e, "%s: %s", p, strerror(e));
+	}
+	if (info->key_size != pins_maps[i].key_size ||
+	    info->value_size != pins_maps[i].value_size) {
+		close(fd);
+		return seterr(err, errlen, EPROTO,
+			      "%s: pinned by an incompatible bpf-snap (key %u "
+			      "value %u bytes, expected %u and %u): run "
+			      "bpf-snap detach, then attach",
+			      p, info->key_size, info->value_size,
+			      pins_maps[i].key_size, pins_maps[i].value_size);
+	}
+	return fd;
+}
+
+/* Split the key/value arrays of map_read into records. */
+static int read_hists(int fd, unsigned cap, struct snap_hist **out,
+		      size_t *n)
+{
+	void *k, *v;
+	struct snap_hist *h;
+
+	if (map_read(fd, sizeof(struct bpf_snap_key),
+		     sizeof(struct bpf_snap_hist), cap, &k, &v, n) < 0)
+		return -1;
+	h = calloc(*n ? *n : 1, sizeof *h);
+	if (h)
+		for (size_t i = 0; i < *n; i++) {
+			memcpy(&h[i].key, (char *)k + i * sizeof h->key,
+			       sizeof h->key);
+			memcpy(&h[i].val, (char *)v + i * sizeof h->val,
+			       sizeof h->val);
+		}
+	free(k);
+	free(v);
+	*out = h;
+	if (!h)
+		errno = ENOMEM;
+	return h ? 0 : -1;
+}
+
+int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
+	      char *err, size_t errlen)
+{
+	int fds[16];
+	struct bpf_map_info info[16];
+	int rc = -1, e = 0;
+	size_t i, n;
+	void *k = NULL, *v = NULL;
+
+	memset(s, 0, sizeof *s);
+	memset(d, 0, sizeof *d);
+	s->attached_since = NAN;
+	for (i = 0; i < pins_n_maps; i++)
+		fds[i] = -1;
+	switch (pins_attached(dir)) {
+	case 0:
+		return seterr(err, errlen, ENOENT,
+			      "%s: nothing attached: run bpf-snap attach", dir);
+	case -1:
+		return seterr(err, errlen, ENOENT,
+			      "%s: only partly attached: run bpf-snap detach, "
+			      "then attach",
+			      dir);
+	}
+	for (i = 0; i < pins_n_maps; i++)
+		if ((fds[i] = open_map(dir, i, &info[i], err, errlen)) < 0) {
+			e = errno;
+			goto out;
+		}
+	/* Edges */
+	if (map_read(fds[M_EDGES], sizeof(struct bpf_snap_key),
+		     sizeof(struct bpf_snap_count), info[M_EDGES].max_entries,
+		     &k, &v, &n) < 0)
+		goto readfail;
+	d->edges = calloc(n ? n : 1, sizeof *d->edges);
+	if (!d->edges) {
+		errno = ENOMEM;
+		goto readfail;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&d->edges[i].key, (char *)k + i * sizeof(struct bpf_snap_key),
+		       sizeof(struct bpf_snap_key));
+		memcpy(&d->edges[i].val,
+		       (char *)v + i * sizeof(struct bpf_snap_count),
+		       sizeof(struct bpf_snap_count));
+	}
+	s->edges = d->edges;
+	s->n_edges = n;
+	free(k);
+	free(v);
+	k = v = NULL;
+	if (read_hists(fds[M_CONN], info[M_CONN].max_entries, &d->conn,
+		       &s->n_conn) < 0 ||
+	    read_hists(fds[M_TX], info[M_TX].max_entries, &d->tx,
+		       &s->n_tx) < 0)
+		goto readfail;
+	s->conn = d->conn;
+	s->tx = d->tx;
+	/* Targets: the keys are the comms, the values carry everything. */
+	if (map_read(fds[M_TARGETS], BPF_SNAP_COMM_LEN,
+		     sizeof(struct bpf_snap_target),
+		     info[M_TARGETS].max_entries, &k, &v, &n) < 0)
+		goto readfail;
+	d->targets = v;
+	s->targets = d->targets;
+	s->n_targets = n;
+	free(k);
+	k = v = NULL;
+	/* Fill levels, in pins_maps order (lookup tables last). */
+	for (i = 0; i < pins_n_maps && i < SNAPSHOT_MAX_MAPS; i++) {
+		struct snap_map *m;
+		size_t cnt;
+
+		if (i == M_DROPPED || i == M_INFO)
+			continue;
+		m = &s->maps[s->n_maps++];
+		m->name = pins_maps[i].name;
+		m->capacity = info[i].max_entries;
+		switch (i) {
+		case M_EDGES:
+			cnt = s->n_edges;
+			break;
+		case M_CONN:
+			cnt = s->n_conn;
+			break;
+		case M_TX:
+			cnt = s->n_tx;
+			break;
+		case M_TARGETS:
+			cnt = s->n_targets;
+			break;
+		default:
+			if (map_read(fds[i], info[i].key_size,
+				     info[i].value_size, info[i].max_entries,
+				     &k, &v, &cnt) < 0)
+				goto readfail;
+			free(k);
+			free(v);
+			k = v = NULL;
+		}
+		m->entries = cnt;
+		if (pins_maps[i].has_dropped >= 0) {
+			__u32 key = (__u32)pins_maps[i].has_dropped;
+			__u64 val = 0;
+
+			if (bpf_map_lookup_elem(fds[M_DROPPED], &key, &val) < 0)
+				goto readfail;
+			m->dropped = val;
+			m->has_dropped = 1;
+		}
+	}
+	{
+		__u32 key = 0;
+		struct bpf_snap_info bi;
+
+		if (bpf_map_lookup_elem(fds[M_INFO], &key, &bi) < 0)
+			goto readfail;
+		if (bi.version != BPF_SNAP_INFO_VERSION) {
+			seterr(err, errlen, EPROTO,
+			       "%s/info: version %u, expected %u: run bpf-snap "
+			       "detach, then attach",
+			       dir, bi.version, BPF_SNAP_INFO_VERSION);
+			e = EPROTO;
+			goto out;
+		}
+		if (bi.attached_unix_ns)
+			s->attached_since = (double)bi.attached_unix_ns / 1e9;
+	}
+	rc = 0;
+	goto out;
+readfail:
+	e = errno;
+	seterr(err, errlen, e, "%s: reading maps: %s", dir, strerror(e));
+out:
+	free(k);
+	free(v);
+	for (i = 0; i < pins_n_maps; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (rc < 0) {
+		pins_data_free(d);
+		errno = e;
+	}
+	return rc;
+}
+
+void pins_data_free(struct pins_data *d)
+{
+	free(d->edges);
+	free(d->conn);
+	free(d->tx);
+	free(d->targets);
+	memset(d, 0, sizeof *d);
+}
+
+int pins_remove_dir(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char p[PATH_MAX];
+	int n = 0;
+
+	if (!dp)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(dp))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		if (unlink(p) == 0)
+			n++;
+	}
+	closedir(dp);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return -1;
+	return n;
+}
+
+/* IDs of what a pin directory holds, to check they are gone. */
+struct held {
+	__u32 prog[8], link[8], map[16];
+	size_t n_prog, n_link, n_map;
+};
+
+static void collect_ids(const char *dir, struct held *h)
+{
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < pins_n_links && h->n_link < 8; i++) {
+		struct bpf_link_info li;
+		__u32 len = sizeof li;
+		int fd;
+
+		pin_path(p, sizeof p, dir, "link_", pins_links[i]);
+		if ((fd = bpf_obj_get(p)) < 0)
+			continue;
+		memset(&li, 0, sizeof li);
+		if (bpf_obj_get_info_by_fd(fd, &li, &len) == 0) {
+			h->link[h->n_link++] = li.id;
+			if (h->n_prog < 8)
+				h->prog[h->n_prog++] = li.prog_id;
+			/* Unpinning releases a raw_tp link; a cgroup link
+			 * is also held by the cgroup until detached. */
+			if (li.type == BPF_LINK_TYPE_CGROUP)
+				bpf_link_detach(fd);
+		}
+		close(fd);
+	}
+	for (size_t i = 0; i < pins_n_maps && h->n_map < 16; i++) {
+		struct bpf_map_info mi;
+		__u32 len = sizeof mi;
+		int fd;
+
+		pin_path(p, sizeof p, dir, "", pins_maps[i].name);
+		if ((fd = bpf_obj_get(p)) < 0)
+			continue;
+		memset(&mi, 0, sizeof mi);
+		if (bpf_obj_get_info_by_fd(fd, &mi, &len) == 0)
+			h->map[h->n_map++] = mi.id;
+		close(fd);
+	}
+}
+
+/* Name of the first object of h that still exists, or NULL. */
+static const char *still_there(const struct held *h, __u32 *id)
+{
+	int fd;
+
+	for (size_t i = 0; i < h->n_link; i++)
+		if ((fd = bpf_link_get_fd_by_id(h->link[i])) >= 0 ||
+		    errno != ENOENT) {
+			if (fd >= 0)
+				close(fd);
+			*id = h->link[i];
+			return "link";
+		}
+	for (size_t i = 0; i < h->n_prog; i++)
+		if ((fd = bpf_prog_get_fd_by_id(h->prog[i])) >= 0 ||
+		    errno != ENOENT) {
+			if (fd >= 0)
+				close(fd);
+			*id = h->prog[i];
+			return "program";
+		}
+	for (size_t i = 0; i < h->n_map; i++)
+		if ((fd = bpf_map_get_fd_by_id(h->map[i])) >= 0 ||
+		    errno != ENOENT) {
+			if (fd >= 0)
+				close(fd);
+			*id = h->map[i];
+			return "map";
+		}
+	return NULL;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int pins_detach(const char *dir, double timeout, size_t *removed, char *err,
+		size_t errlen)
+{
+	struct held h;
+	char parent[PATH_MAX], p[PATH_MAX];
+	const char *base, *what;
+	size_t baselen;
+	double deadline;
+	DIR *dp;
+	__u32 id = 0;
+	int r;
+
+	memset(&h, 0, sizeof h);
+	*removed = 0;
+	collect_ids(dir, &h);
+	if ((r = pins_remove_dir(dir)) < 0)
+		return seterr(err, errlen, errno, "%s: %s", dir,
+			      strerror(errno));
+	*removed += (size_t)r;
+	/* Pin directories of an attach that died half-way. */
+	snprintf(parent, sizeof parent, "%s", dir);
+	base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	baselen = strlen(base);
+	{
+		char *slash = strrchr(parent, '/');
+
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof parent, ".");
+	}
+	if ((dp = opendir(parent))) {
+		struct dirent *de;
+
+		while ((de = readdir(dp))) {
+			if (strncmp(de->d_name, base, baselen) ||
+			    strncmp(de->d_name + baselen, "-new-", 5))
+				continue;
+			snprintf(p, sizeof p, "%s/%s", parent, de->d_name);
+			collect_ids(p, &h);
+			if ((r = pins_remove_dir(p)) > 0)
+				*removed += (size_t)r;
+		}
+		closedir(dp);
+	}
+	/* The kernel frees programs and maps after an RCU grace period. */
+	deadline = mono() + timeout;
+	while ((what = still_there(&h, &id))) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		if (mono() > deadline)
+			return seterr(err, errlen, ETIMEDOUT,
+				      "%s id %u still loaded %.1f s after "
+				      "unpinning",
+				      what, id, timeout);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static const char *link_type_name(__u32 t)
+{
+	switch (t) {
+	case BPF_LINK_TYPE_RAW_TRACEPOINT:
+		return "raw_tracepoint";
+	case BPF_LINK_TYPE_CGROUP:
+		return "cgroup";
+	}
+	return "other";
+}
+
+int pins_status(const char *dir, FILE *out, char *err, size_t errlen)
+{
+	struct snapshot s;
+	struct pins_data d;
+	char p[PATH_MAX];
+	int a = pins_attached(dir);
+
+	if (a == 0) {
+		fprintf(out, "not attached (no pins in %s)\n", dir);
+		return seterr(err, errlen, ENOENT, "%s: nothing attached", dir);
+	}
+	if (a < 0) {
+		fprintf(out, "partly attached in %s: run bpf-snap detach, "
+			     "then attach\n", dir);
+		return seterr(err, errlen, ENOENT, "%s: partly attached", dir);
+	}
+	if (pins_read(dir, &s, &d, err, errlen) < 0)
+		return -1;
+	fprintf(out, "attached, pins in %s\n", dir);
+	if (!isnan(s.attached_since)) {
+		time_t t = (time_t)s.attached_since;
+		struct tm tm;
+		char ts[64];
+
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		fprintf(out, "since %s\n", ts);
+	}
+	if (s.n_targets == 0)
+		fprintf(out, "filter: none, every process counted by comm\n");
+	else {
+		fprintf(out, "filter: %zu targets\n", s.n_targets);
+		for (size_t i = 0; i < s.n_targets; i++)
+			fprintf(out, "  target %u: %.*s\n", s.targets[i].id,
+				(int)sizeof s.targets[i].name,
+				s.targets[i].name);
+	}
+	for (size_t i = 0; i < pins_n_links; i++) {
+		struct bpf_link_info li;
+		struct bpf_prog_info pi;
+		__u32 len = sizeof li, plen = sizeof pi;
+		int fd, pfd;
+
+		pin_path(p, sizeof p, dir, "link_", pins_links[i]);
+		memset(&li, 0, sizeof li);
+		memset(&pi, 0, sizeof pi);
+		if ((fd = bpf_obj_get(p)) < 0 ||
+		    bpf_obj_get_info_by_fd(fd, &li, &len) < 0) {
+			fprintf(out, "link %-14s unreadable: %s\n",
+				pins_links[i], strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		close(fd);
+		if ((pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
+			bpf_obj_get_info_by_fd(pfd, &pi, &plen);
+			close(pfd);
+		}
+		fprintf(out, "link %-14s %-14s link id %u, prog id %u (%s)\n",
+			pins_links[i], link_type_name(li.type), li.id,
+			li.prog_id, pi.name[0] ? pi.name : "?");
+	}
+	for (size_t i = 0; i < s.n_maps; i++) {
+		fprintf(out, "map  %-14s %llu/%llu entries",
+			s.maps[i].name, (unsigned long long)s.maps[i].entries,
+			(unsigned long long)s.maps[i].capacity);
+		if (s.maps[i].has_dropped)
+			fprintf(out, ", %llu new keys dropped when full",
+				(unsigned long long)s.maps[i].dropped);
+		fputc('\n', out);
+	}
+	pins_data_free(&d);
+	return 0;
+}

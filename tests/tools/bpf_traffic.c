@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf-traffic: test and benchmark helper for bpf-snap.  Renames itself
+ * (comm) and makes an exact number of connects and sends, so tests can
+ * assert exact counts per comm, port and destination; or serves as a
+ * local listener for them.  Loopback and test namespaces only: the
+ * callers choose the addresses.
+ *
+ *   bpf-traffic [-n COMM] ACTION HOST PORT COUNT [ARG]
+ *     tcp      COUNT connects that must succeed (then close)
+ *     refused  COUNT connects that must fail with ECONNREFUSED
+ *     udp      COUNT sendto() on an unconnected socket
+ *     udpc     connect(), then COUNT send()
+ *     rr       one TCP connect, then COUNT x (send 4 bytes, read 4)
+ *     urr      unconnected UDP: COUNT x (sendto 4 bytes, recv 4)
+ *   bpf-traffic [-n COMM] serve-echo|serve-uecho HOST PORT DELAY_MS
+ *     echo every read after DELAY_MS (TCP, or UDP datagrams)
+ *   bpf-traffic [-n COMM] serve-hold HOST PORT HOLD_MS
+ *     listen with backlog 0 and accept nothing for HOLD_MS, then accept
+ *     and close: while held, a second connect's SYN is dropped and is
+ *     retransmitted about 1 s later
+ * A client action prints "ACTION COUNT SECONDS" (wall time of the loop)
+ * and exits 0 only if every operation went as the action expects.
+ * Servers print "ready" once listening, then serve until killed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss,
+		   socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)port);
+		*len = sizeof *a4;
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)port);
+		*len = sizeof *a6;
+		return AF_INET6;
+	}
+	fprintf(stderr, "bpf-traffic: %s: not an address\n", host);
+	exit(2);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void msleep(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "bpf-traffic: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+static int xfer(int fd, int udp, const struct sockaddr_storage *ss,
+		socklen_t len)
+{
+	char buf[4] = "ping";
+	ssize_t n;
+
+	if (udp)
+		n = sendto(fd, buf, sizeof buf, 0,
+			   (const struct sockaddr *)ss, len);
+	else
+		n = send(fd, buf, sizeof buf, 0);
+	if (n != (ssize_t)sizeof buf)
+		return -1;
+	for (size_t got = 0; got < sizeof buf; got += (size_t)n) {
+		n = recv(fd, buf + got, sizeof buf - got, 0);
+		if (n <= 0)
+			return -1;
+		if (udp)
+			break;
+	}
+	return 0;
+}
+
+static int client(const char *act, const char *host, int port, long count)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int af = resolve(host, port, &ss, &len), fd = -1;
+	const struct sockaddr *sa = (const struct sockaddr *)&ss;
+	double t0 = now();
+	char b = 'x';
+
+	if (!strcmp(act, "tcp") || !strcmp(act, "refused")) {
+		int want_ok = !strcmp(act, "tcp");
+
+		for (long i = 0; i < count; i++) {
+			int r;
+
+			if ((fd = socket(af, SOCK_STREAM, 0)) < 0)
+				return die("socket");
+			r = connect(fd, sa, len);
+			if (want_ok ? r < 0 : (r == 0 || errno != ECONNREFUSED))
+				return die(want_ok ? "connect"
+						   : "connect not refused");
+			close(fd);
+		}
+	} else if (!strcmp(act, "udp") || !strcmp(act, "udpc")) {
+		if ((fd = socket(af, SOCK_DGRAM, 0)) < 0)
+			return die("socket");
+		if (!strcmp(act, "udpc") && connect(fd, sa, len) < 0)
+			return die("connect");
+		for (long i = 0; i < count; i++) {
+			ssize_t n = act[3] ? send(fd, &b, 1, 0)
+					   : sendto(fd, &b, 1, 0, sa, len);
+			/* A closed local port answers with ICMP, which a
+			 * connected socket reports on the next send. */
+			if (n != 1 && !(act[3] && errno == ECONNREFUSED))
+				return die("send");
+		}
+	} else if (!strcmp(act, "rr") || !strcmp(act, "urr")) {
+		int udp = act[0] == 'u';
+
+		if ((fd = socket(af, udp ? SOCK_DGRAM : SOCK_STREAM, 0)) < 0)
+			return die("socket");
+		if (!udp && connect(fd, sa, len) < 0)
+			return die("connect");
+		for (long i = 0; i < count; i++)
+			if (xfer(fd, udp, &ss, len) < 0)
+				return die("request/response");
+	} else {
+		fprintf(stderr, "bpf-traffic: %s: unknown action\n", act);
+		return 2;
+	}
+	printf("%s %ld %.9f\n", act, count, now() - t0);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int server(const char *act, const char *host, int port, long ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int af = resolve(host, port, &ss, &len), one = 1;
+	int udp = !strcmp(act, "serve-uecho");
+	int hold = !strcmp(act, "serve-hold");
+	int fd = socket(af, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		return die("bind");
+	if (!udp && listen(fd, hold ? 0 : 128) < 0)
+		return die("listen");
+	printf("ready\n");
+	fflush(stdout);
+	if (udp) {
+		for (;;) {
+			char buf[64];
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof peer;
+			ssize_t n = recvfrom(fd, buf, sizeof buf, 0,
+					     (struct sockaddr *)&peer, &pl);
+
+			if (n <= 0)
+				continue;
+			msleep(ms);
+			sendto(fd, buf, (size_t)n, 0,
+			       (struct sockaddr *)&peer, pl);
+		}
+	}
+	if (hold)
+		msleep(ms);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+		char buf[64];
+		ssize_t n;
+
+		if (c < 0)
+			continue;
+		if (hold) {
+			close(c);
+			continue;
+		}
+		/* One client at a time is all the tests need. */
+		while ((n = recv(c, buf, sizeof buf, 0)) > 0) {
+			msleep(ms);
+			if (send(c, buf, (size_t)n, 0) != n)
+				break;
+		}
+		close(c);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "-n")) {
+		if (prctl(PR_SET_NAME, argv[2], 0, 0, 0) < 0)
+			return die("prctl");
+		i = 3;
+	}
+	if (argc - i != 4) {
+		fprintf(stderr,
+			"usage: bpf-traffic [-n COMM] ACTION HOST PORT N\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strncmp(argv[i], "serve-", 6))
+		return server(argv[i], argv[i + 1], atoi(argv[i + 2]),
+			      atol(argv[i + 3]));
+	return client(argv[i], argv[i + 1], atoi(argv[i + 2]),
+		      atol(argv[i + 3]));
+}
