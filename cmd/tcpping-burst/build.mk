@@ -22,3 +22,6 @@ check_tcpping_fmt_SRCS := tests/check_tcpping_fmt.c cmd/tcpping-burst/fmt.c \
 	cmd/tcpping-burst/wire.c
 check_tcpping_compat_SRCS := tests/check_tcpping_compat.c \
 	cmd/tcpping-burst/compat.c
+
+TEST_TOOLS += tcpping-delay-relay
+tcpping-delay-relay_SRCS := tests/tools/tcpping_delay_relay.c

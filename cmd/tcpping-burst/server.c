@@ -23,7 +23,7 @@
 #include "promfile.h"
 #include "wire.h"
 
-#define MAX_LISTEN 16
+#define MAX_LISTEN 1024
 /* 64 probes of echo in flight per connection; beyond that the peer is not
  * reading and we stop reading from it too. */
 #define OUTCAP (64 * WIRE_PROBE_LEN)
