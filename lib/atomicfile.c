@@ -43,8 +43,16 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		return fail("cannot write", path, err, errlen);
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return fail("cannot create temporary file", tmp, err, errlen);
+	if (fd < 0) {
+		int saved = errno;
+		/* Name the file the operator asked for, not the temp name. */
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "%s: cannot create a temporary file in %s: %s",
+				 path, dir, strerror(saved));
+		errno = saved;
+		return -1;
+	}
 	if (fchmod(fd, mode) < 0) {
 		fail("cannot set mode", tmp, err, errlen);
 		goto out_unlink;
