@@ -119,7 +119,9 @@ do_uninstall() {
 	# files of someone else.
 	for d in "$SHARE/prometheus/rules" "$SHARE/prometheus/tests" \
 		"$SHARE/prometheus" "$SHARE/grafana" "$SHARE/node-exporter" \
-		"$SHARE/cron.d" "$SHARE" "$SYSCONFDIR/promsnap"; do
+		"$SHARE/cron.d" "$SHARE" "$SYSCONFDIR/promsnap" "$UNITDIR" \
+		"$PREFIX/lib/systemd" "$PREFIX/lib/sysusers.d" \
+		"$PREFIX/lib/tmpfiles.d" "$SYSCONFDIR/cron.d"; do
 		[ -d "$DESTDIR$d" ] && rmdir "$DESTDIR$d" 2>/dev/null || true
 	done
 }

@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The systemd units and the cron file, as installed: every unit passes
+# `systemd-analyze verify` and scores an exposure of 2.5 or lower in
+# `systemd-analyze security --offline=true`; each tool gets exactly the
+# capability its issue allows; timers, alert rules and promsnap-status agree
+# on every tool's interval; the cron file has one flock-guarded line per
+# tool naming an installed binary.
+. "$TOP/tests/integration/lib.sh"
+need_cmd systemd-analyze
+need_cmd python3
+
+ROOT=$T/root
+PREFIX=/usr/local
+UNITDIR=$ROOT$PREFIX/lib/systemd/system
+TOOLS="trace-once tcpping-burst qemu-netsnap sni-scan bpf-snap"
+
+if ! sh "$TOP/cron/install.sh" "$ROOT" "$PREFIX" install 2>"$T/install.err"; then
+	not_ok "install.sh into a DESTDIR" "$(head -3 "$T/install.err")"
+	exit 1
+fi
+ok "install.sh into a DESTDIR"
+
+# ExecStart binaries: the real build where it exists, else a stub (verify
+# only needs an executable at the installed path).
+stubs=""
+for t in $TOOLS; do
+	mkdir -p "$ROOT$PREFIX/bin"
+	if [ -x "$TOP/build/$t" ]; then
+		install -m 0755 "$TOP/build/$t" "$ROOT$PREFIX/bin/$t"
+	else
+		printf '#!/bin/sh\nexit 0\n' >"$ROOT$PREFIX/bin/$t"
+		chmod 0755 "$ROOT$PREFIX/bin/$t"
+		stubs="$stubs $t"
+	fi
+done
+[ -z "$stubs" ] || echo "# stub binaries (tool not built yet):$stubs"
+# verify resolves dependencies (timers.target, network-online.target ...)
+# inside --root: give it the host's targets and slices.
+mkdir -p "$ROOT/usr/lib/systemd/system"
+cp -a /lib/systemd/system/*.target /lib/systemd/system/*.slice \
+	"$ROOT/usr/lib/systemd/system/" 2>/dev/null
+
+units=$(cd "$UNITDIR" && ls *.service *.timer *.socket)
+n=0
+for u in $units; do
+	n=$((n + 1))
+	out=$(cd "$ROOT" && systemd-analyze verify --man=no --root="$ROOT" \
+		"${UNITDIR#"$ROOT"/}/$u" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && [ -z "$out" ]; then
+		ok "systemd-analyze verify $u"
+	else
+		not_ok "systemd-analyze verify $u" "rc $rc: $(echo "$out" | head -3)"
+	fi
+done
+[ "$n" -ge 13 ] && ok "13 units installed (5 tools x service+timer, bpf-snap-attach, tcpping-echo socket+service)" ||
+	not_ok "units installed" "only $n: $units"
+
+# A unit with a missing binary must fail verify: proves the check bites.
+sed 's|^ExecStart=.*|ExecStart=/nonexistent/promsnap-missing|' \
+	"$UNITDIR/sni-scan.service" >"$UNITDIR/zz-broken.service"
+if (cd "$ROOT" && systemd-analyze verify --man=no --root="$ROOT" \
+	"${UNITDIR#"$ROOT"/}/zz-broken.service") >/dev/null 2>&1; then
+	not_ok "verify rejects a unit whose binary is missing" "it passed"
+else
+	ok "verify rejects a unit whose binary is missing"
+fi
+rm -f "$UNITDIR/zz-broken.service"
+
+for u in $(cd "$UNITDIR" && ls *.service); do
+	line=$(cd "$ROOT" && systemd-analyze security --offline=true \
+		--root="$ROOT" "${UNITDIR#"$ROOT"/}/$u" 2>&1 |
+		grep 'Overall exposure level')
+	level=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9.]*\) .*/\1/p')
+	if [ -z "$level" ]; then
+		not_ok "security $u" "no exposure level: $line"
+	elif awk -v l="$level" 'BEGIN { exit !(l <= 2.5) }'; then
+		ok "security $u: exposure $level <= 2.5"
+	else
+		not_ok "security $u" "exposure $level > 2.5"
+	fi
+done
+
+# Capabilities and users, as issue 7 prescribes them.
+unit_val() { # unit key -> last value of key
+	sed -n "s/^$2=//p" "$UNITDIR/$1" | tail -1
+}
+check_caps() { # unit expected-ambient
+	got=$(unit_val "$1" AmbientCapabilities)
+	bound=$(unit_val "$1" CapabilityBoundingSet)
+	assert_eq "$1 ambient capabilities" "$2" "$got"
+	assert_eq "$1 capability bounding set equals its ambient set" "$2" "$bound"
+}
+check_caps trace-once.service CAP_NET_RAW
+check_caps tcpping-burst.service ""
+check_caps qemu-netsnap.service CAP_SYS_PTRACE
+check_caps sni-scan.service ""
+check_caps bpf-snap-attach.service "CAP_BPF CAP_PERFMON CAP_NET_ADMIN"
+check_caps bpf-snap.service CAP_BPF
+check_caps tcpping-echo.service ""
+for u in trace-once tcpping-burst qemu-netsnap sni-scan tcpping-echo; do
+	assert_eq "$u.service runs as promsnap" promsnap "$(unit_val "$u.service" User)"
+done
+assert_eq "sni-scan reads the log through group adm" adm \
+	"$(unit_val sni-scan.service SupplementaryGroups)"
+for u in $(cd "$UNITDIR" && ls *.service); do
+	for kv in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
+		ProtectHome=yes; do
+		grep -qx "$kv" "$UNITDIR/$u" || not_ok "$u has $kv" "missing"
+	done
+	grep -q '^SystemCallFilter=@system-service' "$UNITDIR/$u" ||
+		not_ok "$u SystemCallFilter=@system-service" "missing"
+	grep -q '^RestrictAddressFamilies=' "$UNITDIR/$u" ||
+		not_ok "$u RestrictAddressFamilies=" "missing"
+	grep -q "^ExecStart=$PREFIX/bin/" "$UNITDIR/$u" ||
+		not_ok "$u ExecStart names the installed binary" "$(grep ^ExecStart "$UNITDIR/$u")"
+done
+ok "every service: NoNewPrivileges, ProtectSystem=strict, PrivateTmp, ProtectHome, SystemCallFilter, RestrictAddressFamilies, installed ExecStart"
+for t in $TOOLS; do
+	grep -qx "ReadWritePaths=/var/lib/prometheus/node-exporter" "$UNITDIR/$t.service" ||
+		not_ok "$t.service may write the textfile directory" "no ReadWritePaths"
+	grep -qx "StateDirectory=promsnap/$t" "$UNITDIR/$t.service" ||
+		not_ok "$t.service state directory" "no StateDirectory=promsnap/$t"
+done
+ok "every tool unit writes only its state directory and the textfile directory"
+
+# One interval per tool, the same in the timer, the rules and
+# promsnap-status.
+python3 - "$UNITDIR" "$TOP/node-exporter-integration/prometheus/rules/promsnap.rules.yml" >"$T/intervals" <<'EOF'
+import re, sys, yaml
+unitdir, rules = sys.argv[1], sys.argv[2]
+mult = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
+rec = {}
+for g in yaml.safe_load(open(rules))["groups"]:
+    for r in g["rules"]:
+        if r.get("record") == "promsnap:expected_interval_seconds":
+            rec[r["labels"]["tool"]] = float(re.match(r"vector\((\d+)\)", r["expr"]).group(1))
+for tool in ["trace-once", "tcpping-burst", "qemu-netsnap", "sni-scan", "bpf-snap"]:
+    txt = open("%s/%s.timer" % (unitdir, tool)).read()
+    m = re.search(r"^OnUnitActiveSec=(\d+)(s|sec|min|m|h)$", txt, re.M)
+    timer = float(m.group(1)) * mult[m.group(2)] if m else None
+    print(tool, timer, rec.get(tool))
+EOF
+while read -r tool timer rule; do
+	assert_eq "$tool interval: timer = rule promsnap:expected_interval_seconds" "$timer" "$rule"
+	if [ -x "$BIN/promsnap-status" ]; then
+		st=$("$BIN/promsnap-status" --print-intervals 2>&1 | awk -v t="$tool" '$1 == t { print $2 }')
+		assert_eq "$tool interval: timer = promsnap-status default" "$timer" "$st"
+	fi
+done <"$T/intervals"
+[ -s "$T/intervals" ] || not_ok "intervals" "could not read timers and rules"
+
+# Documentation= names man pages that exist in man/ (skip those a tool's
+# engineer has not written yet).
+for m in $(sed -n 's/^Documentation=//p' "$UNITDIR"/*.service | tr ' ' '\n' | sort -u); do
+	page=${m#man:}
+	name=${page%%(*}
+	sec=${page#*(}
+	sec=${sec%)}
+	if [ -f "$TOP/man/$name.$sec" ]; then
+		ok "Documentation=$m exists"
+	else
+		skip "Documentation=$m exists" "man/$name.$sec not written yet"
+	fi
+done
+
+# The cron file: one flock-guarded line per tool, every command an
+# installed binary, distinct lock files, valid time fields.
+CRON=$ROOT$PREFIX/share/promsnap/cron.d/promsnap
+python3 - "$CRON" "$PREFIX/bin" "$TOOLS" >"$T/cron.out" 2>&1 <<'EOF'
+import re, sys
+path, bindir, tools = sys.argv[1], sys.argv[2], sys.argv[3].split()
+seen, locks, bad = {}, set(), []
+field = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\d+(-\d+)?)(/\d+)?)*$")
+for n, line in enumerate(open(path), 1):
+    line = line.rstrip("\n")
+    if not line.strip() or line.startswith("#") or re.match(r"^[A-Z_]+=", line):
+        continue
+    parts = line.split()
+    if parts[0].startswith("@"):
+        when, user, cmd = parts[:1], parts[1], parts[2:]
+        if when[0] not in ("@reboot", "@hourly", "@daily"):
+            bad.append("%d: unknown %s" % (n, when[0]))
+    else:
+        when, user, cmd = parts[:5], parts[5], parts[6:]
+        if not all(field.match(f) for f in when):
+            bad.append("%d: bad time fields %s" % (n, when))
+    if user not in ("promsnap", "root"):
+        bad.append("%d: user %s" % (n, user))
+    if cmd[:2] == ["flock", "-n"]:
+        if cmd[2] in locks:
+            bad.append("%d: lock %s reused" % (n, cmd[2]))
+        locks.add(cmd[2])
+        cmd = cmd[3:]
+    elif when[0] != "@reboot":
+        bad.append("%d: periodic line without flock -n" % n)
+    exe = cmd[0]
+    if not exe.startswith(bindir + "/"):
+        bad.append("%d: %s is not in %s" % (n, exe, bindir))
+    tool = exe.rsplit("/", 1)[1]
+    if when[0] != "@reboot":
+        seen[tool] = seen.get(tool, 0) + 1
+for t in tools:
+    if seen.get(t) != 1:
+        bad.append("%s has %d periodic lines" % (t, seen.get(t, 0)))
+print("\n".join(bad) if bad else "OK")
+EOF
+assert_eq "cron file: one flock -n line per tool, installed binaries, distinct locks" OK "$(cat "$T/cron.out")"
+if grep -q '@BINDIR@\|@SYSCONFDIR@' "$CRON" "$UNITDIR"/*; then
+	not_ok "placeholders substituted" "$(grep -l '@BINDIR@\|@SYSCONFDIR@' "$CRON" "$UNITDIR"/*)"
+else
+	ok "placeholders substituted in units and cron file"
+fi
+# Run the cron file's sni-scan line for real through sh, with the real
+# flock, against a test directory (its binary, options and lock are the
+# installed ones; only the paths are redirected).
+if [ -x "$BIN/sni-scan" ]; then
+	line=$(grep 'bin/sni-scan ' "$CRON" | cut -f3-)
+	mkdir -p "$T/tf" "$T/state"
+	: >"$T/haproxy.log"
+	cmd=$(printf '%s' "$line" | sed -e "s|$PREFIX/bin/sni-scan|$BIN/sni-scan|" \
+		-e "s|/run/lock/|$T/|" -e "s|-c /etc/promsnap/sni-scan.yaml||" -e 's|--syslog||')
+	sh -c "$cmd -d $T/tf -s $T/state $T/haproxy.log" >"$T/cron-run.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$T/tf/sni-scan.prom" ]; then
+		ok "cron file's sni-scan line runs and writes sni-scan.prom"
+	else
+		not_ok "cron file's sni-scan line runs" "rc $rc: $(head -3 "$T/cron-run.out")"
+	fi
+else
+	skip "cron file's sni-scan line runs" "sni-scan not built yet"
+fi
