@@ -25,11 +25,13 @@ int asn_open(struct asn_db **out, const char *path, char *err, size_t errlen)
 	}
 	rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
 	if (rc != MMDB_SUCCESS) {
+		int sys = rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR;
+		int e = sys ? errno : EINVAL;
+
 		snprintf(err, errlen, "%s: %s%s%s", path, MMDB_strerror(rc),
-			 rc == MMDB_IO_ERROR ? ": " : "",
-			 rc == MMDB_IO_ERROR ? strerror(errno) : "");
+			 sys ? ": " : "", sys ? strerror(e) : "");
 		free(db);
-		errno = rc == MMDB_IO_ERROR ? errno : EINVAL;
+		errno = e;
 		return -1;
 	}
 	*out = db;

@@ -16,16 +16,13 @@ $(SAN)/obj/cmd/trace-once/main.o: \
 
 CHECKS += check_trace_mtr_json check_trace_schedule check_trace_route \
 	check_trace_asn check_trace_fmt check_trace_tconfig check_trace_mtr_run
-check_trace_mtr_json_SRCS := tests/check_trace_mtr_json.c \
-	cmd/trace-once/mtr_json.c cmd/trace-once/result.c cmd/trace-once/fmt.c \
-	cmd/trace-once/route.c
+TRACE_UNIT := $(TRACE_PURE) cmd/trace-once/asn.c
+check_trace_mtr_json_SRCS := tests/check_trace_mtr_json.c $(TRACE_UNIT)
 check_trace_schedule_SRCS := tests/check_trace_schedule.c \
 	cmd/trace-once/schedule.c
-check_trace_route_SRCS := tests/check_trace_route.c cmd/trace-once/route.c \
-	cmd/trace-once/mtr_json.c cmd/trace-once/tstate.c cmd/trace-once/fmt.c
+check_trace_route_SRCS := tests/check_trace_route.c $(TRACE_UNIT)
 check_trace_asn_SRCS := tests/check_trace_asn.c cmd/trace-once/asn.c
-check_trace_fmt_SRCS := tests/check_trace_fmt.c $(TRACE_PURE) \
-	cmd/trace-once/asn.c
+check_trace_fmt_SRCS := tests/check_trace_fmt.c $(TRACE_UNIT)
 check_trace_tconfig_SRCS := tests/check_trace_tconfig.c \
 	cmd/trace-once/tconfig.c cmd/trace-once/schedule.c
 check_trace_mtr_run_SRCS := tests/check_trace_mtr_run.c \
@@ -34,6 +31,7 @@ check_trace_mtr_run_SRCS := tests/check_trace_mtr_run.c \
 FUZZERS += fuzz_trace_mtr_json fuzz_trace_state fuzz_trace_schedule
 fuzz_trace_mtr_json_SRCS := tests/fuzz/fuzz_trace_mtr_json.c \
 	cmd/trace-once/mtr_json.c cmd/trace-once/route.c
-fuzz_trace_state_SRCS := tests/fuzz/fuzz_trace_state.c cmd/trace-once/route.c
+fuzz_trace_state_SRCS := tests/fuzz/fuzz_trace_state.c cmd/trace-once/route.c \
+	cmd/trace-once/mtr_json.c
 fuzz_trace_schedule_SRCS := tests/fuzz/fuzz_trace_schedule.c \
 	cmd/trace-once/schedule.c

@@ -360,37 +360,17 @@ out:
 }
 
 static int emit(struct run *r, struct target_run *tr, struct asn_db *db,
-		int legacy, FILE *table)
+		int legacy)
 {
 	struct asn_info asn[MTR_MAX_HOPS];
 	double sent[MTR_MAX_HOPS];
-	struct trace_view v = {0};
-	struct tstate *ts = &tr->ts;
+	struct trace_view v;
 
-	v.target = tr->name;
-	v.success = ts->have_result && ts->result == TRACE_OK &&
-		    ts->have_report;
-	v.rep = ts->have_report ? &ts->rep : NULL;
-	if (v.rep) {
-		for (size_t i = 0; i < v.rep->nhops; i++)
-			asn_lookup(db, v.rep->hops[i].host, &asn[i]);
-		tstate_sent(r->state, tr->name, v.rep, sent);
-		v.path_id = compute_path_id(v.rep);
-	}
-	v.asn = asn;
-	v.sent_total = sent;
-	v.have_duration = ts->have_duration;
-	v.duration_ms = ts->duration_ms;
-	v.have_runs = 1;
-	memcpy(v.runs, ts->runs, sizeof v.runs);
-	v.hist = ts->have_hist ? &ts->hist : NULL;
-	v.legacy = legacy;
+	tstate_view(r->state, tr->name, &tr->ts, db, asn, sent, legacy, &v);
 	if (trace_fmt(r->pf, &v)) {
 		log_err("%s: %s", tr->name, promfile_error(r->pf));
 		return -1;
 	}
-	if (table)
-		trace_table_fmt(table, &v);
 	return 0;
 }
 
@@ -613,7 +593,7 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 	for (size_t i = 0; i < nemit; i++)
-		if (emit(&r, &trs[i], db, c.legacy, NULL)) {
+		if (emit(&r, &trs[i], db, c.legacy)) {
 			code = 1;
 			goto out;
 		}
@@ -624,17 +604,12 @@ out:
 		 * committed.  The state is closed, so sent totals come from
 		 * this run's hops. */
 		for (size_t i = 0; i < nemit; i++) {
-			struct trace_view v = {0};
 			struct asn_info asn[MTR_MAX_HOPS];
-			struct tstate *ts = &trs[i].ts;
+			double sent[MTR_MAX_HOPS];
+			struct trace_view v;
 
-			v.target = trs[i].name;
-			v.success = ts->have_result &&
-				    ts->result == TRACE_OK && ts->have_report;
-			v.rep = ts->have_report ? &ts->rep : NULL;
-			for (size_t h = 0; v.rep && h < v.rep->nhops; h++)
-				asn_lookup(db, v.rep->hops[h].host, &asn[h]);
-			v.asn = asn;
+			tstate_view(NULL, trs[i].name, &trs[i].ts, db, asn,
+				    sent, 0, &v);
 			trace_table_fmt(stdout, &v);
 		}
 	}

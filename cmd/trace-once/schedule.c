@@ -86,7 +86,8 @@ static int parse_field(const struct field *f, const char *s, size_t len,
 	char buf[128];
 	char *save = NULL, *item;
 
-	if (len == 0 || len >= sizeof buf)
+	if (len == 0 || len >= sizeof buf || s[0] == ',' ||
+	    s[len - 1] == ',' || memmem(s, len, ",,", 2))
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = 0;

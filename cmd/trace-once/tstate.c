@@ -199,3 +199,33 @@ void tstate_sent(const struct statefile *st, const char *name,
 		out[i] = total;
 	}
 }
+
+void tstate_view(const struct statefile *st, const char *name,
+		 const struct tstate *ts, const struct asn_db *db,
+		 struct asn_info *asn, double *sent, int legacy,
+		 struct trace_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->target = name;
+	v->success = ts->have_result && ts->result == TRACE_OK &&
+		     ts->have_report;
+	v->rep = ts->have_report ? &ts->rep : NULL;
+	if (v->rep) {
+		for (size_t i = 0; i < v->rep->nhops; i++)
+			asn_lookup(db, v->rep->hops[i].host, &asn[i]);
+		if (st)
+			tstate_sent(st, name, v->rep, sent);
+		else
+			for (size_t i = 0; i < v->rep->nhops; i++)
+				sent[i] = v->rep->hops[i].sent;
+		v->path_id = compute_path_id(v->rep);
+	}
+	v->asn = asn;
+	v->sent_total = sent;
+	v->have_duration = ts->have_duration;
+	v->duration_ms = ts->duration_ms;
+	v->have_runs = ts->have_result;
+	memcpy(v->runs, ts->runs, sizeof v->runs);
+	v->hist = ts->have_hist ? &ts->hist : NULL;
+	v->legacy = legacy;
+}

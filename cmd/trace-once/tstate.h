@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "asn.h"
 #include "fmt.h"
 #include "mtr_json.h"
 #include "route.h"
@@ -63,5 +64,15 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 /* Accumulated sent counters of rep's hops into out[rep->nhops]. */
 void tstate_sent(const struct statefile *st, const char *name,
 		 const struct mtr_report *rep, double *out);
+
+/*
+ * Fill v with what trace_fmt needs for target name from ts: labels from
+ * db (may be NULL), sent totals from st.  asn and sent are the caller's
+ * arrays of MTR_MAX_HOPS entries; v points into them and into ts.
+ */
+void tstate_view(const struct statefile *st, const char *name,
+		 const struct tstate *ts, const struct asn_db *db,
+		 struct asn_info *asn, double *sent, int legacy,
+		 struct trace_view *v);
 
 #endif
