@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_qemu_decode: qemu-netsnap's parsers of /proc and /sys bytes, on
+ * fixtures under $PROMSNAP_FIXTURES/qemu-netsnap/{cmdline,fdinfo,netdev}
+ * (input and expected per case, compared whole) and small tables.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cmd/qemu-netsnap/decode.h"
+
+static char *slurp(const char *dir, const char *kase, const char *file,
+		   size_t *len)
+{
+	const char *root = getenv("PROMSNAP_FIXTURES");
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof path, "%s/qemu-netsnap/%s/%s/%s",
+		 root ? root : "tests/fixtures", dir, kase, file);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* --- command lines ------------------------------------------------------ */
+
+static const char *const cmdline_cases[] = {
+	"libvirt-runvm",	   "cid-before-uuid",
+	"uuid-only",		   "name-guest-escaped",
+	"name-bare",		   "pid-fallback",
+	"not-qemu-comm-lookalike", "not-qemu-prefix-only",
+	"not-qemu-kvmtool",	   "runvm-not-terminated",
+	"runvm-bad-chars",	   "uuid-invalid-then-name",
+	"name-control-char",	   "truncated-no-final-nul",
+};
+
+START_TEST(test_cmdline_fixture)
+{
+	const char *kase = cmdline_cases[_i];
+	size_t len, elen;
+	char *in = slurp("cmdline", kase, "input", &len);
+	char *exp = slurp("cmdline", kase, "expected", &elen);
+	struct qn_rules rules;
+	struct qn_cmdline cl;
+	char got[512];
+
+	/* Fixtures keep one argument per line; the kernel separates them
+	 * with NUL. */
+	for (size_t i = 0; i < len; i++)
+		if (in[i] == '\n')
+			in[i] = '\0';
+	qn_rules_default(&rules);
+	if (decode_cmdline(in, len, &rules, 4242, &cl) == 1)
+		snprintf(got, sizeof got, "not-qemu\n");
+	else
+		snprintf(got, sizeof got, "id=%s\nname=%s\n", cl.id, cl.name);
+	ck_assert_msg(!strcmp(got, exp), "%s: got\n%s\nexpected\n%s", kase,
+		      got, exp);
+	free(in);
+	free(exp);
+}
+END_TEST
+
+struct rule_case {
+	const char *match, *label, *argv, *id;
+};
+
+/* Configured rules: placeholders, labels, order of rules over order of
+ * arguments. */
+static const struct rule_case rule_cases[] = {
+	{"vm-id=*", "", "qemu-system-x86_64|-uuid|u1|-device|x,vm-id=abc.1",
+	 "abc.1"},
+	{"vm-id=*", "VM-*-x", "qemu-system-x86_64|a,vm-id=abc", "VM-abc-x"},
+	{"cid=#", "c#", "qemu-system-x86_64|cid=12ab", "c12"},
+	{"cid=#", "c#", "qemu-system-x86_64|cid=ab|-uuid|U", "U"},
+	/* The second occurrence of the prefix matches. */
+	{"/vm/*/", "", "qemu-system-x86_64|/vm/a b/ /vm/ok/", "ok"},
+	/* A capture too long for the label is refused, not cut. */
+	{"x=*", "",
+	 "qemu-system-x86_64|x="
+	 "0123456789012345678901234567890123456789012345678901234567890123"
+	 "456789012345678901234567890123456789012345678901234567890123456789",
+	 "pid-7"},
+};
+
+START_TEST(test_rules)
+{
+	const struct rule_case *c = &rule_cases[_i];
+	struct qn_rules rules = {0};
+	struct qn_cmdline cl;
+	char buf[512], err[128];
+	size_t len = strlen(c->argv);
+
+	memcpy(buf, c->argv, len + 1);
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '|')
+			buf[i] = '\0';
+	rules.r[0].kind = QN_RULE_MATCH;
+	strcpy(rules.r[0].match, c->match);
+	strcpy(rules.r[0].label, c->label);
+	ck_assert_int_eq(qn_rule_check(&rules.r[0], err, sizeof err), 0);
+	rules.r[1].kind = QN_RULE_UUID;
+	rules.n = 2;
+	ck_assert_int_eq(decode_cmdline(buf, len + 1, &rules, 7, &cl), 0);
+	ck_assert_str_eq(cl.id, c->id);
+}
+END_TEST
+
+START_TEST(test_rule_check)
+{
+	struct qn_rule r = {.kind = QN_RULE_MATCH};
+	char err[160];
+
+	strcpy(r.match, "a=*,b=*");
+	ck_assert_int_eq(qn_rule_check(&r, err, sizeof err), -1);
+	ck_assert_str_eq(err, "match \"a=*,b=*\" must hold exactly one '*' "
+			      "or '#'");
+	strcpy(r.match, "a=#");
+	strcpy(r.label, "x*");
+	ck_assert_int_eq(qn_rule_check(&r, err, sizeof err), -1);
+	strcpy(r.label, "fixed");
+	ck_assert_int_eq(qn_rule_check(&r, err, sizeof err), -1);
+	strcpy(r.label, "CID-#");
+	ck_assert_int_eq(qn_rule_check(&r, err, sizeof err), 0);
+}
+END_TEST
+
+START_TEST(test_is_qemu)
+{
+	ck_assert_int_eq(decode_is_qemu("qemu-system-x86_64", 18), 1);
+	ck_assert_int_eq(decode_is_qemu("/usr/libexec/qemu-kvm\0-m", 24), 1);
+	ck_assert_int_eq(decode_is_qemu("kvm", 3), 1);
+	ck_assert_int_eq(decode_is_qemu("/bin/kvm-ok", 11), 0);
+	ck_assert_int_eq(decode_is_qemu("qemu-img\0x", 10), 0);
+	ck_assert_int_eq(decode_is_qemu("", 0), 0);
+	/* A directory named like QEMU is not the program. */
+	ck_assert_int_eq(decode_is_qemu("/qemu-system-x/bash", 19), 0);
+}
+END_TEST
+
+/* --- fdinfo, fd targets, netns, stat, sysfs ------------------------------ */
+
+static const char *const fdinfo_cases[] = {
+	"tun",		"tun-no-final-newline", "eventfd",
+	"detached-tun", "name-too-long",	"name-slash",
+	"name-empty",	"iff-not-at-line-start",
+};
+
+START_TEST(test_fdinfo_fixture)
+{
+	const char *kase = fdinfo_cases[_i];
+	size_t len, elen;
+	char *in = slurp("fdinfo", kase, "input", &len);
+	char *exp = slurp("fdinfo", kase, "expected", &elen);
+	char ifname[QN_IFNAME_MAX], got[64];
+	int rc = decode_fdinfo_iff(in, len, ifname);
+
+	if (rc == 0)
+		snprintf(got, sizeof got, "iff=%s\n", ifname);
+	else
+		snprintf(got, sizeof got, "%s\n", rc == 1 ? "none" : "invalid");
+	ck_assert_msg(!strcmp(got, exp), "%s: got %s expected %s", kase, got,
+		      exp);
+	free(in);
+	free(exp);
+}
+END_TEST
+
+START_TEST(test_fd_target)
+{
+	int idx = -1;
+
+	ck_assert_int_eq(decode_fd_target("/dev/net/tun", &idx), QN_FD_TUN);
+	ck_assert_int_eq(decode_fd_target("/dev/tap17", &idx), QN_FD_MACVTAP);
+	ck_assert_int_eq(idx, 17);
+	ck_assert_int_eq(decode_fd_target("/dev/tap", &idx), QN_FD_OTHER);
+	ck_assert_int_eq(decode_fd_target("/dev/tap0", &idx), QN_FD_OTHER);
+	ck_assert_int_eq(decode_fd_target("/dev/tap1x", &idx), QN_FD_OTHER);
+	ck_assert_int_eq(decode_fd_target("/dev/tap99999999999", &idx),
+			 QN_FD_OTHER);
+	ck_assert_int_eq(decode_fd_target("/dev/vhost-net", &idx),
+			 QN_FD_OTHER);
+	ck_assert_int_eq(decode_fd_target("socket:[1234]", &idx), QN_FD_OTHER);
+}
+END_TEST
+
+START_TEST(test_netns_stat_u64)
+{
+	uint64_t v = 0;
+	/* comm may hold ") (" and spaces: the last ')' counts. */
+	const char stat[] =
+		"4242 (qemu) (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
+		"5 6 0 0 20 0 9 0 987654 100000 200 18446744073709551615\n";
+
+	ck_assert_int_eq(decode_netns("net:[4026531840]", &v), 0);
+	ck_assert_uint_eq(v, 4026531840u);
+	ck_assert_int_eq(decode_netns("net:[]", &v), -1);
+	ck_assert_int_eq(decode_netns("mnt:[1]", &v), -1);
+	ck_assert_int_eq(decode_netns("net:[12x]", &v), -1);
+	ck_assert_int_eq(decode_stat_starttime(stat, sizeof stat - 1, &v), 0);
+	ck_assert_uint_eq(v, 987654);
+	ck_assert_int_eq(decode_stat_starttime("1 (a) S 1", 9, &v), -1);
+	ck_assert_int_eq(decode_u64("123\n", 4, &v), 0);
+	ck_assert_uint_eq(v, 123);
+	ck_assert_int_eq(decode_u64("18446744073709551615\n", 21, &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(decode_u64("18446744073709551616", 20, &v), -1);
+	ck_assert_int_eq(decode_u64("", 0, &v), -1);
+	ck_assert_int_eq(decode_u64("12 ", 3, &v), -1);
+	ck_assert_int_eq(decode_u64("-1", 2, &v), -1);
+}
+END_TEST
+
+START_TEST(test_netdev_fixture)
+{
+	static const char *const names[] = {"vnet0", "vnet10", "vnet1", "vnet",
+					    "bad0"};
+	size_t len, elen, o = 0;
+	char *in = slurp("netdev", "host", "input", &len);
+	char *exp = slurp("netdev", "host", "expected", &elen);
+	char got[2048];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct qn_devstats d;
+		int rc = decode_netdev(in, len, names[i], &d);
+
+		if (rc == 0)
+			o += (size_t)snprintf(
+				got + o, sizeof got - o,
+				"%s rx_bytes=%llu rx_packets=%llu "
+				"rx_dropped=%llu tx_bytes=%llu "
+				"tx_packets=%llu tx_dropped=%llu\n",
+				names[i], (unsigned long long)d.rx_bytes,
+				(unsigned long long)d.rx_packets,
+				(unsigned long long)d.rx_dropped,
+				(unsigned long long)d.tx_bytes,
+				(unsigned long long)d.tx_packets,
+				(unsigned long long)d.tx_dropped);
+		else
+			o += (size_t)snprintf(got + o, sizeof got - o,
+					      "%s %s\n", names[i],
+					      rc == 1 ? "absent" : "malformed");
+	}
+	ck_assert_str_eq(got, exp);
+	free(in);
+	free(exp);
+}
+END_TEST
+
+START_TEST(test_valid_ifname)
+{
+	ck_assert_int_eq(qn_valid_ifname("vnet0"), 1);
+	ck_assert_int_eq(qn_valid_ifname("123456789012345"), 1);
+	ck_assert_int_eq(qn_valid_ifname("1234567890123456"), 0);
+	ck_assert_int_eq(qn_valid_ifname(".."), 0);
+	ck_assert_int_eq(qn_valid_ifname("a b"), 0);
+	ck_assert_int_eq(qn_valid_ifname("a:1"), 0);
+	ck_assert_int_eq(qn_valid_ifname(""), 0);
+}
+END_TEST
+
+static Suite *decode_suite(void)
+{
+	Suite *s = suite_create("qemu_decode");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_cmdline_fixture, 0,
+			    sizeof cmdline_cases / sizeof cmdline_cases[0]);
+	tcase_add_loop_test(tc, test_rules, 0,
+			    sizeof rule_cases / sizeof rule_cases[0]);
+	tcase_add_test(tc, test_rule_check);
+	tcase_add_test(tc, test_is_qemu);
+	tcase_add_loop_test(tc, test_fdinfo_fixture, 0,
+			    sizeof fdinfo_cases / sizeof fdinfo_cases[0]);
+	tcase_add_test(tc, test_fd_target);
+	tcase_add_test(tc, test_netns_stat_u64);
+	tcase_add_test(tc, test_netdev_fixture);
+	tcase_add_test(tc, test_valid_ifname);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(decode_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
