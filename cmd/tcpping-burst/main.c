@@ -88,7 +88,7 @@ static const char options_help[] =
 	"      --count N            probes per target and run (default 10)\n"
 	"      --interval DUR       spacing of probes (default 100ms)\n"
 	"      --timeout DUR        initial probe timeout (default 1s)\n"
-	"      --min-timeout DUR    lower clamp of the adaptive timeout (10ms)\n"
+	"      --min-timeout DUR    lower clamp of the adaptive timeout (50ms)\n"
 	"      --max-timeout DUR    upper clamp of the adaptive timeout (5s)\n"
 	"      --no-adaptive        always wait --timeout, never adapt\n"
 	"      --mode echo|connect  echo probes (default) or handshakes only\n"

@@ -27,7 +27,7 @@ void tp_conf_defaults(struct tp_conf *c)
 	c->count = 10;
 	c->interval = 0.1;
 	c->timeout = 1;
-	c->min_timeout = 0.01;
+	c->min_timeout = 0.05;
 	c->max_timeout = 5;
 	c->adaptive = 1;
 	c->mode = MODE_ECHO;
