@@ -209,6 +209,10 @@ int bs_sock_state(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&pend_conn, &skaddr, &np, BPF_ANY);
 		return 0;
 	}
+	if (newstate == TCP_CLOSE_)
+		/* A send-to-receive timer must not outlive its socket:
+		 * the next socket at this address would inherit it. */
+		bpf_map_delete_elem(&pend_tx, &skaddr);
 	if (oldstate != TCP_SYN_SENT_)
 		return 0;
 	p = bpf_map_lookup_elem(&pend_conn, &skaddr);
@@ -323,7 +327,12 @@ int bs_send_len(struct bpf_raw_tracepoint_args *ctx)
 	if (ret <= 0)
 		return 0;
 	np.start_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_NOEXIST);
+	np.tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	/* TCP: the first send of a request starts the timer (the early
+	 * return above keeps a running one).  UDP sockets never pass
+	 * through a close state change, so each send restarts it: a
+	 * stale timer of a freed socket is overwritten, not inherited. */
+	bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_ANY);
 	return 0;
 }
 
@@ -339,6 +348,10 @@ int bs_recv_len(struct bpf_raw_tracepoint_args *ctx)
 	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
 	if (!p)
 		return 0;
+	if (p->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32)) {
+		bpf_map_delete_elem(&pend_tx, &skaddr);
+		return 0;
+	}
 	hist_add(&tx_lat, BPF_SNAP_MAP_TX_LAT, &p->key,
 		 bpf_ktime_get_ns() - p->start_ns);
 	bpf_map_delete_elem(&pend_tx, &skaddr);

@@ -70,6 +70,9 @@ struct bpf_snap_target {
 
 struct bpf_snap_pending {
 	__u64 start_ns;
+	__u32 tgid; /* the sender: a receive by another process does not
+		     * end this timer (socket memory is reused) */
+	__u32 reserved;
 	struct bpf_snap_key key;
 };
 

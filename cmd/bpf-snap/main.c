@@ -245,7 +245,8 @@ static int cmd_attach(const struct cli_opts *opts, const char *dir)
 	ao.verbose = opts->verbosity > 0;
 	if (attach_run(&ao, c, err, sizeof err) < 0) {
 		if (errno == EEXIST) {
-			printf("%s: already attached (pins in %s); nothing "
+			if (opts->verbosity >= 0)
+				printf("%s: already attached (pins in %s); nothing "
 			       "changed; detach first to apply another "
 			       "configuration\n",
 			       TOOL, dir);
@@ -256,7 +257,9 @@ static int cmd_attach(const struct cli_opts *opts, const char *dir)
 		log_err("%s", err);
 		goto out;
 	}
-	if (c->all)
+	if (opts->verbosity < 0)
+		;
+	else if (c->all)
 		printf("%s: attached, counting every process; pins in %s\n",
 		       TOOL, dir);
 	else
@@ -282,6 +285,8 @@ static int cmd_detach(const struct cli_opts *opts, const char *dir)
 	if (pins_detach(dir, 5.0, &removed, err, sizeof err) < 0) {
 		log_err("%s", err);
 		rc = errno == ETIMEDOUT ? 1 : exit_for(errno);
+	} else if (opts->verbosity < 0) {
+		/* -q: the exit status says it all. */
 	} else if (removed == 0) {
 		printf("%s: nothing attached in %s\n", TOOL, dir);
 	} else {

@@ -16,9 +16,9 @@
  *   bpf-traffic [-n COMM] serve-echo|serve-uecho HOST PORT DELAY_MS
  *     echo every read after DELAY_MS (TCP, or UDP datagrams)
  *   bpf-traffic [-n COMM] serve-hold HOST PORT HOLD_MS
- *     listen with backlog 0 and accept nothing for HOLD_MS, then accept
- *     and close: while held, a second connect's SYN is dropped and is
- *     retransmitted about 1 s later
+ *     listen with backlog 0; once the first connection is queued, accept
+ *     nothing for HOLD_MS, then accept and close: while held, a second
+ *     connect's SYN is dropped and is retransmitted about 1 s later
  * A client action prints "ACTION COUNT SECONDS" (wall time of the loop)
  * and exits 0 only if every operation went as the action expects.
  * Servers print "ready" once listening, then serve until killed.
@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,8 +192,15 @@ static int server(const char *act, const char *host, int port, long ms)
 			       (struct sockaddr *)&peer, pl);
 		}
 	}
-	if (hold)
+	if (hold) {
+		/* The hold starts with the first queued connection, so it
+		 * does not matter how long the caller took to connect. */
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
 		msleep(ms);
+	}
 	for (;;) {
 		int c = accept(fd, NULL, NULL);
 		char buf[64];
