@@ -55,7 +55,9 @@ assert_eq "next run loads the fresh state" 1 "$(grep -c '^promsnap_state_reset{t
 "$tool" -d "$tf" -s "$st" --hold 3 &
 holder=$!
 on_exit "kill $holder 2>/dev/null"
-wait_until 10 sh -c "! '$tool' -d '$T/x' -s '$st' -o /dev/null --fail 0 2>/dev/null"
+# Poll /proc/locks (a probing run would take the lock itself).
+lock_inode=$(stat -c %i "$st/lock")
+wait_until 10 grep -q "FLOCK .*:$lock_inode " /proc/locks
 start=$(date +%s%N)
 err=$("$tool" -d "$tf" -s "$st" 2>&1)
 rc=$?
@@ -95,3 +97,13 @@ else
 fi
 r=$(prom_query 'node_textfile_scrape_error')
 assert_match "node_textfile_scrape_error is 0 in Prometheus" '"value":\[[0-9.]+,"0"\]' "$r"
+
+# 8. Messages: --log-file gets them (timestamped) instead of stderr; -q
+#    keeps warnings out, never errors.
+echo "garbage" >"$st/state"
+err=$("$tool" -d "$tf" -s "$st" --log-file "$T/tool.log" 2>&1)
+assert_eq "with --log-file nothing goes to stderr" "" "$err"
+assert_match "--log-file has the message in the tool: what: why form" \
+	'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z promsnap-selftest: state: .*line 1' "$(cat "$T/tool.log")"
+err=$("$tool" -q -d "$T/no/such" -s "$st" 2>&1)
+assert_match "-q still reports errors" 'cannot create a temporary file' "$err"
