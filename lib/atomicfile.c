@@ -21,6 +21,39 @@ static int fail(const char *what, const char *file, char *err, size_t errlen)
 	return -1;
 }
 
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_in_place(const char *path, const void *data, size_t len,
+			  char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("cannot open", path, err, errlen);
+	if (write_all(fd, data, len) < 0) {
+		fail("cannot write", path, err, errlen);
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0)
+		return fail("cannot close", path, err, errlen);
+	return 0;
+}
+
 int atomicfile_write(const char *path, const void *data, size_t len,
 		     mode_t mode, char *err, size_t errlen)
 {
@@ -29,6 +62,16 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 	const char *p = data;
 	int fd = -1, dfd = -1, e;
 
+	/* A device or FIFO (-o /dev/null, -o /dev/stderr) is written in
+	 * place: renaming over it would replace the device node itself. */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if (S_ISDIR(sb.st_mode)) {
+			errno = EISDIR;
+			return fail("cannot write", path, err, errlen);
+		}
+		return write_in_place(path, data, len, err, errlen);
+	}
 	if (strlen(path) >= sizeof dirbuf) {
 		errno = ENAMETOOLONG;
 		return fail("cannot write", path, err, errlen);
@@ -57,16 +100,9 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		fail("cannot set mode", tmp, err, errlen);
 		goto out_unlink;
 	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fail("cannot write", tmp, err, errlen);
-			goto out_unlink;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (write_all(fd, p, len) < 0) {
+		fail("cannot write", tmp, err, errlen);
+		goto out_unlink;
 	}
 	if (fsync(fd) < 0) {
 		fail("cannot fsync", tmp, err, errlen);

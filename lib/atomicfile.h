@@ -10,6 +10,8 @@
  * target, and the directory is fsynced so the rename survives a power
  * loss.  On any error the temp file is removed, the old file is untouched,
  * -1 is returned with errno set and err names the file and the reason.
+ * A path that names a device or FIFO (-o /dev/null) is written in place,
+ * never replaced; a directory is refused (EISDIR).
  */
 #ifndef PROMSNAP_ATOMICFILE_H
 #define PROMSNAP_ATOMICFILE_H

@@ -250,6 +250,13 @@ START_TEST(test_commit_atomic)
 	ck_assert_ptr_nonnull(strstr(err, "d.prom"));
 	ck_assert_int_eq(count_entries(tmpdir), 1);
 
+	/* A device is written in place, never replaced by a file. */
+	ck_assert_int_eq(promfile_commit(pf, "/dev/null", err, sizeof err), 0);
+	ck_assert_int_eq(stat("/dev/null", &sb), 0);
+	ck_assert(S_ISCHR(sb.st_mode));
+	ck_assert_int_eq(promfile_commit(pf, tmpdir, err, sizeof err), -1);
+	ck_assert_int_eq(errno, EISDIR);
+
 	/* A missing directory fails cleanly with the path in the error. */
 	snprintf(path, sizeof path, "%s/missing/t.prom", tmpdir);
 	ck_assert_int_eq(promfile_commit(pf, path, err, sizeof err), -1);
