@@ -7,7 +7,8 @@ qemu-netsnap_SRCS := cmd/qemu-netsnap/main.c cmd/qemu-netsnap/procscan.c \
 	cmd/qemu-netsnap/settings.c $(QN_PURE)
 qemu-netsnap_LDLIBS :=
 
-CHECKS += check_qemu_decode
+CHECKS += check_qemu_decode check_qemu_windows check_qemu_account \
+	check_qemu_settings
 check_qemu_decode_SRCS := tests/check_qemu_decode.c cmd/qemu-netsnap/decode.c
 check_qemu_windows_SRCS := tests/check_qemu_windows.c \
 	cmd/qemu-netsnap/windows.c
