@@ -24,6 +24,6 @@ fuzz_qemu_state_SRCS := tests/fuzz/fuzz_qemu_state.c $(QN_PURE)
 
 # Test-only: a process that holds taps under a QEMU-like argv (fake VMs
 # for integration tests and the benchmark), and a frame sender.
-TEST_TOOLS +=
+TEST_TOOLS += qemu-fakevm qemu-sendframes
 qemu-fakevm_SRCS := tests/tools/qemu_fakevm.c
 qemu-sendframes_SRCS := tests/tools/qemu_sendframes.c

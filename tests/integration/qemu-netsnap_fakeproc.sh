@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# qemu-netsnap on a fake /proc and /sys tree (tests/fixtures/qemu-netsnap/
+# procfs/host): a libvirt-style VM with a multiqueue tap, a macvtap and a
+# socket; a containerised QEMU in its own network namespace whose counters
+# come from its net/dev; a vhost-user VM with no tap; a process that only
+# names QEMU in argv[1]; a kernel thread; a pid that vanished.  Two runs
+# (counters moved between them), compared whole with the expected files,
+# then --reset, and the whole-run failures (exit codes and the file).
+. "$TOP/tests/integration/lib.sh"
+
+FX="$TOP/tests/fixtures/qemu-netsnap/procfs/host"
+cp -a "$FX" "$T/host"
+printf 'max_vms: 100\n' >"$T/qn.yaml"
+run() {
+	"$BIN/qemu-netsnap" -c "$T/qn.yaml" --proc-root "$T/host/proc" \
+		--sys-root "$T/host/sys" -s "$T/state" "$@"
+}
+# Health series carry times and coverage depends on the wall clock: both
+# are checked apart; everything else is compared whole.
+measured() {
+	grep -v -e 'promsnap_' -e '^qemu_network_window_coverage_seconds' "$1"
+}
+# check_promfile serves the file under its basename: one name for every
+# file of this tool, or two files would repeat the health series.
+check_qn() {
+	mkdir -p "$T/chk"
+	cp "$1" "$T/chk/qemu-netsnap.prom"
+	check_promfile "$T/chk/qemu-netsnap.prom"
+}
+set_stat() { # IF FILE VALUE
+	echo "$3" >"$T/host/sys/class/net/$1/statistics/$2"
+}
+
+run -o "$T/run1.prom" 2>"$T/err1"
+assert_eq "first run exits 0" 0 $?
+assert_eq "first run: nothing on stderr" "" "$(cat "$T/err1")"
+measured "$T/run1.prom" >"$T/run1.measured"
+if cmp -s "$FX/../host.expected1" "$T/run1.measured"; then
+	ok "first run: whole output as expected"
+else
+	not_ok "first run: whole output as expected" \
+		"$(diff "$FX/../host.expected1" "$T/run1.measured" | head -20)"
+fi
+check_qn "$T/run1.prom"
+
+# Between runs: 10 frames of 1042 bytes to the guest on vnet0 (the tap's
+# tx), 300 bytes from it on the macvtap (macvtap's tx, not swapped), and
+# the containerised guest sends 2 x 1042 (its tap's rx in its net/dev).
+set_stat vnet0 tx_bytes 114620
+set_stat vnet0 tx_packets 110
+set_stat macvtap0 tx_bytes 1700
+sed -i 's/^  tap0:    3000       3/  tap0:    5084       5/' \
+	"$T/host/proc/200/net/dev"
+sleep 0.01 # two runs must not share a millisecond in state
+run -o "$T/run2.prom" 2>"$T/err2"
+assert_eq "second run exits 0" 0 $?
+measured "$T/run2.prom" >"$T/run2.measured"
+if cmp -s "$FX/../host.expected2" "$T/run2.measured"; then
+	ok "second run: whole output as expected"
+else
+	not_ok "second run: whole output as expected" \
+		"$(diff "$FX/../host.expected2" "$T/run2.measured" | head -20)"
+fi
+cov=$(grep '^qemu_network_window_coverage_seconds{uuid="aaaaaaaa-0000-4000-8000-000000000001",window="30s"}' \
+	"$T/run2.prom" | awk '{print $2}')
+assert_match "coverage is the time between the runs" '^0\.[0-9]+$|^[1-9][0-9]*\.?[0-9]*$' "$cov"
+check_qn "$T/run2.prom"
+
+# A tap re-created under the same name (new ifindex, counters from 0):
+# the total goes on from where it was.
+echo 99 >"$T/host/sys/class/net/vnet0/ifindex"
+set_stat vnet0 tx_bytes 1042
+sleep 0.01
+run -o "$T/run3.prom"
+assert_eq "tap re-created: guest rx total grows by the new tap's count" \
+	'qemu_network_interface_bytes_total{uuid="aaaaaaaa-0000-4000-8000-000000000001",interface="vnet0",direction="rx"} 115662' \
+	"$(grep 'interface_bytes_total.*vnet0.*"rx"' "$T/run3.prom")"
+
+sleep 0.01
+run --reset -o "$T/reset.prom"
+assert_eq "--reset exits 0" 0 $?
+assert_eq "--reset: every total restarts at 0" \
+	"0 0 0 0" \
+	"$(grep '^qemu_network_total_bytes' "$T/reset.prom" | awk '{printf "%s%s", s, $2; s=" "}')"
+set_stat vnet0 tx_bytes 2084
+sleep 0.01
+run -o "$T/after.prom"
+assert_eq "after --reset: counts what came since" \
+	'qemu_network_total_bytes{uuid="aaaaaaaa-0000-4000-8000-000000000001",direction="rx"} 1042' \
+	"$(grep '^qemu_network_total_bytes.*aaaaaaaa.*"rx"' "$T/after.prom")"
+
+# Whole-run failures still write the health series.
+"$BIN/qemu-netsnap" -c "$T/qn.yaml" --proc-root "$T/nonexistent" \
+	-s "$T/state" -o "$T/noproc.prom" 2>"$T/noproc.err"
+assert_eq "unreadable proc root exits 1" 1 $?
+assert_eq "unreadable proc root: said why" \
+	"qemu-netsnap: $T/nonexistent: No such file or directory" \
+	"$(cat "$T/noproc.err")"
+assert_eq "unreadable proc root: run_success 0, no measurement" \
+	'promsnap_run_success{tool="qemu-netsnap"} 0|0' \
+	"$(grep '^promsnap_run_success' "$T/noproc.prom")|$(grep -c '^qemu_' "$T/noproc.prom")"
+
+printf 'id_rules:\n  - option: pid\n' >"$T/bad.yaml"
+"$BIN/qemu-netsnap" -c "$T/bad.yaml" --proc-root "$T/host/proc" \
+	-s "$T/state" -o "$T/bad.prom" 2>"$T/bad.err"
+assert_eq "bad config exits 78" 78 $?
+assert_eq "bad config: file:line:col message" \
+	"qemu-netsnap: $T/bad.yaml:2:13: id_rules[0]: option: expected uuid or name, got \"pid\"" \
+	"$(cat "$T/bad.err")"
+"$BIN/qemu-netsnap" --bogus 2>/dev/null
+assert_eq "unknown option exits 64" 64 $?
