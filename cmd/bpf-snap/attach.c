@@ -66,11 +66,10 @@ static int mkdir_parents(const char *dir)
 static int pin_all(struct bpf_snap_bpf *skel, const char *dir, char *err,
 		   size_t errlen)
 {
-	struct bpf_map *maps[] = {skel->maps.edges,     skel->maps.conn_lat,
-				  skel->maps.tx_lat,    skel->maps.pend_conn,
-				  skel->maps.pend_tx,   skel->maps.udp_dst,
-				  skel->maps.targets,   skel->maps.dropped,
-				  skel->maps.info};
+	struct bpf_map *maps[] = {skel->maps.edges,   skel->maps.conn_lat,
+				  skel->maps.tx_lat,  skel->maps.pend_conn,
+				  skel->maps.pend_tx, skel->maps.targets,
+				  skel->maps.dropped, skel->maps.info};
 	struct bpf_link *links[] = {
 		skel->links.bs_sock_state, skel->links.bs_send_len,
 		skel->links.bs_recv_len, skel->links.bs_sendmsg4,

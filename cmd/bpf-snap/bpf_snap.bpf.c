@@ -82,15 +82,6 @@ struct {
 	__type(value, struct bpf_snap_pending);
 } pend_tx SEC(".maps");
 
-/* The destination of an unconnected UDP send, from the cgroup hook to
- * the sock_send_length tracepoint of the same syscall (same thread). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct bpf_snap_key);
-} udp_dst SEC(".maps");
-
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
 #define TCP_CLOSE_ 7
@@ -228,25 +219,29 @@ int bs_sock_state(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /* Unconnected UDP sends.  Always returns 1: 0 would fail the
- * application's sendmsg with EPERM. */
+ * application's sendmsg with EPERM.  The hook runs before the send, in
+ * the sending thread, and is the only place that sees the destination
+ * of an unconnected send, so it also starts the send-to-receive timer,
+ * keyed by the socket's address like the tracepoints' timers. */
 static __always_inline void udp_unconnected(struct bpf_sock_addr *ctx,
-					    struct bpf_snap_key *k)
+					    struct bpf_snap_pending *np)
 {
-	__u64 id;
+	__u64 skaddr = (__u64)ctx->sk;
 
-	k->proto = BPF_SNAP_PROTO_UDP;
-	k->dport = bpf_ntohs((__u16)ctx->user_port);
-	if (!who(k))
+	np->key.proto = BPF_SNAP_PROTO_UDP;
+	np->key.dport = bpf_ntohs((__u16)ctx->user_port);
+	if (!who(&np->key))
 		return;
-	edge_add(k, 1, 0);
-	id = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&udp_dst, &id, k, BPF_ANY);
+	edge_add(&np->key, 1, 0);
+	np->start_ns = bpf_ktime_get_ns();
+	np->tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	bpf_map_update_elem(&pend_tx, &skaddr, np, BPF_ANY);
 }
 
 SEC("cgroup/sendmsg4")
 int bs_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	struct bpf_snap_key k = {};
+	struct bpf_snap_pending np = {};
 	struct bpf_sock *sk = ctx->sk;
 	__u32 a;
 
@@ -256,17 +251,17 @@ int bs_sendmsg4(struct bpf_sock_addr *ctx)
 	 * sock_send_length, once. */
 	if (sk->state == TCP_ESTABLISHED_)
 		return 1;
-	k.family = BPF_SNAP_AF_INET;
+	np.key.family = BPF_SNAP_AF_INET;
 	a = ctx->user_ip4;
-	__builtin_memcpy(k.daddr, &a, 4);
-	udp_unconnected(ctx, &k);
+	__builtin_memcpy(np.key.daddr, &a, 4);
+	udp_unconnected(ctx, &np);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int bs_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	struct bpf_snap_key k = {};
+	struct bpf_snap_pending np = {};
 	struct bpf_sock *sk = ctx->sk;
 	__u32 a[4];
 
@@ -274,13 +269,13 @@ int bs_sendmsg6(struct bpf_sock_addr *ctx)
 		return 1;
 	if (sk->state == TCP_ESTABLISHED_)
 		return 1;
-	k.family = BPF_SNAP_AF_INET6;
+	np.key.family = BPF_SNAP_AF_INET6;
 	a[0] = ctx->user_ip6[0];
 	a[1] = ctx->user_ip6[1];
 	a[2] = ctx->user_ip6[2];
 	a[3] = ctx->user_ip6[3];
-	__builtin_memcpy(k.daddr, a, 16);
-	udp_unconnected(ctx, &k);
+	__builtin_memcpy(np.key.daddr, a, 16);
+	udp_unconnected(ctx, &np);
 	return 1;
 }
 
@@ -302,28 +297,18 @@ int bs_send_len(struct bpf_raw_tracepoint_args *ctx)
 	proto = BPF_CORE_READ(sk, sk_protocol);
 	if (proto != BPF_SNAP_PROTO_TCP && proto != BPF_SNAP_PROTO_UDP)
 		return 0;
+	/* Unconnected UDP is counted and timed by the cgroup hook. */
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	if (proto == BPF_SNAP_PROTO_UDP && state != TCP_ESTABLISHED_) {
-		/* Unconnected: the cgroup hook left the destination. */
-		__u64 id = bpf_get_current_pid_tgid();
-		struct bpf_snap_key *k = bpf_map_lookup_elem(&udp_dst, &id);
-
-		if (!k)
-			return 0;
-		np.key = *k;
-		bpf_map_delete_elem(&udp_dst, &id);
-	} else {
-		if (state != TCP_ESTABLISHED_)
-			return 0;
-		if (proto == BPF_SNAP_PROTO_TCP &&
-		    (ret <= 0 || bpf_map_lookup_elem(&pend_tx, &skaddr)))
-			return 0;
-		np.key.proto = proto;
-		if (!who(&np.key) || !sk_dest(sk, &np.key))
-			return 0;
-		if (proto == BPF_SNAP_PROTO_UDP)
-			edge_add(&np.key, 1, 0);
-	}
+	if (state != TCP_ESTABLISHED_)
+		return 0;
+	if (proto == BPF_SNAP_PROTO_TCP &&
+	    (ret <= 0 || bpf_map_lookup_elem(&pend_tx, &skaddr)))
+		return 0;
+	np.key.proto = proto;
+	if (!who(&np.key) || !sk_dest(sk, &np.key))
+		return 0;
+	if (proto == BPF_SNAP_PROTO_UDP)
+		edge_add(&np.key, 1, 0);
 	if (ret <= 0)
 		return 0;
 	np.start_ns = bpf_ktime_get_ns();

@@ -16,7 +16,6 @@
  *   dropped   ARRAY __u32 (enum bpf_snap_map) -> __u64 keys not inserted
  *   info      ARRAY __u32 0             -> struct bpf_snap_info
  *   pend_conn, pend_tx LRU_HASH  __u64 socket address -> struct bpf_snap_pending
- *   udp_dst   LRU_HASH  __u64 pid_tgid  -> struct bpf_snap_key
  */
 #ifndef BPF_SNAP_H
 #define BPF_SNAP_H

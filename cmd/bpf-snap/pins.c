@@ -28,7 +28,6 @@ const struct pins_map_desc pins_maps[] = {
 	 BPF_SNAP_MAP_TX_LAT},
 	{"pend_conn", 8, sizeof(struct bpf_snap_pending), -1},
 	{"pend_tx", 8, sizeof(struct bpf_snap_pending), -1},
-	{"udp_dst", 8, sizeof(struct bpf_snap_key), -1},
 	{"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
 	{"dropped", 4, 8, -1},
 	{"info", 4, sizeof(struct bpf_snap_info), -1},
@@ -40,8 +39,7 @@ const char *const pins_links[] = {"bs_sock_state", "bs_send_len",
 				  "bs_sendmsg6"};
 const size_t pins_n_links = sizeof pins_links / sizeof pins_links[0];
 
-enum { M_EDGES, M_CONN, M_TX, M_PCONN, M_PTX, M_UDP, M_TARGETS, M_DROPPED,
-       M_INFO };
+enum { M_EDGES, M_CONN, M_TX, M_PCONN, M_PTX, M_TARGETS, M_DROPPED, M_INFO };
 
 static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -21,8 +21,6 @@ CLI="bscli$$"
 OTHER="bsoth$$"
 NSA="bs-a-$$"
 NSB="bs-b-$$"
-B=$((20000 + $$ % 20000))
-P1=$B P2=$((B + 1)) P3=$((B + 2)) P4=$((B + 3)) PC=$((B + 4)) P5=$((B + 5))
 
 was_mounted=0
 [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && was_mounted=1
@@ -34,7 +32,8 @@ on_exit 'for p in $pids; do kill $p 2>/dev/null; done; wait 2>/dev/null'
 on_exit "$BS -q -s $ST --pin-dir $PIN detach >/dev/null 2>&1; rmdir /sys/fs/bpf/promsnap-test-$$ 2>/dev/null"
 
 ready() { grep -q ready "$1"; }
-serve() { # serve NAME ARGS...: start a listener, wait until it listens
+port() { sed -n 's/^ready //p' "$T/$1.out"; }
+serve() { # serve NAME ARGS...: start a listener on a port the kernel picks
 	_n=$1
 	shift
 	"$TR" -n bs-srv "$@" >"$T/$_n.out" 2>&1 &
@@ -44,11 +43,13 @@ serve() { # serve NAME ARGS...: start a listener, wait until it listens
 client() { "$TR" -n "$CLI" "$@" >/dev/null || not_ok "client $*" "exit $?"; }
 other() { "$TR" -n "$OTHER" "$@" >/dev/null || not_ok "other $*" "exit $?"; }
 
-serve echo4 serve-echo 127.0.0.1 $P1 0
-serve echo6 serve-echo ::1 $P1 0
-serve uecho serve-uecho 127.0.0.1 $P2 0
-serve hold serve-hold 127.0.0.1 $P3 300
-serve uslow serve-uecho 127.0.0.1 $P4 100
+serve echo4 serve-echo 127.0.0.1 0 0
+serve echo6 serve-echo ::1 0 0
+serve uecho serve-uecho 127.0.0.1 0 0
+serve hold serve-hold 127.0.0.1 0 300
+serve uslow serve-uecho 127.0.0.1 0 100
+P1=$(port echo4) P6=$(port echo6) P2=$(port uecho) P3=$(port hold) P4=$(port uslow)
+PC=$("$TR" freeport 127.0.0.1 0 0)
 
 # Two namespaces joined by a veth pair: traffic to 198.18.0.2 (RFC 2544
 # benchmark range) never leaves them.
@@ -59,9 +60,10 @@ ip netns add $NSA && ip netns add $NSB &&
 	ip -n $NSB addr add 198.18.0.2/30 dev bsb$$ &&
 	ip -n $NSA link set bsa$$ up && ip -n $NSB link set bsb$$ up ||
 	not_ok "netns setup" "ip failed"
-ip netns exec $NSB "$TR" -n bs-srv serve-echo 198.18.0.2 $P5 0 >"$T/ns.out" 2>&1 &
+ip netns exec $NSB "$TR" -n bs-srv serve-echo 198.18.0.2 0 0 >"$T/ns.out" 2>&1 &
 pids="$pids $!"
 wait_until 10 ready "$T/ns.out" || not_ok "netns server" "not ready"
+P5=$(port ns)
 
 cat >"$T/bpf-snap.yaml" <<EOC
 interfaces: []
@@ -84,7 +86,9 @@ assert_eq "five programs loaded once" 5 "$(echo $ids | wc -w)"
 assert_match "status names the target" "target 1: client" "$status"
 
 client tcp 127.0.0.1 $P1 5
-client tcp ::1 $P1 3
+client tcp ::1 $P6 3
+# An IPv6 socket to ::ffff:127.0.0.1 reaches the IPv4 listener: same row.
+client tcp ::ffff:127.0.0.1 $P1 1
 client refused 127.0.0.1 $PC 1
 client udp 127.0.0.1 $P2 7
 client udp ::ffff:127.0.0.1 $P2 2
@@ -101,22 +105,24 @@ other udp 127.0.0.1 $P2 2
 assert_eq "snapshot exit status" 0 $?
 check_promfile "$T/bpf-snap.prom"
 
-# The whole set of counters of the client, in the order bpf-snap sorts
-# them (protocol, then port as a number, then destination).
-cat >"$T/want" <<EOW
+# The whole set of counters of the client (the order within a family is
+# the unit tests' business: ports here are whatever the kernel gave).
+sort >"$T/want" <<EOW
 netagent_connect_failures_total{process="client",dport="$P1"} 0
 netagent_connect_failures_total{process="client",dport="$P3"} 0
 netagent_connect_failures_total{process="client",dport="$PC"} 1
 netagent_connect_failures_total{process="client",dport="$P5"} 0
-netagent_connect_total{process="client",proto="tcp",dport="$P1"} 9
+netagent_connect_failures_total{process="client",dport="$P6"} 0
+netagent_connect_total{process="client",proto="tcp",dport="$P1"} 7
+netagent_connect_total{process="client",proto="tcp",dport="$P6"} 3
 netagent_connect_total{process="client",proto="tcp",dport="$P3"} 2
 netagent_connect_total{process="client",proto="tcp",dport="$PC"} 1
 netagent_connect_total{process="client",proto="tcp",dport="$P5"} 4
 netagent_connect_total{process="client",proto="udp",dport="$P2"} 13
 netagent_connect_total{process="client",proto="udp",dport="$P4"} 2
 netagent_connect_total{process="client",proto="udp",dport="$P5"} 3
-netagent_edge_total{process="client",proto="tcp",dport="$P1",dst_ip="127.0.0.1"} 6
-netagent_edge_total{process="client",proto="tcp",dport="$P1",dst_ip="::1"} 3
+netagent_edge_total{process="client",proto="tcp",dport="$P1",dst_ip="127.0.0.1"} 7
+netagent_edge_total{process="client",proto="tcp",dport="$P6",dst_ip="::1"} 3
 netagent_edge_total{process="client",proto="tcp",dport="$P3",dst_ip="127.0.0.1"} 2
 netagent_edge_total{process="client",proto="tcp",dport="$PC",dst_ip="127.0.0.1"} 1
 netagent_edge_total{process="client",proto="tcp",dport="$P5",dst_ip="198.18.0.2"} 4
@@ -124,7 +130,7 @@ netagent_edge_total{process="client",proto="udp",dport="$P2",dst_ip="127.0.0.1"}
 netagent_edge_total{process="client",proto="udp",dport="$P4",dst_ip="127.0.0.1"} 2
 netagent_edge_total{process="client",proto="udp",dport="$P5",dst_ip="198.18.0.2"} 3
 EOW
-grep -E '^netagent_(connect_total|edge_total|connect_failures_total)\{' "$T/bpf-snap.prom" >"$T/got"
+grep -E '^netagent_(connect_total|edge_total|connect_failures_total)\{' "$T/bpf-snap.prom" | sort >"$T/got"
 if cmp -s "$T/want" "$T/got"; then
 	ok "exact counts per process, protocol, port and destination"
 else
@@ -147,7 +153,8 @@ TX=netagent_tx_duration_seconds
 # the initial RTO of 1 s, so that connect takes about 1 s.
 assert_eq "held listener: one fast connect" 1 "$(h $CD "process=\"client\",dport=\"$P3\"" 0.536870912)"
 assert_eq "held listener: the delayed one is within 2.1 s" 2 "$(h $CD "process=\"client\",dport=\"$P3\"" 2.147483648)"
-assert_eq "loopback connects are fast" 9 "$(h $CD "process=\"client\",dport=\"$P1\"" 0.536870912)"
+assert_eq "loopback connects are fast" 7 "$(h $CD "process=\"client\",dport=\"$P1\"" 0.536870912)"
+assert_eq "IPv6 loopback connects are fast" 3 "$(h $CD "process=\"client\",dport=\"$P6\"" 0.536870912)"
 assert_eq "refused connect has no latency" "" "$(h $CD "process=\"client\",dport=\"$PC\"" count)"
 assert_eq "netns connects measured" 4 "$(h $CD "process=\"client\",dport=\"$P5\"" count)"
 # The UDP echo answers after 100 ms: (67 ms, 134 ms].
@@ -156,7 +163,9 @@ assert_eq "tx duration: none under 67 ms" 0 "$(h $TX "$L" 0.067108864)"
 assert_eq "tx duration: both within 134 ms" 2 "$(h $TX "$L" 0.134217728)"
 L="process=\"client\",proto=\"tcp\",dport=\"$P1\",dst_ip=\"127.0.0.1\""
 assert_eq "tx duration of TCP request/response" 3 "$(h $TX "$L" count)"
-assert_match "map fill level reported" '^bpf_snap_map_entries\{map="edges"\} 8$' "$(grep 'map_entries{map="edges"}' "$T/bpf-snap.prom")"
+# Nine kernel keys: the v4-mapped connect is its own key until user space
+# folds it.
+assert_match "map fill level reported" '^bpf_snap_map_entries\{map="edges"\} 9$' "$(grep 'map_entries{map="edges"}' "$T/bpf-snap.prom")"
 
 if [ -n "${PROM_URL:-}" ]; then
 	cp "$T/bpf-snap.prom" "$TEXTFILE_DIR/bpf-snap.prom"
@@ -167,7 +176,7 @@ fi
 
 out=$("$BS" -s "$ST" --pin-dir "$PIN" detach)
 assert_eq "detach exit status" 0 $?
-assert_match "detach reports" "detached: removed 14 pins" "$out"
+assert_match "detach reports" "detached: removed 13 pins" "$out"
 gone=1
 for id in $ids; do
 	bpftool prog show id "$id" >/dev/null 2>&1 && gone=0
@@ -192,11 +201,11 @@ client tcp 127.0.0.1 $P1 2
 client udp ::1 $P2 3
 "$BS" -s "$ST" --pin-dir "$PIN" -o "$T/all.prom"
 assert_eq "second snapshot exit status" 0 $?
-cat >"$T/want" <<EOW
+sort >"$T/want" <<EOW
 netagent_edge_total{process="$CLI",proto="tcp",dport="$P1",dst_ip="127.0.0.1"} 2
 netagent_edge_total{process="$CLI",proto="udp",dport="$P2",dst_ip="::1"} 3
 EOW
-grep "^netagent_edge_total{process=\"$CLI\"" "$T/all.prom" >"$T/got"
+grep "^netagent_edge_total{process=\"$CLI\"" "$T/all.prom" | sort >"$T/got"
 if cmp -s "$T/want" "$T/got"; then
 	ok "--all counts under the comm, from zero after re-attach"
 else

@@ -13,20 +13,27 @@
  *     udpc     connect(), then COUNT send()
  *     rr       one TCP connect, then COUNT x (send 4 bytes, read 4)
  *     urr      unconnected UDP: COUNT x (sendto 4 bytes, recv 4)
+ *     udpn     one sendto() to each of COUNT ports from PORT up (keys)
  *   bpf-traffic [-n COMM] serve-echo|serve-uecho HOST PORT DELAY_MS
  *     echo every read after DELAY_MS (TCP, or UDP datagrams)
+ *   bpf-traffic [-n COMM] serve-sink HOST PORT 0
+ *     bind a UDP socket and never read it (a sink without ICMP errors)
  *   bpf-traffic [-n COMM] serve-hold HOST PORT HOLD_MS
  *     listen with backlog 0; once the first connection is queued, accept
  *     nothing for HOLD_MS, then accept and close: while held, a second
  *     connect's SYN is dropped and is retransmitted about 1 s later
+ * PORT 0 makes a server bind a port the kernel chooses.
+ *   bpf-traffic freeport HOST 0 0
+ *     print a TCP port on HOST that nothing listens on (for refusals)
  * A client action prints "ACTION COUNT SECONDS" (wall time of the loop)
  * and exits 0 only if every operation went as the action expects.
- * Servers print "ready" once listening, then serve until killed.
+ * Servers print "ready PORT" once listening, then serve until killed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +146,17 @@ static int client(const char *act, const char *host, int port, long count)
 			if (n != 1 && !(act[3] && errno == ECONNREFUSED))
 				return die("send");
 		}
+	} else if (!strcmp(act, "udpn")) {
+		if ((fd = socket(af, SOCK_DGRAM, 0)) < 0)
+			return die("socket");
+		for (long i = 0; i < count; i++) {
+			int p = 1 + (port - 1 + (int)i) % 65535;
+
+			resolve(host, p, &ss, &len);
+			if (sendto(fd, &b, 1, 0, sa, len) != 1 &&
+			    errno != ECONNREFUSED)
+				return die("sendto");
+		}
 	} else if (!strcmp(act, "rr") || !strcmp(act, "urr")) {
 		int udp = act[0] == 'u';
 
@@ -164,7 +182,8 @@ static int server(const char *act, const char *host, int port, long ms)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int af = resolve(host, port, &ss, &len), one = 1;
-	int udp = !strcmp(act, "serve-uecho");
+	int sink = !strcmp(act, "serve-sink");
+	int udp = sink || !strcmp(act, "serve-uecho");
 	int hold = !strcmp(act, "serve-hold");
 	int fd = socket(af, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 
@@ -173,10 +192,16 @@ static int server(const char *act, const char *host, int port, long ms)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		return die("bind");
-	if (!udp && listen(fd, hold ? 0 : 128) < 0)
+	if (!udp && listen(fd, hold ? 0 : 4096) < 0)
 		return die("listen");
-	printf("ready\n");
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return die("getsockname");
+	printf("ready %u\n", ntohs(af == AF_INET
+					   ? ((struct sockaddr_in *)&ss)->sin_port
+					   : ((struct sockaddr_in6 *)&ss)->sin6_port));
 	fflush(stdout);
+	while (sink)
+		pause();
 	if (udp) {
 		for (;;) {
 			char buf[64];
@@ -187,7 +212,8 @@ static int server(const char *act, const char *host, int port, long ms)
 
 			if (n <= 0)
 				continue;
-			msleep(ms);
+			if (ms)
+				msleep(ms);
 			sendto(fd, buf, (size_t)n, 0,
 			       (struct sockaddr *)&peer, pl);
 		}
@@ -214,12 +240,32 @@ static int server(const char *act, const char *host, int port, long ms)
 		}
 		/* One client at a time is all the tests need. */
 		while ((n = recv(c, buf, sizeof buf, 0)) > 0) {
-			msleep(ms);
+			if (ms)
+				msleep(ms);
 			if (send(c, buf, (size_t)n, 0) != n)
 				break;
 		}
 		close(c);
 	}
+}
+
+static int freeport(const char *host)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int af = resolve(host, 0, &ss, &len);
+	int fd = socket(af, SOCK_STREAM, 0);
+
+	/* A port the kernel just had free; nothing in a test binds ports
+	 * other than through port 0, so it stays free for the test. */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return die("freeport");
+	printf("%u\n", ntohs(af == AF_INET
+				     ? ((struct sockaddr_in *)&ss)->sin_port
+				     : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	close(fd);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -237,6 +283,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A client that closes first must not kill an echo server. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(argv[i], "freeport"))
+		return freeport(argv[i + 1]);
 	if (!strncmp(argv[i], "serve-", 6))
 		return server(argv[i], argv[i + 1], atoi(argv[i + 2]),
 			      atol(argv[i + 3]));
