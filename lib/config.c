@@ -2,18 +2,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "parse_num.h"
+#include "readfile.h"
 
 /* Config is untrusted: bound how deep and how large it may be. */
 #define CFG_MAX_DEPTH 64
@@ -39,10 +37,19 @@ static struct cfg_node *node_new(enum cfg_kind kind, const char *file,
 	return n;
 }
 
+/* Free what a node owns, not the node itself. */
+static void node_free_contents(struct cfg_node *n);
+
 static void node_free(struct cfg_node *n)
 {
 	if (!n)
 		return;
+	node_free_contents(n);
+	free(n);
+}
+
+static void node_free_contents(struct cfg_node *n)
+{
 	for (size_t i = 0; i < n->n; i++) {
 		node_free(n->items[i]);
 		if (n->keys)
@@ -54,29 +61,18 @@ static void node_free(struct cfg_node *n)
 	free(n->keys);
 	free(n->keynodes);
 	free(n->str);
-	free(n);
 }
 
 void cfg_free(struct cfg_node *root)
 {
+	/* The root was allocated as a struct cfg_root, which also owns the
+	 * file name every node points at. */
 	struct cfg_root *r = (struct cfg_root *)root;
 	if (!root)
 		return;
-	char *file = r->file;
-	/* The root node was allocated as a struct cfg_root. */
-	for (size_t i = 0; i < root->n; i++) {
-		node_free(root->items[i]);
-		if (root->keys)
-			free(root->keys[i]);
-		if (root->keynodes)
-			node_free(root->keynodes[i]);
-	}
-	free(root->items);
-	free(root->keys);
-	free(root->keynodes);
-	free(root->str);
+	node_free_contents(root);
+	free(r->file);
 	free(r);
-	free(file);
 }
 
 /* Append child to a sequence or (with key) a map. */
@@ -658,40 +654,21 @@ struct cfg_node *cfg_parse_json(const char *buf, size_t len,
 
 struct cfg_node *cfg_load(const char *path, char *err, size_t errlen)
 {
-	struct stat sb;
 	char *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
+	if (readfile(path, CFG_MAX_FILE, &buf, &got) < 0) {
+		int e = errno;
+		if (e == EINVAL)
+			snprintf(err, errlen, "%s: not a regular file", path);
+		else if (e == EFBIG)
+			snprintf(err, errlen, "%s: larger than 16 MiB", path);
+		else
+			snprintf(err, errlen, "%s: cannot open: %s", path,
+				 strerror(e));
+		errno = e;
 		return NULL;
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > CFG_MAX_FILE) {
-		snprintf(err, errlen, "%s: %s", path,
-			 !S_ISREG(sb.st_mode) ? "not a regular file"
-					      : "larger than 16 MiB");
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	while (buf && got < (size_t)sb.st_size) {
-		ssize_t k = read(fd, buf + got, (size_t)sb.st_size - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
-	buf[got] = 0;
 	size_t plen = strlen(path);
 	const char *p = buf;
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')

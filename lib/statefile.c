@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "readfile.h"
 
 struct entry {
 	char *key, *value;
@@ -446,39 +447,16 @@ struct statefile *statefile_new_memory(const char *tool)
 static int load(struct statefile *st, char *err, size_t errlen)
 {
 	char path[4200], msg[256];
-	struct stat sb;
 	char *buf = NULL;
-	int fd;
+	size_t got;
 
 	snprintf(path, sizeof path, "%s/state", st->dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (readfile(path, (size_t)1 << 30, &buf, &got) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) < 0 || sb.st_size > (1LL << 30)) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 sb.st_size > (1LL << 30) ? "larger than 1 GiB"
-						  : strerror(errno));
-		close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)sb.st_size) {
-		ssize_t k = read(fd, buf + got, (size_t)sb.st_size - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory", path);
+			 errno == EFBIG ? "larger than 1 GiB"
+					: strerror(errno));
 		return -1;
 	}
 	if (statefile_parse(st, buf, got, msg, sizeof msg) < 0) {
