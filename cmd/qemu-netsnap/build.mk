@@ -16,7 +16,7 @@ check_qemu_account_SRCS := tests/check_qemu_account.c $(QN_PURE)
 check_qemu_settings_SRCS := tests/check_qemu_settings.c \
 	cmd/qemu-netsnap/settings.c cmd/qemu-netsnap/decode.c
 
-FUZZERS +=
+FUZZERS += fuzz_qemu_cmdline fuzz_qemu_proc fuzz_qemu_state
 fuzz_qemu_cmdline_SRCS := tests/fuzz/fuzz_qemu_cmdline.c \
 	cmd/qemu-netsnap/decode.c
 fuzz_qemu_proc_SRCS := tests/fuzz/fuzz_qemu_proc.c cmd/qemu-netsnap/decode.c
