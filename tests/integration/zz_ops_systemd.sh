@@ -125,6 +125,7 @@ for t in $TOOLS; do
 done
 ok "every tool unit writes only its state directory and the textfile directory"
 
+: >"$T/empty.yaml"
 # One interval per tool, the same in the timer, the rules and
 # promsnap-status.
 python3 - "$UNITDIR" "$TOP/node-exporter-integration/prometheus/rules/promsnap.rules.yml" >"$T/intervals" <<'EOF'
@@ -140,13 +141,17 @@ for tool in ["trace-once", "tcpping-burst", "qemu-netsnap", "sni-scan", "bpf-sna
     txt = open("%s/%s.timer" % (unitdir, tool)).read()
     m = re.search(r"^OnUnitActiveSec=(\d+)(s|sec|min|m|h)$", txt, re.M)
     timer = float(m.group(1)) * mult[m.group(2)] if m else None
-    print(tool, timer, rec.get(tool))
+    fmt = lambda v: "%g" % v if v is not None else None
+    print(tool, fmt(timer), fmt(rec.get(tool)))
 EOF
 while read -r tool timer rule; do
 	assert_eq "$tool interval: timer = rule promsnap:expected_interval_seconds" "$timer" "$rule"
 	if [ -x "$BIN/promsnap-status" ]; then
-		st=$("$BIN/promsnap-status" --print-intervals 2>&1 | awk -v t="$tool" '$1 == t { print $2 }')
-		assert_eq "$tool interval: timer = promsnap-status default" "$timer" "$st"
+		st=$("$BIN/promsnap-status" -c "$T/empty.yaml" --print-intervals 2>&1 | awk -v t="$tool" '$1 == t { print $2 }')
+		assert_eq "$tool interval: timer = promsnap-status built-in" "$timer" "$st"
+		st=$("$BIN/promsnap-status" -c "$TOP/cmd/promsnap-status/promsnap-status.yaml" \
+			--print-intervals 2>&1 | awk -v t="$tool" '$1 == t { print $2 }')
+		assert_eq "$tool interval: timer = example promsnap-status.yaml" "$timer" "$st"
 	fi
 done <"$T/intervals"
 [ -s "$T/intervals" ] || not_ok "intervals" "could not read timers and rules"
