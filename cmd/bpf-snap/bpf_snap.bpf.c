@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "bpf_snap.h"
 
@@ -110,22 +111,26 @@ static __always_inline int who(struct bpf_snap_key *k)
 	return 1;
 }
 
-/* Destination of a connected socket. */
+/* Destination of a connected socket.  The tracepoints are BTF-typed
+ * (tp_btf), so these are plain loads, relocated by CO-RE, rather than
+ * bpf_probe_read calls: half the cost on the send path. */
 static __always_inline int sk_dest(struct sock *sk, struct bpf_snap_key *k)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
-	k->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	k->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (family == BPF_SNAP_AF_INET) {
+		__u32 a = sk->__sk_common.skc_daddr;
+
 		k->family = BPF_SNAP_AF_INET;
-		BPF_CORE_READ_INTO((__u32 *)k->daddr, sk,
-				   __sk_common.skc_daddr);
+		__builtin_memcpy(k->daddr, &a, 4);
 		return 1;
 	}
 	if (family == BPF_SNAP_AF_INET6) {
 		k->family = BPF_SNAP_AF_INET6;
-		BPF_CORE_READ_INTO(&k->daddr, sk,
-				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		__builtin_memcpy(k->daddr,
+				 sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8,
+				 16);
 		return 1;
 	}
 	return 0;
@@ -178,19 +183,16 @@ static __always_inline void hist_add(void *map, __u32 which,
 /* TCP connect attempts, failures and latency.  CLOSE->SYN_SENT runs in
  * the connecting process; SYN_SENT->ESTABLISHED usually in softirq, so
  * the process is remembered per socket from the first transition. */
-SEC("raw_tp/inet_sock_set_state")
-int bs_sock_state(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 {
-	struct sock *sk = (struct sock *)ctx->args[0];
-	int oldstate = (int)ctx->args[1];
-	int newstate = (int)ctx->args[2];
-	__u64 skaddr = (__u64)ctx->args[0];
+	__u64 skaddr = (__u64)sk;
 	struct bpf_snap_pending *p;
 
 	if (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_) {
 		struct bpf_snap_pending np = {};
 
-		if (BPF_CORE_READ(sk, sk_protocol) != BPF_SNAP_PROTO_TCP)
+		if (sk->sk_protocol != BPF_SNAP_PROTO_TCP)
 			return 0;
 		np.key.proto = BPF_SNAP_PROTO_TCP;
 		if (!who(&np.key) || !sk_dest(sk, &np.key))
@@ -200,9 +202,10 @@ int bs_sock_state(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&pend_conn, &skaddr, &np, BPF_ANY);
 		return 0;
 	}
-	if (newstate == TCP_CLOSE_)
-		/* A send-to-receive timer must not outlive its socket:
-		 * the next socket at this address would inherit it. */
+	/* A send-to-receive timer must not outlive its socket: the next
+	 * socket at this address would inherit it.  Look before deleting:
+	 * a lookup takes no lock, a delete takes the bucket's. */
+	if (newstate == TCP_CLOSE_ && bpf_map_lookup_elem(&pend_tx, &skaddr))
 		bpf_map_delete_elem(&pend_tx, &skaddr);
 	if (oldstate != TCP_SYN_SENT_)
 		return 0;
@@ -222,19 +225,41 @@ int bs_sock_state(struct bpf_raw_tracepoint_args *ctx)
  * application's sendmsg with EPERM.  The hook runs before the send, in
  * the sending thread, and is the only place that sees the destination
  * of an unconnected send, so it also starts the send-to-receive timer,
- * keyed by the socket's address like the tracepoints' timers. */
+ * keyed by the socket's address like the tracepoints' timers.
+ *
+ * The timer entry doubles as a per-socket cache of who the sender is: a
+ * later send on the same socket by the same process skips the comm and
+ * filter lookups (half the cost of a send), and a process that is not
+ * counted leaves an IGNORE entry so its sends cost one lookup. */
 static __always_inline void udp_unconnected(struct bpf_sock_addr *ctx,
 					    struct bpf_snap_pending *np)
 {
 	__u64 skaddr = (__u64)ctx->sk;
+	__u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	struct bpf_snap_pending *p = bpf_map_lookup_elem(&pend_tx, &skaddr);
+	int known = p && p->tgid == tgid && p->key.proto == BPF_SNAP_PROTO_UDP;
 
 	np->key.proto = BPF_SNAP_PROTO_UDP;
 	np->key.dport = bpf_ntohs((__u16)ctx->user_port);
-	if (!who(&np->key))
+	np->tgid = tgid;
+	if (known) {
+		if (p->flags & BPF_SNAP_PENDING_IGNORE)
+			return;
+		np->key.target = p->key.target;
+		__builtin_memcpy(np->key.comm, p->key.comm,
+				 sizeof(np->key.comm));
+	} else if (!who(&np->key)) {
+		np->flags = BPF_SNAP_PENDING_IGNORE;
+		bpf_map_update_elem(&pend_tx, &skaddr, np, BPF_ANY);
 		return;
+	}
 	edge_add(&np->key, 1, 0);
 	np->start_ns = bpf_ktime_get_ns();
-	np->tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	if (known) {
+		p->key = np->key;
+		p->start_ns = np->start_ns;
+		return;
+	}
 	bpf_map_update_elem(&pend_tx, &skaddr, np, BPF_ANY);
 }
 
@@ -282,56 +307,74 @@ int bs_sendmsg6(struct bpf_sock_addr *ctx)
 /* Connected UDP sends are counted here (the cgroup hook does not run for
  * them); every counted send, TCP or UDP, starts a send-to-receive timer
  * on its socket unless one is already running. */
-SEC("raw_tp/sock_send_length")
-int bs_send_len(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 {
-	struct sock *sk = (struct sock *)ctx->args[0];
-	__u64 skaddr = (__u64)ctx->args[0];
-	int ret = (int)ctx->args[1];
-	struct bpf_snap_pending np = {};
+	__u64 skaddr = (__u64)sk;
+	struct bpf_snap_pending np = {}, *p;
+	__u32 tgid;
 	__u16 proto;
-	__u8 state;
+	int known;
 
 	if (!sk)
 		return 0;
-	proto = BPF_CORE_READ(sk, sk_protocol);
+	proto = sk->sk_protocol;
 	if (proto != BPF_SNAP_PROTO_TCP && proto != BPF_SNAP_PROTO_UDP)
 		return 0;
 	/* Unconnected UDP is counted and timed by the cgroup hook. */
-	state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	if (state != TCP_ESTABLISHED_)
+	if (sk->__sk_common.skc_state != TCP_ESTABLISHED_)
 		return 0;
-	if (proto == BPF_SNAP_PROTO_TCP &&
-	    (ret <= 0 || bpf_map_lookup_elem(&pend_tx, &skaddr)))
+	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
+	/* TCP: the first send of a request starts the timer; a running
+	 * timer (or an IGNORE entry) ends the work here. */
+	if (proto == BPF_SNAP_PROTO_TCP && (ret <= 0 || p))
 		return 0;
-	np.key.proto = proto;
-	if (!who(&np.key) || !sk_dest(sk, &np.key))
+	np.key.proto = (__u8)proto;
+	if (!sk_dest(sk, &np.key))
 		return 0;
+	tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	np.tgid = tgid;
+	/* As in the cgroup hook, the entry caches who owns the socket. */
+	known = p && p->tgid == tgid && p->key.proto == proto;
+	if (known) {
+		if (p->flags & BPF_SNAP_PENDING_IGNORE)
+			return 0;
+		np.key.target = p->key.target;
+		__builtin_memcpy(np.key.comm, p->key.comm, sizeof(np.key.comm));
+	} else if (!who(&np.key)) {
+		np.flags = BPF_SNAP_PENDING_IGNORE;
+		bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_ANY);
+		return 0;
+	}
+	/* Connected UDP sends are counted here: the cgroup hook does not
+	 * run for them. */
 	if (proto == BPF_SNAP_PROTO_UDP)
 		edge_add(&np.key, 1, 0);
 	if (ret <= 0)
 		return 0;
+	/* UDP sockets never pass through a close state change, so each
+	 * send restarts the timer: a stale timer of a freed socket is
+	 * overwritten, not inherited. */
 	np.start_ns = bpf_ktime_get_ns();
-	np.tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-	/* TCP: the first send of a request starts the timer (the early
-	 * return above keeps a running one).  UDP sockets never pass
-	 * through a close state change, so each send restarts it: a
-	 * stale timer of a freed socket is overwritten, not inherited. */
+	if (known) {
+		p->key = np.key;
+		p->start_ns = np.start_ns;
+		return 0;
+	}
 	bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_ANY);
 	return 0;
 }
 
-SEC("raw_tp/sock_recv_length")
-int bs_recv_len(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(bs_recv_len, struct sock *sk, int ret, int flags)
 {
-	__u64 skaddr = (__u64)ctx->args[0];
-	int ret = (int)ctx->args[1];
+	__u64 skaddr = (__u64)sk;
 	struct bpf_snap_pending *p;
 
 	if (ret <= 0)
 		return 0;
 	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
-	if (!p)
+	if (!p || (p->flags & BPF_SNAP_PENDING_IGNORE))
 		return 0;
 	if (p->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32)) {
 		bpf_map_delete_elem(&pend_tx, &skaddr);

@@ -67,11 +67,12 @@ struct bpf_snap_target {
 	char name[BPF_SNAP_NAME_LEN]; /* NUL-terminated process label */
 };
 
+#define BPF_SNAP_PENDING_IGNORE 1 /* socket of a process not counted */
 struct bpf_snap_pending {
 	__u64 start_ns;
 	__u32 tgid; /* the sender: a receive by another process does not
 		     * end this timer (socket memory is reused) */
-	__u32 reserved;
+	__u32 flags; /* BPF_SNAP_PENDING_* */
 	struct bpf_snap_key key;
 };
 

@@ -25,7 +25,8 @@
  * PORT 0 makes a server bind a port the kernel chooses.
  *   bpf-traffic freeport HOST 0 0
  *     print a TCP port on HOST that nothing listens on (for refusals)
- * A client action prints "ACTION COUNT SECONDS" (wall time of the loop)
+ * A client action prints "ACTION COUNT SECONDS CPU_SECONDS" (wall time
+ * of the loop, and the CPU time, user + system, this process spent in it)
  * and exits 0 only if every operation went as the action expects.
  * Servers print "ready PORT" once listening, then serve until killed.
  */
@@ -63,6 +64,14 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss,
 	}
 	fprintf(stderr, "bpf-traffic: %s: not an address\n", host);
 	exit(2);
+}
+
+static double cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double now(void)
@@ -116,7 +125,7 @@ static int client(const char *act, const char *host, int port, long count)
 	socklen_t len;
 	int af = resolve(host, port, &ss, &len), fd = -1;
 	const struct sockaddr *sa = (const struct sockaddr *)&ss;
-	double t0 = now();
+	double t0 = now(), c0 = cpu();
 	char b = 'x';
 
 	if (!strcmp(act, "tcp") || !strcmp(act, "refused")) {
@@ -171,7 +180,7 @@ static int client(const char *act, const char *host, int port, long count)
 		fprintf(stderr, "bpf-traffic: %s: unknown action\n", act);
 		return 2;
 	}
-	printf("%s %ld %.9f\n", act, count, now() - t0);
+	printf("%s %ld %.9f %.9f\n", act, count, now() - t0, cpu() - c0);
 	if (fd >= 0)
 		close(fd);
 	return 0;
