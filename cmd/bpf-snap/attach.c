@@ -125,6 +125,9 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c,
 	int cgfd = -1, rc = -1, e = 0, made_tmp = 0;
 
 	switch (pins_attached(o->dir)) {
+	case -2:
+		return seterr(err, errlen, EACCES, "%s: permission denied",
+			      o->dir);
 	case 1:
 		return seterr(err, errlen, EEXIST, "%s: already attached",
 			      o->dir);

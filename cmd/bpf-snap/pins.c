@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,8 @@ int pins_attached(const char *dir)
 		pin_path(p, sizeof p, dir, "link_", pins_links[i]);
 		if (access(p, F_OK) == 0)
 			have++;
+		else if (errno == EACCES)
+			return -2; /* cannot tell: not allowed to look */
 	}
 	if (have == pins_n_links)
 		return 1;
@@ -134,73 +137,148 @@ int pins_attached(const char *dir)
 }
 
 /*
- * Read up to cap entries of a hash or array map.  Batched lookups cost
- * one syscall per few thousand entries; older kernels and map types
- * without them fall back to get_next_key + lookup.
+ * Walk a hash or array map in chunks of up to WALK_CHUNK entries, calling
+ * fn(keys, values, n, arg) for each; at most cap entries in all.
+ * Batched lookups cost one syscall per chunk; kernels and map types
+ * without them fall back to get_next_key + lookup.  The chunk buffers are
+ * the only memory used here, so a full map is never held twice.
  */
-static int map_read(int fd, unsigned ksz, unsigned vsz, unsigned cap,
-		    void **keys_out, void **vals_out, size_t *n_out)
+#define WALK_CHUNK 1024
+typedef void (*walk_fn)(const char *keys, const char *vals, size_t n,
+			void *arg);
+
+static int map_walk(int fd, unsigned ksz, unsigned vsz, unsigned cap,
+		    walk_fn fn, void *arg)
 {
-	char *keys = calloc(cap ? cap : 1, ksz), *vals = calloc(cap ? cap : 1, vsz);
-	size_t n = 0;
+	size_t chunk = WALK_CHUNK, total = 0;
+	char *keys = malloc(chunk * ksz), *vals = malloc(chunk * vsz);
 	__u32 in = 0, out = 0;
 	int first = 1, e = 0;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
 	if (!keys || !vals) {
 		e = ENOMEM;
-		goto fail;
+		goto out;
 	}
-	while (n < cap) {
-		__u32 count = cap - (unsigned)n;
+	while (total < cap) {
+		__u32 count = (__u32)(cap - total < chunk ? cap - total : chunk);
 		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
-					     keys + n * ksz, vals + n * vsz,
-					     &count, &opts);
+					     keys, vals, &count, &opts);
 
 		if (r < 0 && errno != ENOENT) {
 			if (first && (errno == EINVAL || errno == ENOTSUP ||
 				      errno == EOPNOTSUPP || errno == 524))
 				goto slow;
-			if (errno == ENOSPC) /* the rest does not fit */
-				break;
 			e = errno;
-			goto fail;
+			goto out;
 		}
-		n += count;
-		if (r < 0) /* ENOENT: that was the last batch */
-			break;
+		if (count)
+			fn(keys, vals, count, arg);
+		total += count;
+		if (r < 0) /* ENOENT: that was the last chunk */
+			goto out;
 		in = out;
 		first = 0;
 	}
-	goto done;
+	goto out;
 slow:
-	n = 0;
 	{
-		void *prev = NULL;
+		size_t n = 0;
+		char prev[64];
+		int have_prev = 0;
 
-		while (n < cap &&
-		       bpf_map_get_next_key(fd, prev, keys + n * ksz) == 0) {
-			if (bpf_map_lookup_elem(fd, keys + n * ksz,
-						vals + n * vsz) == 0) {
-				prev = keys + n * ksz;
-				n++;
-			} else if (errno != ENOENT) {
-				e = errno;
-				goto fail;
-			}
-			/* A key deleted in between: go on from prev. */
+		if (ksz > sizeof prev) {
+			e = EINVAL;
+			goto out;
 		}
+		while (total + n < cap &&
+		       bpf_map_get_next_key(fd, have_prev ? prev : NULL,
+					    keys + n * ksz) == 0) {
+			memcpy(prev, keys + n * ksz, ksz);
+			have_prev = 1;
+			if (bpf_map_lookup_elem(fd, keys + n * ksz,
+						vals + n * vsz) == 0)
+				n++;
+			else if (errno != ENOENT) {
+				e = errno;
+				goto out;
+			}
+			/* A key deleted in between is skipped. */
+			if (n == chunk) {
+				fn(keys, vals, n, arg);
+				total += n;
+				n = 0;
+			}
+		}
+		if (n)
+			fn(keys, vals, n, arg);
 	}
-done:
-	*keys_out = keys;
-	*vals_out = vals;
-	*n_out = n;
-	return 0;
-fail:
+out:
 	free(keys);
 	free(vals);
-	errno = e;
-	return -1;
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Appending walk results to an array of key+value records. */
+struct sink {
+	char *recs;
+	size_t n, cap;
+	unsigned ksz, vsz, recsz, voff;
+};
+
+static void sink_add(const char *keys, const char *vals, size_t n,
+		     void *arg)
+{
+	struct sink *sk = arg;
+
+	for (size_t i = 0; i < n && sk->n < sk->cap; i++, sk->n++) {
+		char *r = sk->recs + sk->n * sk->recsz;
+
+		memcpy(r, keys + i * sk->ksz, sk->ksz);
+		memcpy(r + sk->voff, vals + i * sk->vsz, sk->vsz);
+	}
+}
+
+static void count_add(const char *keys, const char *vals, size_t n,
+		      void *arg)
+{
+	(void)keys;
+	(void)vals;
+	*(size_t *)arg += n;
+}
+
+/*
+ * Read a whole map into a new array of records of recsz bytes, key at 0
+ * and value at voff.  The array is sized for the map's capacity with
+ * calloc, which maps it lazily: only the entries present take memory.
+ */
+static int map_read_recs(int fd, unsigned ksz, unsigned vsz, unsigned cap,
+			 size_t recsz, size_t voff, void **out, size_t *n)
+{
+	struct sink sk = {0};
+
+	sk.recs = calloc(cap ? cap : 1, recsz);
+	if (!sk.recs)
+		return -1;
+	sk.cap = cap;
+	sk.ksz = ksz;
+	sk.vsz = vsz;
+	sk.recsz = (unsigned)recsz;
+	sk.voff = (unsigned)voff;
+	if (map_walk(fd, ksz, vsz, cap, sink_add, &sk) < 0) {
+		int e = errno;
+
+		free(sk.recs);
+		errno = e;
+		return -1;
+	}
+	*out = sk.recs;
+	*n = sk.n;
+	return 0;
 }
 
 static int open_map(const char *dir, size_t i, struct bpf_map_info *info,
@@ -234,40 +312,14 @@ static int open_map(const char *dir, size_t i, struct bpf_map_info *info,
 	return fd;
 }
 
-/* Split the key/value arrays of map_read into records. */
-static int read_hists(int fd, unsigned cap, struct snap_hist **out,
-		      size_t *n)
-{
-	void *k, *v;
-	struct snap_hist *h;
-
-	if (map_read(fd, sizeof(struct bpf_snap_key),
-		     sizeof(struct bpf_snap_hist), cap, &k, &v, n) < 0)
-		return -1;
-	h = calloc(*n ? *n : 1, sizeof *h);
-	if (h)
-		for (size_t i = 0; i < *n; i++) {
-			memcpy(&h[i].key, (char *)k + i * sizeof h->key,
-			       sizeof h->key);
-			memcpy(&h[i].val, (char *)v + i * sizeof h->val,
-			       sizeof h->val);
-		}
-	free(k);
-	free(v);
-	*out = h;
-	if (!h)
-		errno = ENOMEM;
-	return h ? 0 : -1;
-}
-
 int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 	      char *err, size_t errlen)
 {
 	int fds[16];
 	struct bpf_map_info info[16];
 	int rc = -1, e = 0;
-	size_t i, n;
-	void *k = NULL, *v = NULL;
+	size_t i;
+	void *vp;
 
 	memset(s, 0, sizeof *s);
 	memset(d, 0, sizeof *d);
@@ -275,6 +327,11 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 	for (i = 0; i < pins_n_maps; i++)
 		fds[i] = -1;
 	switch (pins_attached(dir)) {
+	case -2:
+		return seterr(err, errlen, EACCES,
+			      "%s: permission denied: reading the pins needs "
+			      "root (or CAP_BPF and access to the directory)",
+			      dir);
 	case 0:
 		return seterr(err, errlen, ENOENT,
 			      "%s: nothing attached: run bpf-snap attach", dir);
@@ -289,45 +346,32 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 			e = errno;
 			goto out;
 		}
-	/* Edges */
-	if (map_read(fds[M_EDGES], sizeof(struct bpf_snap_key),
-		     sizeof(struct bpf_snap_count), info[M_EDGES].max_entries,
-		     &k, &v, &n) < 0)
+	if (map_read_recs(fds[M_EDGES], sizeof(struct bpf_snap_key),
+			  sizeof(struct bpf_snap_count),
+			  info[M_EDGES].max_entries, sizeof(struct snap_edge),
+			  offsetof(struct snap_edge, val), &vp, &s->n_edges) < 0)
 		goto readfail;
-	d->edges = calloc(n ? n : 1, sizeof *d->edges);
-	if (!d->edges) {
-		errno = ENOMEM;
+	s->edges = d->edges = vp;
+	if (map_read_recs(fds[M_CONN], sizeof(struct bpf_snap_key),
+			  sizeof(struct bpf_snap_hist),
+			  info[M_CONN].max_entries, sizeof(struct snap_hist),
+			  offsetof(struct snap_hist, val), &vp, &s->n_conn) < 0)
 		goto readfail;
-	}
-	for (i = 0; i < n; i++) {
-		memcpy(&d->edges[i].key, (char *)k + i * sizeof(struct bpf_snap_key),
-		       sizeof(struct bpf_snap_key));
-		memcpy(&d->edges[i].val,
-		       (char *)v + i * sizeof(struct bpf_snap_count),
-		       sizeof(struct bpf_snap_count));
-	}
-	s->edges = d->edges;
-	s->n_edges = n;
-	free(k);
-	free(v);
-	k = v = NULL;
-	if (read_hists(fds[M_CONN], info[M_CONN].max_entries, &d->conn,
-		       &s->n_conn) < 0 ||
-	    read_hists(fds[M_TX], info[M_TX].max_entries, &d->tx,
-		       &s->n_tx) < 0)
+	s->conn = d->conn = vp;
+	if (map_read_recs(fds[M_TX], sizeof(struct bpf_snap_key),
+			  sizeof(struct bpf_snap_hist), info[M_TX].max_entries,
+			  sizeof(struct snap_hist),
+			  offsetof(struct snap_hist, val), &vp, &s->n_tx) < 0)
 		goto readfail;
-	s->conn = d->conn;
-	s->tx = d->tx;
+	s->tx = d->tx = vp;
 	/* Targets: the keys are the comms, the values carry everything. */
-	if (map_read(fds[M_TARGETS], BPF_SNAP_COMM_LEN,
-		     sizeof(struct bpf_snap_target),
-		     info[M_TARGETS].max_entries, &k, &v, &n) < 0)
+	if (map_read_recs(fds[M_TARGETS], BPF_SNAP_COMM_LEN,
+			  sizeof(struct bpf_snap_target),
+			  info[M_TARGETS].max_entries,
+			  sizeof(struct bpf_snap_target), 0, &vp,
+			  &s->n_targets) < 0)
 		goto readfail;
-	d->targets = v;
-	s->targets = d->targets;
-	s->n_targets = n;
-	free(k);
-	k = v = NULL;
+	s->targets = d->targets = vp;
 	/* Fill levels, in pins_maps order (lookup tables last). */
 	for (i = 0; i < pins_n_maps && i < SNAPSHOT_MAX_MAPS; i++) {
 		struct snap_map *m;
@@ -352,13 +396,11 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 			cnt = s->n_targets;
 			break;
 		default:
-			if (map_read(fds[i], info[i].key_size,
+			cnt = 0;
+			if (map_walk(fds[i], info[i].key_size,
 				     info[i].value_size, info[i].max_entries,
-				     &k, &v, &cnt) < 0)
+				     count_add, &cnt) < 0)
 				goto readfail;
-			free(k);
-			free(v);
-			k = v = NULL;
 		}
 		m->entries = cnt;
 		if (pins_maps[i].has_dropped >= 0) {
@@ -394,8 +436,6 @@ readfail:
 	e = errno;
 	seterr(err, errlen, e, "%s: reading maps: %s", dir, strerror(e));
 out:
-	free(k);
-	free(v);
 	for (i = 0; i < pins_n_maps; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -601,11 +641,14 @@ int pins_status(const char *dir, FILE *out, char *err, size_t errlen)
 	char p[PATH_MAX];
 	int a = pins_attached(dir);
 
+	if (a == -2)
+		return seterr(err, errlen, EACCES, "%s: permission denied",
+			      dir);
 	if (a == 0) {
 		fprintf(out, "not attached (no pins in %s)\n", dir);
 		return seterr(err, errlen, ENOENT, "%s: nothing attached", dir);
 	}
-	if (a < 0) {
+	if (a == -1) {
 		fprintf(out, "partly attached in %s: run bpf-snap detach, "
 			     "then attach\n", dir);
 		return seterr(err, errlen, ENOENT, "%s: partly attached", dir);

@@ -44,7 +44,8 @@ int pins_bpffs_ready(const char *dir, int may_mount, int *mounted, char *err,
 		     size_t errlen);
 
 /* 1 if every link pin is present in dir, 0 if none is, -1 (errno
- * EUCLEAN) if only some are: a crashed attach or a partial detach. */
+ * EUCLEAN) if only some are: a crashed attach or a partial detach; -2 if
+ * the directory may not be searched (EACCES). */
 int pins_attached(const char *dir);
 
 /* Memory behind a struct snapshot filled by pins_read(). */
