@@ -79,6 +79,16 @@ if [ -x "$BIN/sni-scan" ]; then
 	assert_eq "sni-scan as promsnap in group adm, no capability: exit 0" 0 "$(cat "$W/sni-adm.rc")"
 	assert_eq "sni-scan in group adm: bytes of a.example.com counted" 5312 \
 		"$(val "$W/sni-adm/tf/sni-scan.prom" 'haproxy_sni_total_bytes{sni="a.example.com"}')"
+	# PrivateUsers=yes: a user namespace where group adm is unmapped; the
+	# kernel still checks the real supplementary group.
+	if command -v unshare >/dev/null; then
+		workdir sni-userns
+		as_unit adm "" unshare --user --map-user=$NOBODY --map-group=$NOBODY \
+			"$BIN/sni-scan" -c "$W/empty.yaml" -d "$W/sni-userns/tf" \
+			-s "$W/sni-userns/st" "$log" >"$W/sni-userns.log" 2>&1
+		assert_eq "sni-scan under PrivateUsers (user namespace) still reads via group adm" 5312 \
+			"$(val "$W/sni-userns/tf/sni-scan.prom" 'haproxy_sni_total_bytes{sni="a.example.com"}')"
+	fi
 	if [ "$(cat "$W/sni-.rc")" != 0 ] ||
 		[ -z "$(val "$W/sni-/tf/sni-scan.prom" 'haproxy_sni_total_bytes{sni="a.example.com"}')" ]; then
 		ok "sni-scan without group adm cannot read the 0640 log"
