@@ -236,3 +236,23 @@ if [ -x "$BIN/sni-scan" ]; then
 else
 	skip "cron file's sni-scan line runs" "sni-scan not built yet"
 fi
+
+# Every ExecStart=/ExecStop= command line is one its tool accepts: run the
+# built tool with the unit's exact arguments plus --help (parsed last, so
+# an unknown or misspelt option fails first with exit 64).
+grep -h '^Exec\(Start\|Stop\)=' "$UNITDIR"/*.service | sed 's/^Exec[A-Za-z]*=//' | sort -u |
+	while read -r exe args; do
+		t=${exe##*/}
+		if [ ! -x "$BIN/$t" ]; then
+			skip "unit command line accepted: $t $args" "$t not built"
+			continue
+		fi
+		# shellcheck disable=SC2086 # the unit's words, split as systemd does
+		out=$("$BIN/$t" $args --help 2>&1 >/dev/null)
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			ok "unit command line accepted: $t $args"
+		else
+			not_ok "unit command line accepted: $t $args" "exit $rc: $(echo "$out" | head -2)"
+		fi
+	done
