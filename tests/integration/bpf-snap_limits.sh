@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bpf-snap at its edges, on this kernel: a full map drops new keys and
+# says how many; missing privilege is exit 77 with a message; a partial
+# set of pins is reported and repaired by attach; with no bpffs mounted,
+# attach mounts one (in a private mount namespace, so the host's
+# /sys/fs/bpf is not touched), and says what to run when it may not.
+# Everything attached is detached again, also on failure.
+. "$TOP/tests/integration/lib.sh"
+need_root
+need_cmd bpftool
+need_cmd setpriv
+need_cmd unshare
+
+BS="$BIN/bpf-snap"
+TR="$BIN/bpf-traffic"
+PIN=/sys/fs/bpf/promsnap-lim-$$/bpf-snap
+ST="$T/state"
+CLI="bslim$$"
+was_mounted=0
+[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && was_mounted=1
+on_exit "[ $was_mounted = 1 ] || umount /sys/fs/bpf 2>/dev/null"
+on_exit "$BS -q -s $ST --pin-dir $PIN detach >/dev/null 2>&1; rmdir /sys/fs/bpf/promsnap-lim-$$ 2>/dev/null"
+
+# --- a full map ------------------------------------------------------------
+cat >"$T/small.yaml" <<EOC
+targets:
+  - {name: lim, match_comm: $CLI}
+maps:
+  edges: 16
+EOC
+"$BS" -q -c "$T/small.yaml" -s "$ST" --pin-dir "$PIN" attach
+assert_eq "attach with a 16-entry edges map" 0 $?
+# 20 destinations (ports) where only 16 keys fit: 4 dropped, exactly.
+"$TR" -n "$CLI" udpn 127.0.0.1 40000 20 >/dev/null || not_ok "udpn" "exit $?"
+"$BS" -s "$ST" --pin-dir "$PIN" -o "$T/full.prom"
+assert_eq "snapshot of a full map" 0 $?
+assert_eq "entries at capacity" 16 "$(sed -n 's/^bpf_snap_map_entries{map="edges"} //p' "$T/full.prom")"
+assert_eq "capacity reported" 16 "$(sed -n 's/^bpf_snap_map_capacity{map="edges"} //p' "$T/full.prom")"
+assert_eq "dropped keys counted" 4 "$(sed -n 's/^bpf_snap_dropped_keys_total{map="edges"} //p' "$T/full.prom")"
+assert_eq "16 rows of sends, one each" 16 "$(grep -c "^netagent_edge_total{process=\"lim\",proto=\"udp\",dport=\"400[0-9][0-9]\",dst_ip=\"127.0.0.1\"} 1\$" "$T/full.prom")"
+check_promfile "$T/full.prom"
+assert_match "status shows the drops" "edges +16/16 entries, 4 new keys dropped" "$("$BS" -s "$ST" --pin-dir "$PIN" status)"
+
+# --- privilege -------------------------------------------------------------
+# $T is private to root; nobody needs a directory it can reach.
+NB=$(mktemp -d /tmp/bpf-snap-nobody.XXXXXX)
+on_exit "rm -rf $NB"
+chmod 0777 "$NB"
+err=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$BS" -s "$NB/st" --pin-dir "$PIN" -o "$NB/x.prom" 2>&1)
+assert_eq "snapshot without privilege exits 77" 77 $?
+assert_match "and says why" "permission denied" "$err"
+assert_match "health file still written" '^promsnap_run_success\{tool="bpf-snap"\} 0$' "$(cat "$NB/x.prom")"
+err=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$BS" -s "$NB/st" --pin-dir "$PIN-other" --all attach 2>&1)
+assert_eq "attach without privilege exits 77" 77 $?
+assert_match "attach says why" "permission denied|Operation not permitted" "$err"
+
+# --- partial pins ------------------------------------------------------------
+rm -f "$PIN/link_bs_recv_len"
+"$BS" -s "$ST" --pin-dir "$PIN" -o "$T/part.prom" 2>"$T/part.err"
+assert_eq "snapshot of partial pins exits 69" 69 $?
+assert_match "and says what to do" "only partly attached: run bpf-snap detach" "$(cat "$T/part.err")"
+"$BS" -s "$ST" --pin-dir "$PIN" status >"$T/part.out"
+assert_eq "status of partial pins exits 69" 69 $?
+assert_match "status says partly" "partly attached" "$(cat "$T/part.out")"
+out=$("$BS" -c "$T/small.yaml" -s "$ST" --pin-dir "$PIN" attach 2>&1)
+assert_eq "attach repairs partial pins" 0 $?
+assert_match "with a warning" "removing the pins of a partial attachment" "$out"
+n=$("$BS" -s "$ST" --pin-dir "$PIN" status | grep -c "prog id")
+assert_eq "five links after the repair" 5 "$n"
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+assert_eq "detach after repair" 0 $?
+
+# --- configuration errors ------------------------------------------------------
+printf 'targets:\n  - name: x\n    match_comm: [a, b]\n' >"$T/bad.yaml"
+err=$("$BS" -c "$T/bad.yaml" -s "$ST" --pin-dir "$PIN" attach 2>&1)
+assert_eq "bad config exits 78" 78 $?
+assert_match "with file:line:col" "bad.yaml:3:17: targets\\[0\\]" "$err"
+assert_eq "nothing attached after a config error" 1 "$([ -e "$PIN" ] && echo 0 || echo 1)"
+err=$("$BS" -s "$ST" frobnicate 2>&1)
+assert_eq "unknown command exits 64" 64 $?
+
+# --- no bpffs mounted --------------------------------------------------------
+# A private mount namespace: unmounting /sys/fs/bpf there leaves the host's
+# alone, and the pins made there vanish with it (the test detaches first).
+unshare -m --propagation private sh -c '
+	umount /sys/fs/bpf 2>/dev/null
+	[ "$(stat -f -c %T /sys/fs/bpf)" != bpf_fs ] || { echo "still mounted"; exit 1; }
+	err=$(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+		"$1" -s "$2" --all attach 2>&1)
+	echo "nomount_rc=$?"
+	echo "nomount_err=$err"
+	out=$("$1" -s "$2" --all attach 2>&1)
+	echo "mount_rc=$?"
+	echo "mount_out=$out"
+	echo "fstype=$(stat -f -c %T /sys/fs/bpf)"
+	"$1" -q -s "$2" detach
+	echo "detach_rc=$?"
+' sh "$BS" "$ST" >"$T/ns.out" 2>&1
+r=$(cat "$T/ns.out")
+assert_match "without CAP_SYS_ADMIN attach cannot mount: exit 77" "^nomount_rc=77$" "$r"
+assert_match "and says what to run" "mount -t bpf bpf /sys/fs/bpf" "$r"
+assert_match "as root attach mounts bpffs" "^mount_rc=0$" "$r"
+assert_match "and says so" "mounted a bpf filesystem on /sys/fs/bpf" "$r"
+assert_match "bpffs is mounted then" "^fstype=bpf_fs$" "$r"
+assert_match "detach in the namespace" "^detach_rc=0$" "$r"
