@@ -35,3 +35,5 @@ fuzz_trace_state_SRCS := tests/fuzz/fuzz_trace_state.c cmd/trace-once/route.c \
 	cmd/trace-once/mtr_json.c
 fuzz_trace_schedule_SRCS := tests/fuzz/fuzz_trace_schedule.c \
 	cmd/trace-once/schedule.c
+TEST_TOOLS += trace-cputime
+trace-cputime_SRCS := tests/tools/trace_cputime.c

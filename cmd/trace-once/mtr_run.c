@@ -9,7 +9,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,7 +39,7 @@ static int job_start(struct mtr_job *j)
 	sigset_t none, def;
 	int rc;
 
-	j->fd_out = j->fd_err = j->fd_pid = -1;
+	j->fd_out = j->fd_err = -1;
 	j->pid = -1;
 	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
 		rc = errno;
@@ -76,9 +76,6 @@ static int job_start(struct mtr_job *j)
 	j->fd_err = pe[0];
 	fcntl(j->fd_out, F_SETFL, O_NONBLOCK);
 	fcntl(j->fd_err, F_SETFL, O_NONBLOCK);
-	j->fd_pid = pidfd_open(j->pid, 0);
-	/* Without a pidfd (kernel before 5.3) exit is noticed by polling
-	 * waitpid every 50 ms instead. */
 	return 0;
 fail_pipes:
 	if (po[0] >= 0) {
@@ -114,7 +111,7 @@ static void drain(struct mtr_job *j, int *fd, int is_out)
 			if (take < (size_t)n)
 				j->out_truncated = 1;
 			if (j->outlen + take + 1 > j->outcap) {
-				size_t cap = j->outcap ? j->outcap : 16384;
+				size_t cap = j->outcap ? j->outcap : 4096;
 				char *p;
 
 				while (cap < j->outlen + take + 1)
@@ -147,7 +144,6 @@ static void job_finish(struct mtr_job *j, enum mtr_job_state st, double now)
 	drain(j, &j->fd_err, 0);
 	close_fd(&j->fd_out);
 	close_fd(&j->fd_err);
-	close_fd(&j->fd_pid);
 	j->state = st;
 	j->duration = now - (j->deadline - j->timeout);
 }
@@ -165,23 +161,33 @@ static void job_kill(struct mtr_job *j, double now)
 
 int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
 {
-	struct pollfd *pfd = NULL;
+	size_t cap = 2 * (max_parallel < n ? max_parallel : n) + 1;
+	struct pollfd *pfd = calloc(cap, sizeof *pfd);
+	size_t *owner = calloc(cap, sizeof *owner);
+	unsigned char *ready = calloc(n + 1, 1);
 	size_t next = 0, running = 0;
-	int rc = -1;
+	sigset_t chld, old;
+	int rc = -1, sfd = -1, masked = 0;
 
+	if (!pfd || !owner || !ready)
+		goto out;
 	if (max_parallel < 1)
 		max_parallel = 1;
-	pfd = calloc(3 * (max_parallel < n ? max_parallel : n) + 1, sizeof *pfd);
-	if (!pfd && n)
-		return -1;
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].state = MTR_JOB_PENDING;
-		jobs[i].fd_out = jobs[i].fd_err = jobs[i].fd_pid = -1;
+		jobs[i].fd_out = jobs[i].fd_err = -1;
 	}
+	/* One signalfd tells of every child's exit: a pidfd per child would
+	 * cost a descriptor, a poll entry and an inode each.  Without it
+	 * (no signalfd) waitpid is tried every 50 ms. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	masked = sigprocmask(SIG_BLOCK, &chld, &old) == 0;
+	sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 	while (next < n || running) {
-		double now, wait;
+		double now, wait = 1e9;
 		size_t np = 0;
-		int pr, nopidfd = 0;
+		int pr, child_news = 0;
 
 		while (running < max_parallel && next < n) {
 			struct mtr_job *j = &jobs[next++];
@@ -190,31 +196,30 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
 			if (job_start(j) == 0)
 				running++;
 		}
+		if (!running)
+			continue;
 		now = mono();
+		if (sfd >= 0) {
+			owner[np] = n; /* no job */
+			pfd[np++] = (struct pollfd){sfd, POLLIN, 0};
+		}
 		for (size_t i = 0; i < next; i++) {
 			struct mtr_job *j = &jobs[i];
 
 			if (j->state != MTR_JOB_PENDING)
 				continue;
-			if (j->fd_out >= 0)
+			if (j->fd_out >= 0) {
+				owner[np] = i;
 				pfd[np++] = (struct pollfd){j->fd_out, POLLIN, 0};
-			if (j->fd_err >= 0)
+			}
+			if (j->fd_err >= 0) {
+				owner[np] = i;
 				pfd[np++] = (struct pollfd){j->fd_err, POLLIN, 0};
-			if (j->fd_pid >= 0)
-				pfd[np++] = (struct pollfd){j->fd_pid, POLLIN, 0};
-			else
-				nopidfd = 1;
+			}
+			if (j->deadline - now < wait)
+				wait = j->deadline - now;
 		}
-		if (!running)
-			continue;
-		/* Recompute the wait as the nearest deadline; without a
-		 * pidfd, wake at least every 50 ms to try waitpid. */
-		wait = 1e9;
-		for (size_t i = 0; i < next; i++)
-			if (jobs[i].state == MTR_JOB_PENDING &&
-			    jobs[i].deadline - now < wait)
-				wait = jobs[i].deadline - now;
-		if (nopidfd && wait > 0.05)
+		if (sfd < 0 && wait > 0.05)
 			wait = 0.05;
 		if (wait < 0)
 			wait = 0;
@@ -222,16 +227,32 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
 		if (pr < 0 && errno != EINTR)
 			goto out;
 		now = mono();
+		memset(ready, 0, n + 1);
+		for (size_t k = 0; pr > 0 && k < np; k++)
+			if (pfd[k].revents)
+				ready[owner[k]] = 1;
+		if (sfd < 0 || ready[n]) {
+			struct signalfd_siginfo si[8];
+
+			while (sfd >= 0 && read(sfd, si, sizeof si) > 0)
+				;
+			child_news = 1;
+		}
 		for (size_t i = 0; i < next; i++) {
 			struct mtr_job *j = &jobs[i];
 			int st;
-			pid_t w;
+			pid_t w = 0;
 
 			if (j->state != MTR_JOB_PENDING)
 				continue;
-			drain(j, &j->fd_out, 1);
-			drain(j, &j->fd_err, 0);
-			w = waitpid(j->pid, &st, WNOHANG);
+			/* Only children with news or past their deadline
+			 * cost syscalls: 16 mtr runs mostly wait. */
+			if (ready[i]) {
+				drain(j, &j->fd_out, 1);
+				drain(j, &j->fd_err, 0);
+			}
+			if (child_news || now >= j->deadline)
+				w = waitpid(j->pid, &st, WNOHANG);
 			if (w == j->pid) {
 				j->status = st;
 				job_finish(j, MTR_JOB_EXITED, now);
@@ -252,7 +273,13 @@ out:
 				job_kill(&jobs[i], mono());
 		errno = e;
 	}
+	if (sfd >= 0)
+		close(sfd);
+	if (masked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	free(pfd);
+	free(owner);
+	free(ready);
 	return rc;
 }
 

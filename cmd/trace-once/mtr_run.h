@@ -13,8 +13,9 @@
  * Each child runs in its own process group with stdin on /dev/null; when
  * its deadline passes the whole group (mtr and its mtr-packet helper) gets
  * SIGKILL and is reaped before mtr_run_all returns, so no zombie and no
- * orphan is left behind.  Completion is watched through a pidfd per child
- * in one poll() loop, so a run of many targets costs no busy waiting.
+ * orphan is left behind.  Exits are noticed through one signalfd for
+ * SIGCHLD (blocked while mtr_run_all runs) in one poll() loop with the
+ * output pipes, so a run of many targets costs no busy waiting.
  * stdout is kept up to MTR_RUN_OUT_MAX bytes (more sets out_truncated),
  * stderr up to sizeof err - 1.
  *
@@ -52,7 +53,7 @@ struct mtr_job {
 	double duration; /* seconds from spawn to exit or kill */
 	/* private */
 	pid_t pid;
-	int fd_out, fd_err, fd_pid;
+	int fd_out, fd_err;
 	double deadline;
 	size_t outcap;
 };

@@ -29,7 +29,11 @@
 #        testnet_silent r2 (r2 stops sending ICMP of its own);
 #        testnet_switch_alt / testnet_switch_primary; testnet_down PREFIX.
 
-_tn() { ip netns exec "$TN$1" "${@:2}"; }
+_tn() {
+	_tn_ns=$1
+	shift
+	ip netns exec "$TN$_tn_ns" "$@"
+}
 
 _tn_link() { # _tn_link NS1 IF1 NS2 IF2 V4A V4B/LEN V6NET
 	ip link add "$2" netns "$TN$1" type veth peer name "$4" netns "$TN$3"
