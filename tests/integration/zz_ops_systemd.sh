@@ -256,3 +256,47 @@ grep -h '^Exec\(Start\|Stop\)=' "$UNITDIR"/*.service | sed 's/^Exec[A-Za-z]*=//'
 			not_ok "unit command line accepted: $t $args" "exit $rc: $(echo "$out" | head -2)"
 		fi
 	done
+
+# sysusers.d and tmpfiles.d, applied for real to the installed tree: the
+# promsnap user exists, the textfile directory becomes root:promsnap 0775
+# (an existing 0755 one included, as Debian's package ships it), a tool
+# running as promsnap can write its file there and another user (the
+# node_exporter side) can read it; nothing is world-writable.
+if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
+	mkdir -p "$ROOT/etc" "$ROOT/var/lib/prometheus/node-exporter"
+	chmod 0755 "$ROOT/var/lib/prometheus/node-exporter"
+	systemd-sysusers --root="$ROOT" >/dev/null 2>&1
+	uid=$(awk -F: '$1 == "promsnap" { print $3 }' "$ROOT/etc/passwd")
+	gid=$(awk -F: '$1 == "promsnap" { print $3 }' "$ROOT/etc/group")
+	assert_match "systemd-sysusers creates user and group promsnap" '^[0-9]+ [0-9]+$' "$uid $gid"
+	systemd-tmpfiles --root="$ROOT" --create promsnap.conf >/dev/null 2>&1
+	assert_eq "tmpfiles: textfile directory root:promsnap 0775" "0:$gid 775" \
+		"$(stat -c '%u:%g %a' "$ROOT/var/lib/prometheus/node-exporter")"
+	assert_eq "tmpfiles: /var/lib/promsnap root 0755" "0:0 755" \
+		"$(stat -c '%u:%g %a' "$ROOT/var/lib/promsnap")"
+	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$BIN/promsnap-selftest" ] && [ -n "$uid" ]; then
+		chmod 0755 "$T"
+		install -d -o "$uid" -g "$gid" -m 0750 "$ROOT/var/lib/promsnap/promsnap-selftest"
+		setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs \
+			"$BIN/promsnap-selftest" -d "$ROOT/var/lib/prometheus/node-exporter" \
+			-s "$ROOT/var/lib/promsnap/promsnap-selftest" >"$T/selftest.log" 2>&1
+		assert_eq "a tool running as promsnap writes into the textfile directory" 0 "$?"
+		f=$ROOT/var/lib/prometheus/node-exporter/promsnap-selftest.prom
+		if setpriv --reuid=65534 --regid=65534 --clear-groups cat "$f" >/dev/null 2>&1; then
+			ok "another user (node_exporter's) can read the written file ($(stat -c %a "$f"))"
+		else
+			not_ok "another user can read the written file" "$(stat -c '%U:%G %a' "$f")"
+		fi
+		if setpriv --reuid=65534 --regid=65534 --clear-groups sh -c ": >\"$ROOT/var/lib/prometheus/node-exporter/x.prom\"" 2>/dev/null; then
+			not_ok "other users cannot write into the textfile directory" "nobody could"
+		else
+			ok "other users cannot write into the textfile directory"
+		fi
+	else
+		skip "writing as promsnap" "needs root, setpriv and promsnap-selftest"
+	fi
+	ww=$(find "$ROOT/var" -perm -0002 ! -type l)
+	assert_eq "nothing world-writable under /var" "" "$ww"
+else
+	skip "sysusers and tmpfiles" "systemd-sysusers or systemd-tmpfiles missing"
+fi
