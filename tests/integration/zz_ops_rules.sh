@@ -136,3 +136,45 @@ if curl -fsS "$url/api/v1/rules" >/dev/null 2>&1; then
 else
 	not_ok "rules evaluate in a real Prometheus" "no rules API in 30 s: $(tail -3 "$T/prometheus.log")"
 fi
+
+# End to end: a real run's file, served by a real node_exporter, scraped by
+# a Prometheus that loads the rules, raises the alerts with the tool's
+# labels.  A run that fails as a whole puts PromsnapToolFailing pending at
+# once (it fires after its 5 m "for"); a state file that does not parse
+# makes PromsnapStateReset fire at once.
+if [ -x "$BIN/promsnap-selftest" ] && command -v prometheus-node-exporter >/dev/null; then
+	tf=$T/e2e-tf
+	mkdir -p "$tf" "$T/e2e-state"
+	"$BIN/promsnap-selftest" -d "$tf" -s "$T/e2e-state/a" -o "$tf/a.prom" >/dev/null 2>&1
+	"$BIN/promsnap-selftest" -d "$tf" -s "$T/e2e-state/a" -o "$tf/a.prom" --fail 78 >/dev/null 2>&1
+	assert_eq "failing run still writes its file" 0 \
+		"$(sed -n 's/^promsnap_run_success{tool="promsnap-selftest"} //p' "$tf/a.prom")"
+	nport=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$nport" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$tf" >"$T/e2e-ne.log" 2>&1 &
+	npid=$!
+	on_exit "kill $npid 2>/dev/null; wait $npid 2>/dev/null"
+	sed "s|$ne_hostport|127.0.0.1:$nport|" "$T/prometheus.yml" >"$T/e2e-prometheus.yml"
+	pport=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	prometheus --config.file="$T/e2e-prometheus.yml" --storage.tsdb.path="$T/e2e-tsdb" \
+		--web.listen-address="127.0.0.1:$pport" >"$T/e2e-prometheus.log" 2>&1 &
+	ppid2=$!
+	on_exit "kill $ppid2 2>/dev/null; wait $ppid2 2>/dev/null"
+	PROM_URL="http://127.0.0.1:$pport"
+	r=$(prom_wait 'ALERTS{alertname="PromsnapToolFailing",alertstate="pending"}' 30)
+	assert_eq "a real failing run makes PromsnapToolFailing pending for its tool" \
+		"promsnap-selftest warning" "$(printf '%s' "$r" | jq -r '.[0].metric | "\(.tool) \(.severity)"')"
+	# Corrupt state: the next run moves it aside and says so.
+	echo "garbage" >"$T/e2e-state/a/state"
+	"$BIN/promsnap-selftest" -d "$tf" -s "$T/e2e-state/a" -o "$tf/a.prom" >/dev/null 2>&1
+	r=$(prom_wait 'ALERTS{alertname="PromsnapStateReset",alertstate="firing"}' 30)
+	assert_eq "a real state reset makes PromsnapStateReset fire" \
+		"promsnap-selftest info" "$(printf '%s' "$r" | jq -r '.[0].metric | "\(.tool) \(.severity)"')"
+	# Same rule group as PromsnapStateReset: evaluated on the same scrape.
+	assert_eq "the successful run ends PromsnapToolFailing" "[]" "$(prom_query 'ALERTS{alertname="PromsnapToolFailing"}' 2>/dev/null)"
+else
+	skip "end-to-end alerts" "promsnap-selftest not built or node_exporter missing"
+fi
