@@ -608,6 +608,10 @@ int pins_detach(const char *dir, double timeout, size_t *removed, char *err,
 		}
 		closedir(dp);
 	}
+	/* The parent attach created, if nothing else lives there now
+	 * (rmdir fails on a non-empty directory and on the mount point). */
+	if (strcmp(parent, PINS_BPFFS_ROOT) && strcmp(parent, "."))
+		rmdir(parent);
 	/* The kernel frees programs and maps after an RCU grace period. */
 	deadline = mono() + timeout;
 	while ((what = still_there(&h, &id))) {
