@@ -37,3 +37,22 @@ fuzz_trace_schedule_SRCS := tests/fuzz/fuzz_trace_schedule.c \
 	cmd/trace-once/schedule.c
 TEST_TOOLS += trace-cputime
 trace-cputime_SRCS := tests/tools/trace_cputime.c
+
+# `make asn-db`: the suite's own GeoLite2-ASN-layout database, from the npm
+# package @ip-location-db/asn (RouteViews, NRO, DB-IP; CC BY 4.0) converted
+# with Debian's libmaxmind-db-writer-perl, installed where trace-once looks
+# last: $(PREFIX)/share/promsnap/GeoLite2-ASN.mmdb.
+ASN_DB_NPM := @ip-location-db/asn@2.3.2026061719
+.PHONY: asn-db
+asn-db: $(OUTPUT)/asn-db/GeoLite2-ASN.mmdb
+	install -d $(DESTDIR)$(PREFIX)/share/promsnap
+	install -m 0644 $< $(DESTDIR)$(PREFIX)/share/promsnap/GeoLite2-ASN.mmdb
+$(OUTPUT)/asn-db/GeoLite2-ASN.mmdb: cmd/trace-once/asn-db.pl
+	$(call msg,NPM,$(ASN_DB_NPM))
+	@mkdir -p $(OUTPUT)/asn-db
+	$(Q)cd $(OUTPUT)/asn-db && npm install --no-audit --no-fund \
+		--no-save --silent $(ASN_DB_NPM)
+	$(call msg,MMDB,$@)
+	$(Q)perl cmd/trace-once/asn-db.pl \
+		$(OUTPUT)/asn-db/node_modules/@ip-location-db/asn $@.tmp
+	$(Q)mv $@.tmp $@
