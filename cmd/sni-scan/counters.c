@@ -50,12 +50,13 @@ void counters_free(struct counters *c)
 }
 
 static struct sni_entry *slot(struct sni_entry *tab, size_t cap,
-			      const char *key, size_t klen)
+			      const char *key, size_t klen, uint64_t h)
 {
 	size_t mask = cap - 1;
-	for (size_t i = hash_bytes(key, klen) & mask;; i = (i + 1) & mask) {
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		struct sni_entry *e = &tab[i];
-		if (!e->key || (!memcmp(e->key, key, klen) && !e->key[klen]))
+		if (!e->key || (e->hash == h && e->klen == klen &&
+				!memcmp(e->key, key, klen)))
 			return e;
 	}
 }
@@ -67,10 +68,9 @@ static int grow(struct counters *c)
 	if (!t)
 		return -1;
 	for (size_t i = 0; i < c->cap; i++) {
-		if (!c->tab[i].key)
-			continue;
-		*slot(t, cap, c->tab[i].key, strlen(c->tab[i].key)) =
-			c->tab[i];
+		struct sni_entry *e = &c->tab[i];
+		if (e->key)
+			*slot(t, cap, e->key, e->klen, e->hash) = *e;
 	}
 	free(c->tab);
 	c->tab = t;
@@ -90,7 +90,8 @@ static int is_reserved(const char *sni, size_t n)
 static struct sni_entry *lookup(struct counters *c, const char *key,
 				size_t klen, size_t snilen, int *over)
 {
-	struct sni_entry *e = slot(c->tab, c->cap, key, klen);
+	uint64_t h = hash_bytes(key, klen);
+	struct sni_entry *e = slot(c->tab, c->cap, key, klen, h);
 	*over = 0;
 	if (e->key) {
 		if (e->removed) {
@@ -106,16 +107,27 @@ static struct sni_entry *lookup(struct counters *c, const char *key,
 	if ((c->n + 1) * 4 > c->cap * 3) {
 		if (grow(c))
 			return NULL;
-		e = slot(c->tab, c->cap, key, klen);
+		e = slot(c->tab, c->cap, key, klen, h);
 	}
 	e->key = malloc(klen + 1);
 	if (!e->key)
 		return NULL;
+	e->klen = klen;
+	e->hash = h;
 	memcpy(e->key, key, klen);
 	e->key[klen] = 0;
 	c->n++;
 	c->live++;
 	return e;
+}
+
+static char proxy_char(char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
+	    c == '-' || c == '~')
+		return c;
+	return '_';
 }
 
 /* "sni|fe|be" into buf; returns its length. */
@@ -131,14 +143,14 @@ static size_t make_key(char *buf, const char *sni, size_t snilen,
 	memcpy(buf, sni, snilen);
 	k = snilen;
 	buf[k++] = '|';
-	/* A '|' inside a name would shift the key's fields: drop it. */
+	/* HAProxy names proxies with [A-Za-z0-9_.:-]; anything else (a '|'
+	 * would shift the key's fields, a NUL cut it, invalid UTF-8 would
+	 * make two keys one label value) becomes '_'. */
 	for (size_t i = 0; fe && i < fe_len; i++)
-		if (fe[i] != '|')
-			buf[k++] = fe[i];
+		buf[k++] = proxy_char(fe[i]);
 	buf[k++] = '|';
 	for (size_t i = 0; be && i < be_len; i++)
-		if (be[i] != '|')
-			buf[k++] = be[i];
+		buf[k++] = proxy_char(be[i]);
 	buf[k] = 0;
 	return k;
 }

@@ -30,6 +30,8 @@ struct promfile;
 
 struct sni_entry {
 	char *key; /* "sni|frontend|backend" */
+	size_t klen;
+	uint64_t hash;
 	uint64_t bytes, conns, zero, up;
 	double last_seen;
 	int dirty;  /* changed since load: must be saved */

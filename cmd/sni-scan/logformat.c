@@ -12,6 +12,7 @@ enum lf_class {
 	C_SEP,	  /* a run of spaces in the format */
 	C_NUM,	  /* [+-]digits (hex with +X) or "-" */
 	C_TOKEN,  /* one word, no spaces */
+	C_ADDR,	  /* an address: [0-9A-Fa-f:.]+, "unix" or "-" */
 	C_FREE,	  /* anything, spaces included */
 	C_QUOTED, /* "..." (+Q), or a bare word such as - */
 	C_BRACE,  /* {a|b} or nothing (%hr, %hs) */
@@ -26,7 +27,7 @@ struct lf_tok {
 	int hex;	  /* C_NUM printed with +X */
 	int sni_in_brace; /* C_BRACE holding the name in a capture slot */
 	char *lit;	  /* C_LIT */
-	size_t litlen;
+	size_t litlen, litcap;
 };
 
 struct logformat {
@@ -66,6 +67,11 @@ static const char *const num_vars[] = {
 	"lc", "bp", "cp", "fp", "sp", "pid", "rt", "ms", "Cp", "Bp", "Fp",
 	"Sp", NULL};
 
+/* Address variables: stricter than a word, so that text glued in front
+ * of a line (a mangled frame) is not taken for the client address. */
+static const char *const addr_vars[] = {"ci", "fi", "bi", "si", "Ci", "Fi",
+					 "Bi", "Si", NULL};
+
 static int in_list(const char *const *list, const char *s, size_t n)
 {
 	for (; *list; list++)
@@ -78,6 +84,12 @@ static int is_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static int is_addr_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F') || c == ':' || c == '.';
 }
 
 static int contains_ci(const char *s, size_t n, const char *needle)
@@ -119,13 +131,20 @@ static int add_lit(struct logformat *lf, const char *s, size_t n)
 		if (!t)
 			return -1;
 	}
-	char *p = realloc(t->lit, t->litlen + n + 1);
-	if (!p)
-		return -1;
-	memcpy(p + t->litlen, s, n);
+	if (t->litlen + n + 1 > t->litcap) {
+		/* Doubling: a format of many escapes stays linear. */
+		size_t cap = t->litcap ? t->litcap : 16;
+		while (cap < t->litlen + n + 1)
+			cap *= 2;
+		char *p = realloc(t->lit, cap);
+		if (!p)
+			return -1;
+		t->lit = p;
+		t->litcap = cap;
+	}
+	memcpy(t->lit + t->litlen, s, n);
 	t->litlen += n;
-	p[t->litlen] = 0;
-	t->lit = p;
+	t->lit[t->litlen] = 0;
 	return 0;
 }
 
@@ -160,7 +179,8 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 			continue;
 		}
 		if (c != '%') {
-			size_t j = i;
+			/* At least one byte: a trailing backslash is itself. */
+			size_t j = i + 1;
 			while (j < len && fmt[j] != '%' && fmt[j] != ' ' &&
 			       fmt[j] != '\\')
 				j++;
@@ -273,7 +293,9 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 				t->sni_in_brace = 1;
 			continue;
 		}
-		if (in_list(free_vars, name, nlen))
+		if (in_list(addr_vars, name, nlen) && !q)
+			t = push(lf, C_ADDR);
+		else if (in_list(free_vars, name, nlen))
 			t = push(lf, q ? C_QUOTED : C_FREE);
 		else
 			t = push(lf, q ? C_QUOTED : C_TOKEN);
@@ -488,8 +510,8 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 		case C_SEP:
 			if (pos == 0 || s[pos - 1] == ' ')
 				break;
-			if (pos == len && i + 1 == lf->n)
-				break;
+			if (pos == len)
+				break; /* fields after it may print nothing */
 			if (pos >= len || s[pos] != ' ')
 				return 0;
 			pos++;
@@ -525,6 +547,19 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 		case C_TOKEN: {
 			const char *sp = memchr(s + pos, ' ', len - pos);
 			size_t limit = sp ? (size_t)(sp - s) : len;
+			return try_candidates(m, i, pos, limit, 1);
+		}
+		case C_ADDR: {
+			size_t limit = pos;
+			while (limit < len && is_addr_char(s[limit]))
+				limit++;
+			/* HAProxy prints "unix" for a UNIX socket, "-" for
+			 * no address. */
+			if (limit == pos && len - pos >= 4 &&
+			    !memcmp(s + pos, "unix", 4))
+				limit = pos + 4;
+			else if (limit == pos && pos < len && s[pos] == '-')
+				limit = pos + 1;
 			return try_candidates(m, i, pos, limit, 1);
 		}
 		case C_FREE:
@@ -659,6 +694,8 @@ enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 		return LF_NOMATCH;
 	for (size_t i = 0; i < lf->n; i++) {
 		const struct lf_tok *t = &lf->tok[i];
+		if (t->field == F_NONE)
+			continue; /* literals and separators record no span */
 		const char *v = msg + m.sp[i].off;
 		size_t vl = m.sp[i].len;
 		int plus;

@@ -60,6 +60,26 @@ static int is_ssl_error(const char *m, size_t n)
 	       memmem(m, n, "SSL certificate", 15);
 }
 
+/*
+ * Could this line be the rest of a name cut by a raw newline?  Only a
+ * short, unframed run of visible bytes: a blank line, a relay's framed
+ * line or a line with spaces is something else, and the entry before it
+ * keeps its name.  (A client who can put a newline in its name can as
+ * well send any other name, so the rule only has to keep honest entries
+ * from being reclassified, not to out-guess an attacker.)
+ */
+static int is_continuation(const char *line, size_t len)
+{
+	if (len == 0 || len >= SPLIT_MAX || line[0] == '<' ||
+	    syslog_frame_strip(line, len) != 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)line[i] <= 0x20 ||
+		    (unsigned char)line[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 static void commit(struct scan *s, const struct scan_pending *p, double now)
 {
 	s->result[p->result]++;
@@ -106,7 +126,7 @@ void scan_line(struct scan *s, const char *line, size_t len, double now)
 			why = SCAN_NOTICE;
 		else if (is_ssl_error(m, n))
 			why = SCAN_SSL_ERROR;
-		else if (s->pending.active && len < SPLIT_MAX) {
+		else if (s->pending.active && is_continuation(line, len)) {
 			/* The name held a newline: the entry before is not
 			 * the name it seemed to be. */
 			s->pending.result = SCAN_INVALID_SNI;

@@ -22,7 +22,9 @@
  *   ssl_error    a connection error line (SSL handshake failure, ...)
  *   truncated    as long as HAProxy's line limit: cut, so not trusted
  *   too_long     longer than max_line (counted by the reader)
- *   split        the rest of an entry whose name held a raw newline; the
+ *   split        the rest of an entry whose name held a raw newline (a
+ *                short unframed line of visible bytes without spaces,
+ *                right after an entry that ends with the name); the
  *                entry before it is moved to sni="invalid"
  */
 #ifndef SCAN_H

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* counters: totals across runs, the series cap, expiry, saturation. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cmd/sni-scan/counters.h"
+#include "promfile.h"
+
+static struct sni_entry *find(struct counters *c, const char *key)
+{
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->tab[i].key && !strcmp(c->tab[i].key, key))
+			return &c->tab[i];
+	return NULL;
+}
+
+START_TEST(test_add_and_value)
+{
+	struct counters *c = counters_new(10);
+	char v[160];
+	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, "be", 2, 100,
+				      7, 0, 1000), 0);
+	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, "be", 2, 0, 3,
+				      1, 2000), 0);
+	struct sni_entry *e = find(c, "a.example|fe|be");
+	ck_assert_ptr_nonnull(e);
+	counters_value(e, v, sizeof v);
+	ck_assert_str_eq(v, "100,2,1,10,2000");
+	ck_assert_int_eq(e->dirty, 1);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_load_roundtrip)
+{
+	struct counters *c = counters_new(10);
+	char v[160];
+	ck_assert_int_eq(counters_load(c, "a.example||", "5,6,7,8,1234"), 0);
+	struct sni_entry *e = find(c, "a.example||");
+	counters_value(e, v, sizeof v);
+	ck_assert_str_eq(v, "5,6,7,8,1234");
+	ck_assert_int_eq(e->dirty, 0); /* unchanged: no rewrite needed */
+	ck_assert_int_eq(counters_load(c, "b||", "5,6,7"), -1);
+	ck_assert_int_eq(counters_load(c, "b||", "1,2,3,4,5 junk"), -1);
+	ck_assert_int_eq(counters_load(c, "no-separators", "1,2,3,4,5"), -1);
+	ck_assert_int_eq(counters_load(c, "a|b|c|d", "1,2,3,4,5"), -1);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_cap)
+{
+	struct counters *c = counters_new(2);
+	counters_add(c, "a", NULL, 0, NULL, 0, 1, 0, 0, 1);
+	counters_add(c, "b", NULL, 0, NULL, 0, 2, 0, 0, 1);
+	counters_add(c, "c", NULL, 0, NULL, 0, 4, 0, 0, 1);
+	counters_add(c, "d", NULL, 0, NULL, 0, 8, 0, 0, 1);
+	counters_add(c, "none", NULL, 0, NULL, 0, 16, 0, 0, 1);
+	counters_add(c, "a", NULL, 0, NULL, 0, 32, 0, 0, 1);
+	ck_assert_ptr_null(find(c, "c||"));
+	ck_assert_uint_eq(find(c, "other||")->bytes, 12);
+	ck_assert_uint_eq(find(c, "other||")->conns, 2);
+	ck_assert_uint_eq(find(c, "none||")->bytes, 16);
+	ck_assert_uint_eq(find(c, "a||")->bytes, 33);
+	ck_assert_uint_eq(c->dropped, 2);
+	counters_free(c);
+	/* Loading more saved names than the cap merges the rest. */
+	c = counters_new(1);
+	counters_load(c, "x||", "1,1,0,0,5");
+	counters_load(c, "y||", "2,1,0,0,9");
+	ck_assert_uint_eq(find(c, "other||")->bytes, 2);
+	ck_assert_int_eq(find(c, "other||")->dirty, 1);
+	ck_assert_uint_eq(c->dropped, 0); /* no new connection was dropped */
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_expire)
+{
+	struct counters *c = counters_new(2);
+	counters_add(c, "old", NULL, 0, NULL, 0, 1, 0, 0, 100);
+	counters_add(c, "new", NULL, 0, NULL, 0, 1, 0, 0, 1000);
+	ck_assert_uint_eq(counters_expire(c, 1000, 500), 1);
+	ck_assert_int_eq(find(c, "old||")->removed, 1);
+	/* The freed slot under the cap takes a new name. */
+	counters_add(c, "third", NULL, 0, NULL, 0, 1, 0, 0, 1000);
+	ck_assert_ptr_nonnull(find(c, "third||"));
+	ck_assert_uint_eq(c->dropped, 0);
+	struct promfile *pf = promfile_new();
+	ck_assert_int_eq(counters_fmt(c, pf, 0, 0, 0), 0);
+	char *out;
+	size_t len;
+	promfile_render(pf, &out, &len);
+	ck_assert_ptr_null(strstr(out, "\"old\""));
+	ck_assert_ptr_nonnull(strstr(out, "haproxy_sni_connections{sni=\"third\"} 1\n"));
+	ck_assert_ptr_null(strstr(out, "uploaded"));
+	free(out);
+	promfile_free(pf);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_saturate)
+{
+	struct counters *c = counters_new(2);
+	counters_load(c, "a||", "18446744073709551610,1,0,0,1");
+	counters_add(c, "a", NULL, 0, NULL, 0, 100, 0, 0, 1);
+	ck_assert_uint_eq(find(c, "a||")->bytes, UINT64_MAX);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_fmt_grouping)
+{
+	struct counters *c = counters_new(10);
+	counters_add(c, "s", "f1", 2, "b1", 2, 1, 1, 0, 1);
+	counters_add(c, "s", "f2", 2, "b1", 2, 2, 1, 0, 1);
+	counters_add(c, "s", "f|x", 3, "b2", 2, 4, 1, 0, 1);
+	struct promfile *pf = promfile_new();
+	ck_assert_int_eq(counters_fmt(c, pf, 1, 0, 1), 0);
+	char *out;
+	size_t len;
+	promfile_render(pf, &out, &len);
+	ck_assert_ptr_nonnull(strstr(out,
+		"haproxy_sni_total_bytes{sni=\"s\",backend=\"b1\"} 3\n"
+		"haproxy_sni_total_bytes{sni=\"s\",backend=\"b2\"} 4\n"));
+	ck_assert_ptr_nonnull(strstr(out,
+		"haproxy_sni_uploaded_bytes_total{sni=\"s\",backend=\"b1\"} 2\n"));
+	free(out);
+	promfile_free(pf);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_many)
+{
+	/* Growth keeps every entry findable. */
+	struct counters *c = counters_new(100000);
+	char name[32];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(name, sizeof name, "n%d.example", i);
+		ck_assert_int_eq(counters_add(c, name, NULL, 0, NULL, 0,
+					      (uint64_t)i, 0, 0, 1), 0);
+	}
+	ck_assert_uint_eq(c->live, 20000);
+	ck_assert_uint_eq(find(c, "n19999.example||")->bytes, 19999);
+	counters_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sni_counters");
+	TCase *tc = tcase_create("counters");
+	tcase_add_test(tc, test_add_and_value);
+	tcase_add_test(tc, test_load_roundtrip);
+	tcase_add_test(tc, test_cap);
+	tcase_add_test(tc, test_expire);
+	tcase_add_test(tc, test_saturate);
+	tcase_add_test(tc, test_fmt_grouping);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

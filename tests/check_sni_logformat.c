@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* logformat: the log-format compiler and the line matcher. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cmd/sni-scan/logformat.h"
+
+static const struct {
+	const char *fmt;
+	const char *err; /* expected message */
+} bad[] = {
+	{"%ci:%cp %B", "log format: no server name field: add SNI=%[var(sess.sni)] (passthrough) or SNI=%[ssl_fc_sni] (TLS termination)"},
+	{"SNI=%[ssl_fc_sni]", "log format: no %B field (bytes to the client)"},
+	{"%B %[var(sess.sni)", "log format, byte 4: unterminated %[sample expression]"},
+	{"%B %{+Q", "log format, byte 4: unterminated %{flags}"},
+	{"%B % %[ssl_fc_sni]", "log format, byte 4: '%' must be followed by a variable name, [expr] or %"},
+	{"%B %", "log format, byte 4: '%' must be followed by a variable name, [expr] or %"},
+};
+
+START_TEST(test_compile_errors)
+{
+	struct logformat *lf = (void *)1;
+	char err[512] = "";
+	ck_assert_int_eq(logformat_compile(bad[_i].fmt, &lf, err, sizeof err),
+			 -1);
+	ck_assert_ptr_null(lf);
+	ck_assert_str_eq(err, bad[_i].err);
+}
+END_TEST
+
+#define TCP "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[var(sess.sni)]"
+#define TS "[21/Nov/2026:23:18:32.123]"
+
+static const struct {
+	const char *fmt;
+	const char *line;
+	int match;
+	const char *sni, *fe, *be;
+	unsigned long long out, in;
+	int logasap;
+} lines[] = {
+	{TCP, "10.0.0.1:5 " TS " fe be/s 1/2/3 4312 517 -- 1/1/0/0/0 0/0 SNI=a.b", 1, "a.b", "fe", "be", 4312, 517, 0},
+	{TCP, "::1:5 " TS " fe~ be/s 1/2/3 1 2 -- 1/1/0/0/0 0/0 SNI=x", 1, "x", "fe", "be", 1, 2, 0},
+	{TCP, "::1:5 " TS " fe be/s -1/-1/3 +0 0 -- 1/1/0/0/0 0/0 SNI=x", 1, "x", "fe", "be", 0, 0, 1},
+	{TCP, "::1:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 SNI=sp ace", 1, "sp ace", "fe", "be", 7, 0, 0},
+	{TCP, "::1:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 SNI=", 1, "", "fe", "be", 7, 0, 0},
+	{TCP, "::1:5 " TS " fe be/s 1/2/3 x 0 -- 1/1/0/0/0 0/0 SNI=a", 0, NULL, NULL, NULL, 0, 0, 0},
+	{TCP, "::1:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 NOSNI", 0, NULL, NULL, NULL, 0, 0, 0},
+	{TCP, "junk::1:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 SNI=a", 0, NULL, NULL, NULL, 0, 0, 0},
+	{TCP, "", 0, NULL, NULL, NULL, 0, 0, 0},
+	{TCP, "18446744073709551616:5 " TS " fe be/s 1/2/3 99999999999999999999999 1 -- 1/1/0/0/0 0/0 SNI=big", 1, "big", "fe", "be", 18446744073709551615ULL, 1, 0},
+	/* Separators collapse; a field that printed nothing leaves one. */
+	{"%B  %hr   %[ssl_fc_sni]", "5 a.example", 1, "a.example", NULL, NULL, 5, 0, 0},
+	{"%B %hr %[ssl_fc_sni]", "5 {x} a.example", 1, "a.example", NULL, NULL, 5, 0, 0},
+	/* Literal %% and a backslash escape from haproxy.cfg. */
+	{"%B 100%% \\\"%[ssl_fc_sni]\\\"", "5 100% \"q\"", 1, "q", NULL, NULL, 5, 0, 0},
+	/* Hex numbers with +X. */
+	{"%{+X}B %[ssl_fc_sni]", "1F a", 1, "a", NULL, NULL, 31, 0, 0},
+	/* Sample fetches for names and bytes. */
+	{"%[fe_name] %[be_name] %[bytes_out] %[bytes_in] %[ssl_fc_sni]", "f b 9 8 s", 1, "s", "f", "b", 9, 8, 0},
+	/* Quoted with +Q, a word when absent. */
+	{"%B %{+Q}[ssl_fc_sni] %ts", "1 \"a b\" --", 1, "a b", NULL, NULL, 1, 0, 0},
+	{"%B %{+Q}[ssl_fc_sni] %ts", "1 - --", 1, "-", NULL, NULL, 1, 0, 0},
+	/* %T holds a space. */
+	{"[%T] %B %[ssl_fc_sni]", "[21/Nov/2026:22:18:32 +0000] 5 a", 1, "a", NULL, NULL, 5, 0, 0},
+};
+
+START_TEST(test_match)
+{
+	struct logformat *lf;
+	struct lf_result r;
+	char err[512];
+	ck_assert_msg(logformat_compile(lines[_i].fmt, &lf, err, sizeof err) == 0,
+		      "%s", err);
+	enum lf_status st = logformat_match(lf, lines[_i].line,
+					    strlen(lines[_i].line), &r);
+	ck_assert_int_eq(st == LF_MATCH, lines[_i].match);
+	if (lines[_i].match) {
+		ck_assert_uint_eq(r.sni_len, strlen(lines[_i].sni));
+		ck_assert(!memcmp(r.sni, lines[_i].sni, r.sni_len));
+		if (lines[_i].fe) {
+			ck_assert_uint_eq(r.frontend_len, strlen(lines[_i].fe));
+			ck_assert(!memcmp(r.frontend, lines[_i].fe, r.frontend_len));
+		}
+		if (lines[_i].be) {
+			ck_assert_uint_eq(r.backend_len, strlen(lines[_i].be));
+			ck_assert(!memcmp(r.backend, lines[_i].be, r.backend_len));
+		}
+		ck_assert_uint_eq(r.bytes_out, lines[_i].out);
+		ck_assert_uint_eq(r.bytes_in, lines[_i].in);
+		ck_assert_int_eq(r.logasap, lines[_i].logasap);
+	}
+	logformat_free(lf);
+}
+END_TEST
+
+START_TEST(test_presets)
+{
+	static const char *const names[] = {"tcp-sni", "tcp-sni-tls",
+					    "http-sni", "traffic-exporter"};
+	struct logformat *lf;
+	char err[256];
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(logformat_preset(names[i], &lf, err, sizeof err), 0);
+		logformat_free(lf);
+	}
+	ck_assert_int_eq(logformat_preset("tcplog", &lf, err, sizeof err), -1);
+	ck_assert_str_eq(err, "unknown format \"tcplog\" (known: tcp-sni, tcp-sni-tls, http-sni, traffic-exporter)");
+	ck_assert_str_eq(logformat_preset_string("tcp-sni"), TCP);
+	ck_assert_ptr_null(logformat_preset_string("traffic-exporter"));
+}
+END_TEST
+
+START_TEST(test_bounded_work)
+{
+	/* Many word fields against a line of separators: the matcher
+	 * gives up after LF_MAX_STEPS instead of exploring every split. */
+	struct logformat *lf;
+	struct lf_result r;
+	char err[512], fmt[2048] = "", line[8192];
+	for (int i = 0; i < 30; i++)
+		strcat(fmt, "%[x]%[y]/");
+	strcat(fmt, "%B %[ssl_fc_sni] end");
+	ck_assert_int_eq(logformat_compile(fmt, &lf, err, sizeof err), 0);
+	memset(line, '/', sizeof line - 1);
+	line[sizeof line - 1] = 0;
+	ck_assert_int_eq(logformat_match(lf, line, strlen(line), &r),
+			 LF_NOMATCH);
+	logformat_free(lf);
+}
+END_TEST
+
+START_TEST(test_unescape)
+{
+	char out[32];
+	ck_assert_uint_eq(logformat_unescape("a#7Cb#23#2", 10, out, sizeof out), 6);
+	ck_assert(!memcmp(out, "a|b##2", 6));
+	ck_assert_uint_eq(logformat_unescape("#zz", 3, out, sizeof out), 3);
+	ck_assert_uint_eq(logformat_unescape("abcdef", 6, out, 3), (size_t)-1);
+}
+END_TEST
+
+START_TEST(test_flags)
+{
+	struct logformat *lf;
+	char err[256];
+	ck_assert_int_eq(logformat_compile(TCP, &lf, err, sizeof err), 0);
+	ck_assert_int_eq(logformat_has_bytes_in(lf), 1);
+	ck_assert_int_eq(logformat_sni_is_last(lf), 1);
+	logformat_free(lf);
+	ck_assert_int_eq(logformat_compile("%B %[ssl_fc_sni] %ts", &lf, err, sizeof err), 0);
+	ck_assert_int_eq(logformat_has_bytes_in(lf), 0);
+	ck_assert_int_eq(logformat_sni_is_last(lf), 0);
+	logformat_free(lf);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sni_logformat");
+	TCase *tc = tcase_create("logformat");
+	tcase_add_loop_test(tc, test_compile_errors, 0,
+			    (int)(sizeof bad / sizeof bad[0]));
+	tcase_add_loop_test(tc, test_match, 0,
+			    (int)(sizeof lines / sizeof lines[0]));
+	tcase_add_test(tc, test_presets);
+	tcase_add_test(tc, test_bounded_work);
+	tcase_add_test(tc, test_unescape);
+	tcase_add_test(tc, test_flags);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

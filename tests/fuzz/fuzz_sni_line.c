@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: log lines through framing, the matcher of every
+ * preset, name checks and the counters.  The first byte picks the preset;
+ * the rest is split into lines as logread would.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../../cmd/sni-scan/counters.h"
+#include "../../cmd/sni-scan/logformat.h"
+#include "../../cmd/sni-scan/scan.h"
+#include "promfile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const presets[] = {"tcp-sni", "tcp-sni-tls",
+					      "http-sni", "traffic-exporter"};
+	struct logformat *lf;
+	char err[256];
+
+	if (size < 1)
+		return 0;
+	if (logformat_preset(presets[data[0] % 4], &lf, err, sizeof err))
+		__builtin_trap();
+	struct counters *c = counters_new(8);
+	struct scan s;
+	struct scan_opts so = {.truncate_at = (data[0] & 0x80) ? 64 : 1024};
+	scan_init(&s, lf, c, &so);
+	const char *p = (const char *)data + 1;
+	size_t n = size - 1;
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t l = nl ? (size_t)(nl - p) : n;
+		scan_line(&s, p, l, 1000);
+		if (!nl)
+			break;
+		p += l + 1;
+		n -= l + 1;
+	}
+	scan_flush(&s, 1000);
+	/* Whatever the input, the output must be valid exposition. */
+	struct promfile *pf = promfile_new();
+	if (counters_fmt(c, pf, 1, 1, 1) < 0)
+		__builtin_trap();
+	promfile_free(pf);
+	counters_free(c);
+	logformat_free(lf);
+	return 0;
+}
