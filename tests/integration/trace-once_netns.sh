@@ -49,7 +49,7 @@ targets:
 YAML
 
 # trace-once runs inside the client namespace, like mtr would.
-tr() {
+tro() {
 	ip netns exec "${NS}client" "$BIN/trace-once" -c "$T/trace-once.yaml" \
 		-s "$T/state" "$@"
 }
@@ -74,7 +74,7 @@ hops() { # the ip labels of mtr_hop_loss_ratio for a target, in ttl order
 }
 
 # --- run 1: everything is due (never ran) --------------------------------
-tr -o "$T/run1.prom" 2>"$T/run1.err"
+tro -o "$T/run1.prom" 2>"$T/run1.err"
 assert_eq "first run exits 0" 0 "$?"
 check_run "$T/run1.prom"
 assert_eq "IPv4 hop addresses, r2 silent" \
@@ -108,7 +108,7 @@ assert_eq "no route change on the first run" 0 \
 assert_eq "whole run succeeded" 1 "$(val "$T/run1.prom" promsnap_run_success 'tool="trace-once"')"
 
 # --- run 2: nothing due; the series stay, counters do not move ---------
-tr -o "$T/run2.prom" 2>"$T/run2.err"
+tro -o "$T/run2.prom" 2>"$T/run2.err"
 assert_eq "not-due run exits 0" 0 "$?"
 assert_eq "not-due run keeps the report" \
 	"1.0.0.1 ??? 12.81.92.10 89.160.20.112" "$(hops "$T/run2.prom" srv4)"
@@ -119,7 +119,7 @@ assert_eq "not-due run does not add probes" 3 \
 
 # --- run 3: the path switches to r4, --all ignores the schedule --------
 testnet_switch_alt
-tr --all -o "$T/run3.prom" 2>"$T/run3.err"
+tro --all -o "$T/run3.prom" 2>"$T/run3.err"
 assert_eq "run after the switch exits 0" 0 "$?"
 check_run "$T/run3.prom"
 assert_eq "alternate path hops" \
@@ -145,7 +145,7 @@ lr=$(val "$T/run3.prom" promsnap_last_run_timestamp_seconds 'tool="trace-once"')
 assert_eq "last change time is this run's" "$lr" "$lc"
 
 # The same path again: no change, the counter stays.
-tr --all --legacy-volatility-labels -o "$T/run4.prom" 2>"$T/run4.err"
+tro --all --legacy-volatility-labels -o "$T/run4.prom" 2>"$T/run4.err"
 assert_eq "stable route: changed 0" 0 "$(val "$T/run4.prom" mtr_route_changed 'target="srv4"')"
 assert_eq "stable route: changes stay 1" 1 "$(val "$T/run4.prom" mtr_route_changes_total 'target="srv4"')"
 assert_match "legacy volatility labels" \
@@ -176,7 +176,7 @@ exec mtr "\$@"
 SH
 chmod +x "$T/fake-mtr"
 start=$(date +%s)
-tr --all --mtr "$T/fake-mtr" --margin 1 -o "$T/hung.prom" 2>"$T/hung.err"
+tro --all --mtr "$T/fake-mtr" --margin 1 -o "$T/hung.prom" 2>"$T/hung.err"
 rc=$?
 end=$(date +%s)
 assert_eq "hung mtr: run exits 0" 0 "$rc"
@@ -199,8 +199,44 @@ if [ $((end - start)) -lt 30 ]; then ok "hung mtr: deadline bounded the run"
 else not_ok "hung mtr: deadline bounded the run" "$((end - start)) s"; fi
 check_run "$T/hung.prom"
 
+# --- a host name mtr cannot resolve: resolve_failed, others written ------
+# ip netns exec bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf:
+# the resolver asks 127.0.0.1 inside the client namespace, where nothing
+# listens, so the lookup fails at once and no query leaves the namespace
+# (hosts: files dns on Debian; nothing else is consulted).
+mkdir -p "/etc/netns/${NS}client"
+on_exit "rm -rf '/etc/netns/${NS}client'"
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+	>"/etc/netns/${NS}client/resolv.conf"
+ip netns exec "${NS}client" "$BIN/trace-once" -s "$T/state-dns" \
+	--db-path "$DB" --count 2 --interval 0.2 --grace 0.2 -o "$T/dns.prom" \
+	89.160.20.112 nonexistent.invalid 2>"$T/dns.err"
+assert_eq "unresolvable host: run exits 0" 0 "$?"
+assert_eq "unresolvable host: counted as resolve_failed" 1 \
+	"$(val "$T/dns.prom" mtr_runs_total 'target="nonexistent.invalid",result="resolve_failed"')"
+assert_eq "unresolvable host: no report" 0 \
+	"$(val "$T/dns.prom" mtr_report_success 'target="nonexistent.invalid"')"
+assert_eq "unresolvable host: the other target is written" 1 \
+	"$(val "$T/dns.prom" mtr_report_reached 'target="89.160.20.112"')"
+assert_match "unresolvable host: mtr's reason in the warning" \
+	'nonexistent.invalid: resolve_failed: .*Failed to resolve host' "$(cat "$T/dns.err")"
+
+# --- on a terminal without -o: the table after the file ------------------
+mkdir -p "$T/tty"
+script -qec "ip netns exec ${NS}client $BIN/trace-once -s $T/state-tty \
+	--db-path $DB --count 2 --interval 0.2 --grace 0.2 -d $T/tty \
+	89.160.20.112" /dev/null >"$T/tty.out" 2>&1
+tr -d '\r' <"$T/tty.out" >"$T/tty.txt"
+assert_match "terminal table: header" \
+	'^ *Hop +Address +ASN +Organisation +Loss% +Snt +Last +Avg +Best +Wrst +StDev$' \
+	"$(cat "$T/tty.txt")"
+assert_match "terminal table: destination row" \
+	'^ +4\. +89\.160\.20\.112 +AS29518 +Bredband2 AB +0\.0% +2 ' "$(cat "$T/tty.txt")"
+assert_eq "terminal: the file was written too" 1 \
+	"$(val "$T/tty/trace-once.prom" mtr_report_reached 'target="89.160.20.112"')"
+
 # --- missing mtr: exit 69 and a health-only file -------------------------
-tr --all --mtr /nonexistent/mtr -o "$T/nomtr.prom" 2>"$T/nomtr.err"
+tro --all --mtr /nonexistent/mtr -o "$T/nomtr.prom" 2>"$T/nomtr.err"
 assert_eq "missing mtr exits 69" 69 "$?"
 assert_eq "missing mtr: run_success 0" 0 \
 	"$(val "$T/nomtr.prom" promsnap_run_success 'tool="trace-once"')"
