@@ -33,7 +33,7 @@ as_unit() {
 		--inh-caps="$_c" --ambient-caps="$_c" --bounding-set="$_c" "$@"
 }
 workdir() { # fresh textfile and state directories owned by the unit's user
-	rm -rf "$W/$1"
+	rm -rf "${W:?}/$1"
 	mkdir -p "$W/$1/tf" "$W/$1/st"
 	chown -R $NOBODY:$NOBODY "$W/$1"
 }
@@ -121,6 +121,39 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	fi
 else
 	skip "tcpping-burst privileges" "tcpping-burst not built"
+fi
+
+# --- tcpping-echo.socket + .service: systemd hands the listening socket to
+# the unit's exact ExecStart (LISTEN_FDS), run as the unit's user -------------
+if [ -x "$BIN/tcpping-burst" ] && command -v systemd-socket-activate >/dev/null; then
+	args=$(sed -n 's|^ExecStart=@BINDIR@/tcpping-burst ||p' "$TOP/cron/tcpping-echo.service" |
+		sed 's/ --syslog//')
+	port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	workdir sockact
+	# shellcheck disable=SC2086 # the unit's words
+	as_unit "" "" systemd-socket-activate -l "127.0.0.1:$port" \
+		"$BIN/tcpping-burst" $args -c "$W/empty.yaml" -d "$W/sockact/tf" \
+		-s "$W/sockact/st" >"$W/sockact.log" 2>&1 &
+	sa=$!
+	on_exit "kill $sa 2>/dev/null; wait $sa 2>/dev/null"
+	if wait_until 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()"; then
+		workdir sockcli
+		as_unit "" "" "$BIN/tcpping-burst" -c "$W/empty.yaml" -d "$W/sockcli/tf" \
+			-s "$W/sockcli/st" -t "sa=127.0.0.1:$port" --count 3 --interval 10ms \
+			>"$W/sockcli.log" 2>&1
+		assert_eq "tcpping-echo.service's command line on an inherited socket: 3 echoes" 3 \
+			"$(val "$W/sockcli/tf/tcpping-burst.prom" "tcp_echo_received_total{target=\"sa\",address=\"127.0.0.1:$port\"}")"
+		if wait_until 30 test -s "$W/sockact/tf/tcpping-echo.prom"; then
+			ok "socket-activated echo server writes tcpping-echo.prom"
+		else
+			not_ok "socket-activated echo server writes tcpping-echo.prom" "$(tail -2 "$W/sockact.log")"
+		fi
+	else
+		not_ok "socket activation" "nothing listens: $(tail -2 "$W/sockact.log")"
+	fi
+else
+	skip "tcpping-echo socket activation" "tcpping-burst not built or no systemd-socket-activate"
 fi
 
 # --- qemu-netsnap: CAP_SYS_PTRACE ---------------------------------------------------
