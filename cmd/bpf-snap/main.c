@@ -278,13 +278,17 @@ static int cmd_detach(const struct cli_opts *opts, const char *dir)
 	struct statefile *st = NULL;
 	char err[1024];
 	size_t removed = 0;
-	int rc;
+	int rc, verified = 1;
 
 	if ((rc = take_lock(opts, &st)))
 		return rc;
-	if (pins_detach(dir, 5.0, &removed, err, sizeof err) < 0) {
+	if (pins_detach(dir, 5.0, &removed, &verified, err, sizeof err) < 0) {
 		log_err("%s", err);
 		rc = errno == ETIMEDOUT ? 1 : exit_for(errno);
+	} else if (!verified && removed) {
+		log_warn("detached: removed %zu pins; not verified that "
+			 "nothing is left: that needs CAP_SYS_ADMIN",
+			 removed);
 	} else if (opts->verbosity < 0) {
 		/* -q: the exit status says it all. */
 	} else if (removed == 0) {

@@ -522,35 +522,43 @@ static void collect_ids(const char *dir, struct held *h)
 	}
 }
 
-/* Name of the first object of h that still exists, or NULL. */
+/* Whether the object behind an ID still exists: 1 yes, 0 no, -1 cannot
+ * tell (looking objects up by ID needs CAP_SYS_ADMIN). */
+static int exists(int (*get)(__u32), __u32 id)
+{
+	int fd = get(id);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return errno == EPERM || errno == EACCES ? -1 : 1;
+}
+
+/* Name of the first object of h that still exists, or NULL; "" if the
+ * objects cannot be looked up at all. */
 static const char *still_there(const struct held *h, __u32 *id)
 {
-	int fd;
+	static const struct {
+		const char *what;
+		int (*get)(__u32);
+	} kinds[] = {{"link", bpf_link_get_fd_by_id},
+		     {"program", bpf_prog_get_fd_by_id},
+		     {"map", bpf_map_get_fd_by_id}};
+	const __u32 *ids[] = {h->link, h->prog, h->map};
+	size_t n[] = {h->n_link, h->n_prog, h->n_map};
 
-	for (size_t i = 0; i < h->n_link; i++)
-		if ((fd = bpf_link_get_fd_by_id(h->link[i])) >= 0 ||
-		    errno != ENOENT) {
-			if (fd >= 0)
-				close(fd);
-			*id = h->link[i];
-			return "link";
-		}
-	for (size_t i = 0; i < h->n_prog; i++)
-		if ((fd = bpf_prog_get_fd_by_id(h->prog[i])) >= 0 ||
-		    errno != ENOENT) {
-			if (fd >= 0)
-				close(fd);
-			*id = h->prog[i];
-			return "program";
-		}
-	for (size_t i = 0; i < h->n_map; i++)
-		if ((fd = bpf_map_get_fd_by_id(h->map[i])) >= 0 ||
-		    errno != ENOENT) {
-			if (fd >= 0)
-				close(fd);
-			*id = h->map[i];
-			return "map";
-		}
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < n[k]; i++)
+			switch (exists(kinds[k].get, ids[k][i])) {
+			case 1:
+				*id = ids[k][i];
+				return kinds[k].what;
+			case -1:
+				return "";
+			}
 	return NULL;
 }
 
@@ -562,8 +570,8 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int pins_detach(const char *dir, double timeout, size_t *removed, char *err,
-		size_t errlen)
+int pins_detach(const char *dir, double timeout, size_t *removed,
+		int *verified, char *err, size_t errlen)
 {
 	struct held h;
 	char parent[PATH_MAX], p[PATH_MAX];
@@ -576,6 +584,7 @@ int pins_detach(const char *dir, double timeout, size_t *removed, char *err,
 
 	memset(&h, 0, sizeof h);
 	*removed = 0;
+	*verified = 1;
 	collect_ids(dir, &h);
 	if ((r = pins_remove_dir(dir)) < 0)
 		return seterr(err, errlen, errno, "%s: %s", dir,
@@ -617,6 +626,10 @@ int pins_detach(const char *dir, double timeout, size_t *removed, char *err,
 	while ((what = still_there(&h, &id))) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 
+		if (!*what) {
+			*verified = 0;
+			break;
+		}
 		if (mono() > deadline)
 			return seterr(err, errlen, ETIMEDOUT,
 				      "%s id %u still loaded %.1f s after "

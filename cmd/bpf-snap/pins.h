@@ -70,9 +70,11 @@ void pins_data_free(struct pins_data *d);
  * the programs, links and maps they held exists any more.  Not attached
  * is not an error: *removed says how many pins went.  -1 with ETIMEDOUT
  * if something of ours is still loaded at the end (err names it).
+ * *verified is 0 when the check could not be made: looking objects up
+ * by ID needs CAP_SYS_ADMIN, which the unpinning itself does not.
  */
-int pins_detach(const char *dir, double timeout, size_t *removed, char *err,
-		size_t errlen);
+int pins_detach(const char *dir, double timeout, size_t *removed,
+		int *verified, char *err, size_t errlen);
 
 /* Plain-text report of what is attached in dir, to out.  Returns 0 if
  * attached, -1 with errno ENOENT if not (after saying so on out). */
