@@ -28,13 +28,16 @@ check_trace_tconfig_SRCS := tests/check_trace_tconfig.c \
 check_trace_mtr_run_SRCS := tests/check_trace_mtr_run.c \
 	cmd/trace-once/mtr_run.c
 
-FUZZERS += fuzz_trace_mtr_json fuzz_trace_state fuzz_trace_schedule
+FUZZERS += fuzz_trace_mtr_json fuzz_trace_state fuzz_trace_schedule \
+	fuzz_trace_tconfig
 fuzz_trace_mtr_json_SRCS := tests/fuzz/fuzz_trace_mtr_json.c \
 	cmd/trace-once/mtr_json.c cmd/trace-once/route.c
 fuzz_trace_state_SRCS := tests/fuzz/fuzz_trace_state.c cmd/trace-once/route.c \
 	cmd/trace-once/mtr_json.c
 fuzz_trace_schedule_SRCS := tests/fuzz/fuzz_trace_schedule.c \
 	cmd/trace-once/schedule.c
+fuzz_trace_tconfig_SRCS := tests/fuzz/fuzz_trace_tconfig.c \
+	cmd/trace-once/tconfig.c cmd/trace-once/schedule.c
 TEST_TOOLS += trace-cputime
 trace-cputime_SRCS := tests/tools/trace_cputime.c
 
