@@ -233,6 +233,43 @@ START_TEST(test_tstate_runs)
 }
 END_TEST
 
+START_TEST(test_prune_targets)
+{
+	struct statefile *st = statefile_new_memory("trace-once");
+	const char *h[] = {"1.0.0.1"};
+	const double a[] = {1};
+	struct mtr_report r = mk("1.0.0.1", h, a, 1);
+	const char *keep[] = {"kept"};
+	struct tstate ts;
+
+	tstate_load(st, "kept", &ts);
+	tstate_record(st, "kept", &ts, TRACE_OK, &r, 1, 1, 10, 1000, 1000);
+	tstate_load(st, "gone", &ts);
+	tstate_record(st, "gone", &ts, TRACE_OK, &r, 1, 1, 10, 1000, 1000);
+	tstate_load(st, "recent", &ts);
+	tstate_record(st, "recent", &ts, TRACE_OK, &r, 1, 1, 10,
+		      1000 + TSTATE_TARGET_EXPIRE, 1000 + TSTATE_TARGET_EXPIRE);
+	/* Within the week nothing goes. */
+	ck_assert_uint_eq(tstate_prune_targets(st, keep, 1,
+					       1000 + TSTATE_TARGET_EXPIRE),
+			  0);
+	ck_assert_uint_eq(tstate_prune_targets(st, keep, 1,
+					       1001 + TSTATE_TARGET_EXPIRE),
+			  1);
+	ck_assert_ptr_null(statefile_get(st, "runs/gone"));
+	ck_assert_ptr_null(statefile_get(st, "last/gone"));
+	ck_assert_ptr_null(statefile_get(st, "report/gone"));
+	ck_assert_ptr_null(statefile_get(st, "hist/gone"));
+	ck_assert_ptr_null(statefile_get(st, "result/gone"));
+	ck_assert_ptr_null(statefile_get(st, "sent/gone/1/1.0.0.1"));
+	ck_assert_ptr_nonnull(statefile_get(st, "runs/kept"));
+	ck_assert_ptr_nonnull(statefile_get(st, "sent/kept/1/1.0.0.1"));
+	ck_assert_ptr_nonnull(statefile_get(st, "runs/recent"));
+	ck_assert_uint_eq(statefile_count(st), 2 * 6);
+	statefile_close(st);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("trace_route");
@@ -246,6 +283,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_report_bad, 0,
 			    sizeof bad_report / sizeof bad_report[0]);
 	tcase_add_test(tc, test_tstate_runs);
+	tcase_add_test(tc, test_prune_targets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -397,7 +397,7 @@ static int from_json(struct run *r, const struct ctx *c, struct target_run *tr)
 	tr->name = rep->dst;
 	tstate_load(r->state, rep->dst, &tr->ts);
 	if (tstate_record(r->state, rep->dst, &tr->ts, TRACE_OK, rep, 0, 0,
-			  (int)c->history, r->now, -1)) {
+			  (int)c->history, r->now, r->now)) {
 		log_err("out of memory");
 		rc = 1;
 		goto out;
@@ -501,6 +501,22 @@ out:
 	return code;
 }
 
+/* Targets dropped from the configuration leave the state a week after
+ * their last run (one-shot HOST runs prune nothing). */
+static void prune_targets(struct run *r, const struct trace_config *cfg)
+{
+	const char *names[TCONFIG_MAX_TARGETS];
+	size_t n;
+
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		names[i] = cfg->targets[i].name;
+	n = tstate_prune_targets(r->state, names, cfg->ntargets, r->now);
+	if (n)
+		log_info("forgot %zu target(s) gone from the configuration "
+			 "for over a week",
+			 n);
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx c = {.margin = 5.0};
@@ -597,6 +613,8 @@ int main(int argc, char **argv)
 				   c.all || (cfg->hosts_from_args &&
 					     !c.ov.schedule_set));
 		nemit = cfg->ntargets;
+		if (!code && !cfg->hosts_from_args)
+			prune_targets(&r, cfg);
 	}
 	if (code)
 		goto out;

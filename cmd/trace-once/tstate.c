@@ -229,3 +229,54 @@ void tstate_view(const struct statefile *st, const char *name,
 	v->hist = ts->have_hist ? &ts->hist : NULL;
 	v->legacy = legacy;
 }
+
+struct prune_targets_ctx {
+	struct statefile *st;
+	const char *const *names;
+	size_t n, pruned;
+	double now;
+};
+
+static int del_entry(const char *k, const char *v, void *arg)
+{
+	(void)v;
+	statefile_del(arg, k);
+	return 0;
+}
+
+static int prune_target(const char *k, const char *v, void *arg)
+{
+	struct prune_targets_ctx *p = arg;
+	const char *name = k + strlen("runs/");
+	static const char *const kinds[] = {"last", "result", "runs",
+					    "report", "hist"};
+	char key_buf[TCONFIG_KEY_MAX];
+	double last = 0;
+
+	(void)v;
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->names[i], name))
+			return 0;
+	statefile_get_double(p->st, key(key_buf, sizeof key_buf, "last", name),
+			     &last);
+	if (p->now - last <= TSTATE_TARGET_EXPIRE)
+		return 0;
+	snprintf(key_buf, sizeof key_buf, "sent/%s/", name);
+	statefile_foreach(p->st, key_buf, del_entry, p->st);
+	/* name points into the walk's own copy of the key: safe to
+	 * delete the entries themselves. */
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		statefile_del(p->st, key(key_buf, sizeof key_buf, kinds[i],
+					 name));
+	p->pruned++;
+	return 0;
+}
+
+size_t tstate_prune_targets(struct statefile *st, const char *const *names,
+			    size_t n, double now)
+{
+	struct prune_targets_ctx p = {st, names, n, 0, now};
+
+	statefile_foreach(st, "runs/", prune_target, &p);
+	return p.pruned;
+}

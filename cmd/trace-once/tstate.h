@@ -32,6 +32,9 @@
 
 /* sent/ entries of hops not seen for this long are forgotten. */
 #define TSTATE_SENT_EXPIRE (7 * 86400.0)
+/* A target gone from the configuration is forgotten this long after its
+ * last run: a target commented out for a while keeps its counters. */
+#define TSTATE_TARGET_EXPIRE (7 * 86400.0)
 
 struct tstate {
 	double last_run; /* -1: never */
@@ -60,6 +63,14 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 		  enum trace_result res, const struct mtr_report *rep,
 		  int have_duration, double duration_ms, int history,
 		  double now, double slot);
+
+/*
+ * Delete every entry of targets that are not in names[0..n) and last ran
+ * more than TSTATE_TARGET_EXPIRE before now.  Returns how many targets
+ * were forgotten.
+ */
+size_t tstate_prune_targets(struct statefile *st, const char *const *names,
+			    size_t n, double now);
 
 /* Accumulated sent counters of rep's hops into out[rep->nhops]. */
 void tstate_sent(const struct statefile *st, const char *name,
