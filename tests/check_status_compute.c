@@ -6,7 +6,8 @@
  * tests/fixtures/promsnap-status/<case>/{input,expected}.
  *
  * A fixture's input is "key value" lines (tool, interval, now, state,
- * prom_mtime) then a line "--- prom" and the .prom text, if any.  state is
+ * prom_mtime, running_pid) then a line "--- prom" and the .prom text, if
+ * any.  state is
  * a Unix time, "empty" (a state with no success yet) or "unreadable".
  * expected is the table followed by the JSON for that one row.
  */
@@ -137,6 +138,35 @@ START_TEST(test_decode_nul_and_long_line)
 }
 END_TEST
 
+/* ---- who holds the lock, from /proc/locks ------------------------------- */
+
+struct locks_case {
+	const char *text;
+	long want;
+};
+static const struct locks_case locks_cases[] = {
+	/* the holder of 08:01:5678 */
+	{"1: POSIX  ADVISORY  WRITE 99 08:01:1234 0 EOF\n"
+	 "2: FLOCK  ADVISORY  WRITE 4242 08:01:5678 0 EOF\n",
+	 4242},
+	/* a waiter ("->") is not the holder; hex device numbers */
+	{"3: -> FLOCK  ADVISORY  WRITE 77 08:01:5678 0 EOF\n", 0},
+	{"4: FLOCK  ADVISORY  WRITE 31 fd:1a:5678 0 EOF\n", 0},
+	{"4: FLOCK  ADVISORY  WRITE 31 08:01:56789 0 EOF\n", 0},
+	/* garbage, empty, no final newline */
+	{"x\n\n:::\n5: FLOCK ADVISORY WRITE 12 08:01:5678 0 EOF", 12},
+	{"", 0},
+};
+
+START_TEST(test_locks)
+{
+	const struct locks_case *c = &locks_cases[_i];
+	ck_assert_int_eq(status_decode_locks(c->text, strlen(c->text), 8, 1,
+					     5678),
+			 c->want);
+}
+END_TEST
+
 /* ---- ages ------------------------------------------------------------------ */
 
 struct age_case {
@@ -171,6 +201,7 @@ static const char *const cases[] = {
 	"never",
 	"hostile_prom",
 	"state_unreadable_file_fresh",
+	"stale_but_running",
 };
 
 static void parse_input(char *text, struct status_input *in, double *now,
@@ -199,6 +230,8 @@ static void parse_input(char *text, struct status_input *in, double *now,
 				*now = strtod(val, NULL);
 			else if (!strcmp(key, "prom_mtime"))
 				in->prom_mtime = strtod(val, NULL);
+			else if (!strcmp(key, "running_pid"))
+				in->running_pid = strtol(val, NULL, 10);
 			else if (!strcmp(key, "state")) {
 				if (!strcmp(val, "unreadable")) {
 					in->state_unreadable = 1;
@@ -284,6 +317,8 @@ static Suite *status_suite(void)
 	tcase_add_loop_test(tc, test_decode, 0,
 			    sizeof decode_cases / sizeof decode_cases[0]);
 	tcase_add_test(tc, test_decode_nul_and_long_line);
+	tcase_add_loop_test(tc, test_locks, 0,
+			    sizeof locks_cases / sizeof locks_cases[0]);
 	tcase_add_loop_test(tc, test_age, 0,
 			    sizeof age_cases / sizeof age_cases[0]);
 	suite_add_tcase(s, tc);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -311,10 +312,53 @@ fail: {
 }
 }
 
+/* A file whose size stat does not tell (/proc): read to EOF, at most
+ * cap bytes. */
+static char *read_stream(const char *path, size_t cap, size_t *len)
+{
+	size_t got = 0, size = 65536;
+	char *buf = malloc(size + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto fail;
+	for (;;) {
+		ssize_t n;
+		if (got == size) {
+			char *nb;
+			if (size >= cap)
+				break;
+			size *= 2;
+			nb = realloc(buf, size + 1);
+			if (!nb)
+				goto fail;
+			buf = nb;
+		}
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+	close(fd);
+	return buf;
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
 /* Gather one tool's input; returns 1 if the tool shows any trace of
- * being installed (state directory or .prom file). */
+ * being installed (state directory or .prom file).  locks is the text of
+ * /proc/locks (NULL if unreadable). */
 static int gather(const struct opts *o, const struct tool_cfg *t,
-		  struct status_input *in)
+		  struct status_input *in, const char *locks, size_t lockslen)
 {
 	char path[4200], err[256];
 	struct stat sb;
@@ -331,6 +375,11 @@ static int gather(const struct opts *o, const struct tool_cfg *t,
 	snprintf(path, sizeof path, "%s/%s", o->state_root, t->name);
 	if (stat(path, &sb) == 0)
 		present = 1;
+	snprintf(path, sizeof path, "%s/%s/lock", o->state_root, t->name);
+	if (locks && stat(path, &sb) == 0)
+		in->running_pid = status_decode_locks(
+			locks, lockslen, major(sb.st_dev), minor(sb.st_dev),
+			(unsigned long long)sb.st_ino);
 	snprintf(path, sizeof path, "%s/%s/state", o->state_root, t->name);
 	buf = read_file(path, &len, NULL);
 	if (buf) {
@@ -376,7 +425,8 @@ int main(int argc, char **argv)
 	struct opts o = {.config = CLI_DEFAULT_CONFIG_DIR "/promsnap-status.yaml"};
 	struct tool_cfg only[MAX_TOOLS];
 	struct status_row rows[MAX_TOOLS];
-	size_t nonly = 0, nrows = 0;
+	size_t nonly = 0, nrows = 0, lockslen = 0;
+	char *locks;
 	int c, rc;
 	double now;
 
@@ -468,13 +518,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Who holds a tool's lock, read without taking it. */
+	locks = read_stream("/proc/locks", 16u << 20, &lockslen);
 	now = now_wall();
 	for (size_t i = 0; i < o.ntools; i++) {
 		struct status_input in;
 		int present;
 		if (o.tools[i].enabled == EN_NO)
 			continue;
-		present = gather(&o, &o.tools[i], &in);
+		present = gather(&o, &o.tools[i], &in, locks, lockslen);
 		if (o.tools[i].enabled == EN_AUTO && !present)
 			continue;
 		status_compute(&in, now, &rows[nrows++]);
@@ -483,6 +535,7 @@ int main(int argc, char **argv)
 		log_err("no enabled tool: no state directory under %s and no "
 			".prom file in %s (see --tool)",
 			o.state_root, o.textfile_dir);
+	free(locks);
 	rc = status_all_healthy(rows, nrows) ? 0 : 1;
 	if (!o.quiet) {
 		int w = o.json ? status_fmt_json(stdout, rows, nrows, now)

@@ -190,6 +190,34 @@ void status_decode_prom(const char *text, size_t len, const char *tool,
 	}
 }
 
+long status_decode_locks(const char *text, size_t len, unsigned major,
+			 unsigned minor, unsigned long long ino)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[256];
+		long pid;
+		unsigned ma, mi;
+		unsigned long long in;
+
+		if (n < sizeof line) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
+			if (!strstr(line, "->") &&
+			    sscanf(line, "%*[^:]: %*s %*s %*s %ld %x:%x:%llu", &pid,
+				   &ma, &mi, &in) == 4 &&
+			    ma == major && mi == minor && in == ino && pid > 0)
+				return pid;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 const char *status_code_name(enum status_code c)
 {
 	switch (c) {
@@ -235,7 +263,24 @@ static double later(double a, double b)
 	return a > b ? a : b;
 }
 
+static void compute(const struct status_input *in, double now,
+		    struct status_row *r);
+
+/* A run holding the lock right now says the tool is alive even when its
+ * file is old (a long backlog, or a hung run). */
 void status_compute(const struct status_input *in, double now,
+		    struct status_row *r)
+{
+	compute(in, now, r);
+	if (r->running_pid > 0) {
+		size_t n = strlen(r->reason);
+		snprintf(r->reason + n, sizeof r->reason - n,
+			 "%srun in progress (pid %ld)", n ? "; " : "",
+			 r->running_pid);
+	}
+}
+
+static void compute(const struct status_input *in, double now,
 		    struct status_row *r)
 {
 	double limit = STATUS_INTERVALS * in->interval;
@@ -247,6 +292,7 @@ void status_compute(const struct status_input *in, double now,
 	r->last_run = r->last_success = r->duration = r->file_age = NAN;
 	r->result = -1;
 	r->series = -1;
+	r->running_pid = in->running_pid;
 	status_fmt_age(limit, lim, sizeof lim);
 
 	if (in->have_prom) {
@@ -430,6 +476,11 @@ int status_fmt_json(FILE *f, const struct status_row *rows, size_t n,
 		fputs(", \"version\": ", f);
 		if (r->version[0])
 			json_str(f, r->version);
+		else
+			fputs("null", f);
+		fputs(", \"running_pid\": ", f);
+		if (r->running_pid > 0)
+			fprintf(f, "%ld", r->running_pid);
 		else
 			fputs("null", f);
 		fputs(", \"reason\": ", f);

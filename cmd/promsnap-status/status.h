@@ -51,6 +51,7 @@ struct status_input {
 	int have_prom;		  /* <tool>.prom was read */
 	struct status_prom prom;
 	double prom_mtime;	  /* Unix time the .prom was last written */
+	long running_pid;	  /* holder of the tool's lock, 0 if none */
 };
 
 enum status_code { STATUS_OK, STATUS_FAILING, STATUS_STALE, STATUS_NEVER };
@@ -67,6 +68,7 @@ struct status_row {
 	double file_age;     /* NAN if no file */
 	int state_reset;
 	char version[32];
+	long running_pid;    /* a run in progress holds the lock; 0 if none */
 	char reason[200];    /* why it is not OK, or a note; "" if none */
 };
 
@@ -78,6 +80,14 @@ struct status_row {
  */
 void status_decode_prom(const char *text, size_t len, const char *tool,
 			struct status_prom *out);
+/*
+ * The pid holding a lock on the file with device major:minor and inode ino,
+ * from the text of /proc/locks; 0 if nobody does.  Lines for waiters
+ * ("->") are ignored.
+ */
+long status_decode_locks(const char *text, size_t len, unsigned major,
+			 unsigned minor, unsigned long long ino);
+
 /* An empty status_prom (every value NAN). */
 void status_prom_init(struct status_prom *p);
 

@@ -120,7 +120,7 @@ else
 fi
 
 # --- it never takes the tool's lock ------------------------------------------------
-run_self --hold 3 >"$T/hold.out" 2>&1 &
+"$SELF" -d "$TF" -s "$ROOT/promsnap-selftest" --hold 5 >"$T/hold.out" 2>&1 &
 holder=$!
 on_exit "kill $holder 2>/dev/null"
 # The holder has the lock once a second run is refused with 75.
@@ -131,6 +131,10 @@ if wait_until 10 sh -c '"$0" -d "$1" -s "$2" 2>/dev/null; [ $? = 75 ]' \
 	rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
 	assert_eq "status while a run holds the lock: exit 0" 0 "$rc"
+	assert_eq "status names the pid of the run in progress (from /proc/locks)" "$holder" \
+		"$(status -t promsnap-selftest=1h --json | jq -r '.tools[0].running_pid')"
+	assert_match "the table says a run is in progress" "run in progress \\(pid $holder\\)" \
+		"$(status -t promsnap-selftest=1h)"
 	if [ "$ms" -lt 2000 ]; then
 		ok "status does not wait for the lock (${ms} ms)"
 	else
@@ -138,6 +142,8 @@ if wait_until 10 sh -c '"$0" -d "$1" -s "$2" 2>/dev/null; [ $? = 75 ]' \
 	fi
 	wait "$holder"
 	assert_eq "the run holding the lock finishes with exit 0" 0 "$?"
+	assert_eq "no run in progress afterwards" null \
+		"$(status -t promsnap-selftest=1h --json | jq -r '.tools[0].running_pid')"
 else
 	not_ok "lock held by a running tool" "the holder never took it"
 fi
