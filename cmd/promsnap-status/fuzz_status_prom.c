@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: status_decode_prom on arbitrary bytes, and the row
- * and formatting code on whatever it decodes. */
+/* libFuzzer target: status_decode_prom and status_decode_locks on
+ * arbitrary bytes, and the row and formatting code on what they decode. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	status_decode_prom((const char *)data, size, "sni-scan", &in.prom);
 	in.have_state = size & 1;
+	in.running_pid = status_decode_locks((const char *)data, size, 8, 1,
+					     5678);
 	in.state_last_success = in.prom.last_run;
 	status_compute(&in, 1100, &row);
 	f = fopen("/dev/null", "w");
