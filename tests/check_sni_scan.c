@@ -26,7 +26,7 @@ static const char *const cases[] = {
 	"raw-tcp",	   "syslog-shapes",  "hostile-names", "ipv6",
 	"logasap",	   "split-newline",  "truncated",	  "badreq-http",
 	"ssl-errors",	   "capture-hr",     "quoted-sni",	  "traffic-exporter",
-	"cap-other",	   "by-frontend",    "crlf-and-blank",
+	"cap-other",	   "by-frontend",    "crlf-and-blank", "copytruncate-hole",
 };
 
 static const char *fixtures(void)

@@ -123,6 +123,14 @@ int logread_run(struct logread_job *j)
 
 	if (budget < j->max_line + 1)
 		budget = j->max_line + 1;
+	if (!j->stream) {
+		/* Skip a hole (see scan.c: copytruncate under a writer
+		 * without O_APPEND) without reading its NULs. */
+		off_t d = lseek(j->fd, (off_t)j->off, SEEK_DATA);
+		if (d > (off_t)j->off) {
+			rd = base = (uint64_t)d;
+		}
+	}
 	j->eof = 0;
 	j->read = 0;
 	if (!buf)

@@ -80,6 +80,24 @@ static int is_continuation(const char *line, size_t len)
 	return 1;
 }
 
+/*
+ * HAProxy cuts a message at its `len` (1024), header and newline
+ * included: a raw line is then len - 1 bytes, a datagram len bytes.  A
+ * relay such as rsyslog rewrites the header, so for a framed line only
+ * the message is known: within TRUNC_SLACK bytes of the limit, it may
+ * have been cut, and a cut line could carry a cut name that looks valid.
+ */
+#define TRUNC_SLACK 64
+
+static int is_truncated(const struct scan_opts *o, size_t len, size_t off)
+{
+	if (!o->truncate_at)
+		return 0;
+	if (len + 1 >= o->truncate_at)
+		return 1;
+	return off && len - off + 1 + TRUNC_SLACK >= o->truncate_at;
+}
+
 static void commit(struct scan *s, const struct scan_pending *p, double now)
 {
 	s->result[p->result]++;
@@ -109,16 +127,25 @@ void scan_line(struct scan *s, const char *line, size_t len, double now)
 	struct lf_result r;
 	struct scan_pending e;
 
+	/* A writer without O_APPEND (HAProxy logging to stdout sets its
+	 * own file flags) keeps writing at its old offset after
+	 * copytruncate: the file starts with a hole of NULs before the
+	 * next line.  The hole is not part of the line. */
+	while (len && line[0] == '\0') {
+		line++;
+		len--;
+	}
 	if (len && line[len - 1] == '\r')
 		len--;
-	if (s->opts.truncate_at && len + 1 >= s->opts.truncate_at) {
+	size_t off = syslog_frame_strip(line, len);
+	const char *m = line + off;
+	size_t n = len - off;
+
+	if (is_truncated(&s->opts, len, off)) {
 		scan_flush(s, now);
 		s->result[SCAN_TRUNCATED]++;
 		return;
 	}
-	size_t off = syslog_frame_strip(line, len);
-	const char *m = line + off;
-	size_t n = len - off;
 
 	if (logformat_match(s->lf, m, n, &r) != LF_MATCH) {
 		enum scan_result why = SCAN_MALFORMED;

@@ -20,7 +20,8 @@
  *   malformed    not in the configured format
  *   notice       HAProxy's own messages (Proxy started, Server is DOWN)
  *   ssl_error    a connection error line (SSL handshake failure, ...)
- *   truncated    as long as HAProxy's line limit: cut, so not trusted
+ *   truncated    as long as HAProxy's line limit (a framed line: its
+ *                message within 64 bytes of it): maybe cut, not trusted
  *   too_long     longer than max_line (counted by the reader)
  *   split        the rest of an entry whose name held a raw newline (a
  *                short unframed line of visible bytes without spaces,

@@ -1,0 +1,321 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# sni-scan against a real HAProxy on loopback: a TLS passthrough frontend
+# (set-var(sess.sni) req.ssl_sni) and a TLS termination frontend
+# (ssl_fc_sni), both with the log formats the man page recommends, an
+# `openssl s_server` backend, and clients that count every byte they send
+# and receive.  HAProxy logs each connection twice: raw to its stdout
+# (`log stdout format raw`) and RFC 3164-framed over UDP to a local
+# receiver.  sni-scan's per-SNI counts must equal what the clients
+# measured, from both logs, across a rename rotation (run while the new
+# file does not exist yet) and a copytruncate rotation.
+. "$TOP/tests/integration/lib.sh"
+need_cmd haproxy
+need_cmd openssl
+need_cmd python3
+
+port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+udp_port() {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+P_PASS=$(port)
+P_TERM=$(port)
+P_BACK=$(port)
+P_SYSLOG=$(udp_port)
+
+cd "$T" || exit 1
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sni-scan.test \
+	-keyout key.pem -out cert.pem -days 2 2>/dev/null
+cat cert.pem key.pem >both.pem
+
+# A UDP syslog receiver: one datagram per line; reopens its file on SIGHUP
+# as rsyslog does after logrotate.
+cat >rx.py <<'EOF'
+import signal, socket, sys
+path = sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+f = open(path, "ab", buffering=0)
+def hup(*a):
+    global f
+    f.close()
+    f = open(path, "ab", buffering=0)
+signal.signal(signal.SIGHUP, hup)
+open(sys.argv[3], "w").write("ready\n")
+while True:
+    try:
+        d, _ = s.recvfrom(65536)
+    except InterruptedError:
+        continue
+    f.write(d.rstrip(b"\n") + b"\n")
+EOF
+
+# A TLS client that counts bytes on the wire (what HAProxy's %B/%U count in
+# passthrough) and application bytes (what they count when HAProxy ends
+# TLS).  Prints one JSON line.
+cat >cl.py <<'EOF'
+import json, socket, ssl, sys
+mode, port, sni, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+obj = ctx.wrap_bio(inc, out, server_hostname=None if sni == "-" else sni)
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+c = {"raw_in": 0, "raw_out": 0, "app_in": 0, "app_out": 0}
+def flush():
+    d = out.read()
+    if d:
+        s.sendall(d)
+        c["raw_out"] += len(d)
+def pump():
+    d = s.recv(65536)
+    if d:
+        c["raw_in"] += len(d)
+        inc.write(d)
+    return bool(d)
+while True:
+    try:
+        obj.do_handshake()
+        flush()
+        break
+    except ssl.SSLWantReadError:
+        flush()
+        if not pump():
+            sys.exit("eof during handshake")
+payload = b"x" * (n - 1) + b"\n"
+obj.write(payload)
+c["app_out"] += len(payload)
+flush()
+got = b""
+while not got.endswith(b"\n"):
+    try:
+        got += obj.read(65536)
+    except ssl.SSLWantReadError:
+        flush()
+        if not pump():
+            break
+c["app_in"] += len(got)
+try:
+    obj.unwrap()
+except (ssl.SSLWantReadError, ssl.SSLError):
+    pass
+flush()
+s.shutdown(socket.SHUT_WR)
+while True:
+    try:
+        if not pump():
+            break
+    except OSError:
+        break
+    try:
+        c["app_in"] += len(obj.read(65536))
+    except (ssl.SSLWantReadError, ssl.SSLZeroReturnError, ssl.SSLError):
+        pass
+s.close()
+b_out, b_in = (c["raw_in"], c["raw_out"]) if mode == "pass" else (c["app_in"], c["app_out"])
+print(json.dumps({"sni": sni, "out": b_out, "in": b_in}))
+EOF
+
+# What the .prom must say, from the clients' own counts: sni-scan's
+# lowercasing and "none" applied to the names the clients sent.
+cat >expect.py <<'EOF'
+import json, sys
+tot = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    sni = "none" if r["sni"] == "-" else r["sni"].lower()
+    t = tot.setdefault(sni, [0, 0, 0, 0])
+    t[0] += 1; t[1] += r["out"]; t[2] += r["in"]; t[3] += r["out"] == 0
+out = []
+for sni, (n, b, u, z) in tot.items():
+    out.append('haproxy_sni_connections{sni="%s"} %d' % (sni, n))
+    out.append('haproxy_sni_total_bytes{sni="%s"} %d' % (sni, b))
+    out.append('haproxy_sni_uploaded_bytes_total{sni="%s"} %d' % (sni, u))
+    out.append('haproxy_sni_zero_bytes{sni="%s"} %d' % (sni, z))
+print("\n".join(sorted(out)))
+EOF
+
+LF_PASS='%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[var(sess.sni)]'
+LF_TERM='%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[ssl_fc_sni]'
+# The two frontends the man page recommends, as they appear there.
+cat >haproxy.cfg <<EOF
+global
+    log stdout format raw local0
+
+defaults
+    mode tcp
+    log global
+    timeout connect 5s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe_pass
+    bind 127.0.0.1:$P_PASS
+    log 127.0.0.1:$P_SYSLOG local0
+    tcp-request inspect-delay 5s
+    tcp-request content set-var(sess.sni) req.ssl_sni
+    tcp-request content accept if { req.ssl_hello_type 1 }
+    log-format "$LF_PASS"
+    default_backend be_pass
+
+frontend fe_term
+    bind 127.0.0.1:$P_TERM ssl crt $T/both.pem
+    log 127.0.0.1:$P_SYSLOG local0
+    log-format "$LF_TERM"
+    default_backend be_term
+
+backend be_pass
+    server s1 127.0.0.1:$P_BACK
+
+backend be_term
+    server s1 127.0.0.1:$P_BACK ssl verify none
+EOF
+if haproxy -c -q -f haproxy.cfg; then
+	ok "recommended haproxy.cfg frontends are valid"
+else
+	not_ok "recommended haproxy.cfg frontends are valid" "haproxy -c failed"
+	exit 1
+fi
+
+openssl s_server -accept "127.0.0.1:$P_BACK" -cert cert.pem -key key.pem \
+	-rev -quiet >s_server.log 2>&1 &
+SRV=$!
+on_exit "kill $SRV"
+python3 rx.py "$P_SYSLOG" syslog.log rx.ready &
+RX=$!
+on_exit "kill $RX"
+# >> (O_APPEND), so that copytruncate leaves no hole in the raw log.
+haproxy -db -f haproxy.cfg >>raw.log 2>haproxy.err &
+HAP=$!
+on_exit "kill $HAP"
+
+# Listening, checked without connecting: a probe would be a logged
+# connection of its own.
+tcp_up() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
+if ! wait_until 20 tcp_up "$P_PASS" || ! wait_until 20 tcp_up "$P_TERM" ||
+	! wait_until 20 tcp_up "$P_BACK" || ! wait_until 20 test -s rx.ready; then
+	not_ok "haproxy, s_server and the syslog receiver start" "$(cat haproxy.err s_server.log)"
+	exit 1
+fi
+ok "haproxy, s_server and the syslog receiver start"
+
+: >clients.json
+sent=0
+# batch N: connections through both frontends for a few names, one
+# without SNI, one in capitals; sizes vary per batch.
+batch() {
+	for sni in a.example.com b.example.com Mixed.Example.COM -; do
+		for mode in pass term; do
+			p=$P_PASS
+			[ "$mode" = term ] && p=$P_TERM
+			python3 cl.py "$mode" "$p" "$sni" $((100 * $1 + ${#sni})) >>clients.json ||
+				echo "client $mode $sni failed" >&2
+			sent=$((sent + 1))
+		done
+	done
+}
+lines_in() { [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
+# HAProxy logs at the end of each connection; wait until all are there.
+logged() { [ "$(lines_in raw.log)" -ge "$sent" ] && [ "$(($(lines_in syslog.log) + $(lines_in syslog.log.1)))" -ge "$sent" ]; }
+
+cat >raw.yaml <<EOF
+# The user's own log-format strings, pasted from haproxy.cfg.
+logs:
+  - path: $T/raw.log
+    log_format: "$LF_PASS"
+EOF
+
+scan() { # scan NAME ARGS...: run sni-scan with state in st-NAME
+	_n=$1
+	shift
+	"$BIN/sni-scan" -s "$T/st-$_n" -o "$T/$_n.prom" "$@" 2>"$T/$_n.err"
+}
+check_counts() { # check_counts DESC PROM
+	python3 expect.py clients.json >want.txt
+	grep '^haproxy_sni_' "$2" | sort >got.txt
+	if cmp -s want.txt got.txt; then
+		ok "$1"
+	else
+		not_ok "$1" "$(diff want.txt got.txt | head -12 | tr '\n' ' ')"
+	fi
+}
+metric() { # metric PROM NAME{LABELS}
+	grep -F "$2 " "$1" | awk '{print $2}'
+}
+
+batch 1
+wait_until 20 logged || not_ok "HAProxy logged every connection" "$(lines_in raw.log) of $sent"
+scan raw -c raw.yaml
+assert_eq "raw log: exit 0" 0 $?
+check_counts "raw log (log stdout format raw): counts equal what the clients measured" raw.prom
+scan sys syslog.log
+assert_eq "syslog log: exit 0" 0 $?
+check_counts "RFC 3164 log over UDP: counts equal what the clients measured" sys.prom
+lbl="log=\"$T/raw.log\""
+assert_eq "raw log: every line parsed (names or none), none malformed" \
+	"$sent 0" \
+	"$(($(metric raw.prom "sni_scan_lines_total{$lbl,result=\"parsed\"}") + \
+		$(metric raw.prom "sni_scan_lines_total{$lbl,result=\"no_sni\"}"))) $(metric raw.prom "sni_scan_lines_total{$lbl,result=\"malformed\"}")"
+check_promfile "$T/raw.prom"
+
+# Nothing new: a second run changes no counter.
+grep '^haproxy_sni_' raw.prom >before.txt
+scan raw -c raw.yaml
+grep '^haproxy_sni_' raw.prom >after.txt
+if cmp -s before.txt after.txt; then
+	ok "a run with nothing new adds nothing"
+else
+	not_ok "a run with nothing new adds nothing" "$(diff before.txt after.txt | head -4)"
+fi
+
+# Rename rotation, and a run in the gap before the writer reopens.
+batch 2
+wait_until 20 logged || not_ok "HAProxy logged batch 2" "$(lines_in syslog.log)"
+mv syslog.log syslog.log.1
+scan sys syslog.log
+assert_eq "run while the new log does not exist yet: exit 0" 0 $?
+kill -HUP "$RX"
+batch 3
+wait_until 20 logged || not_ok "HAProxy logged batch 3" "$(lines_in syslog.log)"
+scan sys syslog.log
+check_counts "rename rotation: nothing lost, nothing counted twice" sys.prom
+assert_eq "rename rotation counted once" 1 \
+	"$(metric sys.prom "sni_scan_rotations_total{log=\"syslog.log\"}")"
+
+# copytruncate on both logs (no traffic in flight: copytruncate itself
+# loses what is written between the copy and the truncation).
+rm -f syslog.log.1
+cp syslog.log syslog.log.1 && : >syslog.log
+cp raw.log raw.log.1 && : >raw.log
+sent_before=$sent
+batch 4
+sent=$((sent - sent_before))
+logged_new() { [ "$(lines_in raw.log)" -ge "$sent" ] && [ "$(lines_in syslog.log)" -ge "$sent" ]; }
+wait_until 20 logged_new || not_ok "HAProxy logged batch 4" "$(lines_in raw.log)"
+sent=$((sent + sent_before))
+scan sys syslog.log
+check_counts "copytruncate (syslog log): nothing lost, nothing counted twice" sys.prom
+scan raw -c raw.yaml
+check_counts "copytruncate (raw log): nothing lost, nothing counted twice" raw.prom
+assert_eq "copytruncate counted as a rotation" 1 \
+	"$(metric raw.prom "sni_scan_rotations_total{log=\"$T/raw.log\"}")"
+check_promfile "$T/sys.prom"
+
+# Through node_exporter into the real Prometheus.
+if [ -n "${PROM_URL:-}" ]; then
+	cp sys.prom "$TEXTFILE_DIR/sni-scan.prom"
+	want=$(python3 expect.py clients.json | grep -F 'haproxy_sni_total_bytes{sni="a.example.com"}' | awk '{print $2}')
+	if r=$(prom_wait "haproxy_sni_total_bytes{sni=\"a.example.com\"} == $want" 30); then
+		ok "Prometheus has haproxy_sni_total_bytes{sni=\"a.example.com\"} = $want"
+	else
+		not_ok "Prometheus has the per-SNI bytes" "$(prom_query 'haproxy_sni_total_bytes')"
+	fi
+	rm -f "$TEXTFILE_DIR/sni-scan.prom"
+else
+	skip "Prometheus has the per-SNI bytes" "no stack"
+fi
