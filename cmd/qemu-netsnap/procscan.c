@@ -20,6 +20,10 @@ struct ctx {
 	const struct qn_scan_opts *o;
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
+	/* <proc>/self/net/dev, read on first need. */
+	int netdev_loaded;
+	char *netdev;
+	ssize_t netdev_len;
 	/* ifindex -> name of the macvtap devices, read on first need. */
 	int idx_loaded;
 	size_t nidx;
@@ -40,8 +44,12 @@ static int is_digits(const char *s)
 }
 
 /* Read up to len bytes of dirfd/path.  Returns the count, or -1 with
- * errno from open or read. */
-static ssize_t read_at(int dirfd, const char *path, char *buf, size_t len)
+ * errno from open or read.  With once, a single read(2): enough for
+ * /proc and sysfs files that fit the buffer (the kernel hands them out
+ * whole), and half the syscalls of reading on to EOF, which counts on a
+ * scan of thousands of processes. */
+static ssize_t read_at(int dirfd, const char *path, char *buf, size_t len,
+		       int once)
 {
 	size_t got = 0;
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -52,17 +60,17 @@ static ssize_t read_at(int dirfd, const char *path, char *buf, size_t len)
 		ssize_t k = read(fd, buf + got, len - got);
 
 		if (k < 0) {
-			if (errno == EINTR)
-				continue;
 			int e = errno;
 
+			if (e == EINTR)
+				continue;
 			close(fd);
 			errno = e;
 			return -1;
 		}
-		if (k == 0)
-			break;
 		got += (size_t)k;
+		if (k == 0 || once)
+			break;
 	}
 	close(fd);
 	return (ssize_t)got;
@@ -71,7 +79,7 @@ static ssize_t read_at(int dirfd, const char *path, char *buf, size_t len)
 static int read_u64_at(int dirfd, const char *path, uint64_t *out)
 {
 	char buf[32];
-	ssize_t n = read_at(dirfd, path, buf, sizeof buf);
+	ssize_t n = read_at(dirfd, path, buf, sizeof buf, 1);
 
 	if (n < 0)
 		return -1;
@@ -97,16 +105,68 @@ static int read_netns(int dirfd, const char *path, uint64_t *out)
 	return 0;
 }
 
-/* Counters of a device in our namespace, from sysfs. */
-static int read_sys_stats(struct ctx *c, const char *ifname,
+/* A whole file of unknown size (a net/dev), in a malloc'd buffer.  -1
+ * with errno on failure; *buf is then NULL. */
+static ssize_t read_all_at(int dirfd, const char *path, char **buf)
+{
+	size_t cap = 16384, got = 0;
+	char *b = malloc(cap);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	*buf = NULL;
+	if (!b || fd < 0)
+		goto fail;
+	for (;;) {
+		ssize_t k;
+
+		if (got == cap) {
+			char *nb;
+
+			/* A host with ten thousand interfaces makes ~1.3 MB;
+			 * past 64 MB something is wrong. */
+			if (cap >= 64u << 20) {
+				errno = EFBIG;
+				goto fail;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb)
+				goto fail;
+			b = nb;
+			cap *= 2;
+		}
+		k = read(fd, b + got, cap - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			goto fail;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	*buf = b;
+	return (ssize_t)got;
+fail:
+	if (fd >= 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	free(b);
+	return -1;
+}
+
+/*
+ * Counters of a device in our namespace.  The ifindex comes from
+ * <sys>/class/net/<if>/ifindex; the counters from our own <proc>/net/dev,
+ * read once per run: the same dev_get_stats() numbers sysfs shows under
+ * statistics/, for every device in one read instead of six files per
+ * device (the scan is benchmarked on 50 VMs among 2,000 processes).
+ */
+static int read_dev_stats(struct ctx *c, const char *ifname,
 			  struct qn_devstats *d, int *ifindex)
 {
-	static const char *const files[6] = {
-		"rx_bytes", "rx_packets", "rx_dropped",
-		"tx_bytes", "tx_packets", "tx_dropped",
-	};
-	uint64_t *dst[6] = {&d->rx_bytes, &d->rx_packets, &d->rx_dropped,
-			    &d->tx_bytes, &d->tx_packets, &d->tx_dropped};
 	char path[QN_IFNAME_MAX + 32];
 	uint64_t idx;
 
@@ -122,11 +182,15 @@ static int read_sys_stats(struct ctx *c, const char *ifname,
 		return -1;
 	}
 	*ifindex = (int)idx;
-	for (int k = 0; k < 6; k++) {
-		snprintf(path, sizeof path, "%s/statistics/%s", ifname,
-			 files[k]);
-		if (read_u64_at(c->netfd, path, dst[k]))
-			return -1;
+	if (!c->netdev_loaded) {
+		c->netdev_loaded = 1;
+		c->netdev_len = read_all_at(c->procfd, "self/net/dev",
+					    &c->netdev);
+	}
+	if (c->netdev_len < 0 ||
+	    decode_netdev(c->netdev, (size_t)c->netdev_len, ifname, d)) {
+		errno = ENOENT;
+		return -1;
 	}
 	return 0;
 }
@@ -262,7 +326,7 @@ static int find_taps(struct ctx *c, int pid, int same_netns, struct found *f,
 				continue;
 		}
 		snprintf(path, sizeof path, "%d/fdinfo/%s", pid, e->d_name);
-		n = read_at(c->procfd, path, buf, sizeof buf);
+		n = read_at(c->procfd, path, buf, sizeof buf, 1);
 		if (n < 0) {
 			if (errno == EACCES || errno == EPERM)
 				goto refused;
@@ -314,15 +378,12 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 	size_t nf = 0;
 	char *netdev = NULL;
 	ssize_t netdev_len = 0;
+	int netdev_read = 0;
 	const char *what;
 	uint64_t netns;
 	int same;
 	ssize_t n;
 
-	snprintf(path, sizeof path, "%d/stat", p->pid);
-	n = read_at(c->procfd, path, buf, sizeof buf);
-	if (n < 0 || decode_stat_starttime(buf, (size_t)n, &p->start))
-		p->start = 0;
 	snprintf(path, sizeof path, "%d/ns/net", p->pid);
 	if (read_netns(c->procfd, path, &netns)) {
 		if (errno != EACCES && errno != EPERM)
@@ -331,6 +392,16 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 		return 0;
 	}
 	same = netns == c->self_netns;
+	if (!same) {
+		/* Without an ifindex (a device of another namespace), the
+		 * process's start time tells a restart from a continuation
+		 * (see compute_fold); in ours the ifindex does. */
+		snprintf(path, sizeof path, "%d/stat", p->pid);
+		n = read_at(c->procfd, path, buf, sizeof buf, 1);
+		if (n < 0 ||
+		    decode_stat_starttime(buf, (size_t)n, &p->start))
+			p->start = 0;
+	}
 	if (find_taps(c, p->pid, same, f, &nf, &what)) {
 		if (errno != EACCES && errno != EPERM)
 			return -1;
@@ -347,19 +418,17 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 		strcpy(r->name, f[i].name);
 		r->netns = netns;
 		if (same) {
-			if (read_sys_stats(c, f[i].name, &d, &r->ifindex))
+			if (read_dev_stats(c, f[i].name, &d, &r->ifindex))
 				continue;
 		} else {
 			/* In its own namespace the process's net/dev shows
 			 * its own devices: the one case it is meaningful. */
-			if (!netdev) {
-				netdev = malloc(65536);
-				if (!netdev)
-					break;
+			if (!netdev_read) {
+				netdev_read = 1;
 				snprintf(path, sizeof path, "%d/net/dev",
 					 p->pid);
-				netdev_len = read_at(c->procfd, path, netdev,
-						     65536);
+				netdev_len = read_all_at(c->procfd, path,
+							 &netdev);
 			}
 			if (netdev_len <= 0 ||
 			    decode_netdev(netdev, (size_t)netdev_len,
@@ -408,8 +477,9 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 		s->processes++;
 		pid = atoi(e->d_name);
 		snprintf(path, sizeof path, "%d/cmdline", pid);
-		/* The first 4 KiB always hold argv[0]'s basename check. */
-		n = read_at(c.procfd, path, cmd, 4096);
+		/* One read is enough to tell QEMU from the rest (argv[0]
+		 * comes first); only QEMU's command line is read whole. */
+		n = read_at(c.procfd, path, cmd, 4096, 1);
 		if (n < 0) {
 			s->vanished++;
 			continue;
@@ -424,7 +494,7 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 				goto out;
 			cmd = big;
 			cmdcap = CMDLINE_MAX;
-			n = read_at(c.procfd, path, cmd, cmdcap);
+			n = read_at(c.procfd, path, cmd, cmdcap, 0);
 			if (n < 0) {
 				s->vanished++;
 				continue;
@@ -453,6 +523,7 @@ out:
 		closedir(d);
 	free(cmd);
 	free(c.idx);
+	free(c.netdev);
 	if (c.netfd >= 0)
 		close(c.netfd);
 	if (c.procfd >= 0)

@@ -151,6 +151,8 @@ static int idle(long n)
 		if (pid < 0)
 			die("fork");
 		if (pid == 0) {
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			for (;;)
 				pause();

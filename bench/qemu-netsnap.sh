@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# qemu-netsnap on a busy host: 2,000 other processes and 50 tap-holding
+# fake VMs (tests/tools/qemu_fakevm.c: opens a tap, then shows a QEMU
+# argv), one scan as a whole process, wall time and max RSS, against a
+# minimal C loop that only lists /proc and reads every cmdline
+# (tests/tools/qemu_cmdline_loop.c), measured in the same invocation.
+# State and the .prom on tmpfs (the scan is measured, not the disk's
+# fsync), then the same with both on the disk that holds $T.
+# Needs root (taps); all traffic-free, nothing leaves the machine.
+set -eu
+M="$BIN/bench-measure"
+[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] || {
+	echo "bench qemu-netsnap: SKIPPED (needs root and /dev/net/tun)" >&2
+	exit 0
+}
+cc -O2 -Wall -Wextra -o "$T/fakevm" "$TOP/tests/tools/qemu_fakevm.c"
+cc -O2 -Wall -Wextra -o "$T/cmdline-loop" "$TOP/tests/tools/qemu_cmdline_loop.c"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+"$T/fakevm" --idle 2000 >"$T/idle.out" &
+pids="$pids $!"
+S=$$
+i=0
+while [ $i -lt 50 ]; do
+	"$T/fakevm" --tap "qb${S}x$i" -- /usr/bin/qemu-system-x86_64 \
+		-name "guest=bench-$i,debug-threads=on" \
+		-uuid "00000000-0000-4000-8000-0000000000$(printf %02d $i)" \
+		-machine q35,accel=kvm -m 1024 >"$T/vm$i.out" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+n=0
+until grep -q ready "$T/idle.out" && [ "$(cat "$T"/vm*.out | grep -c ready)" = 50 ]; do
+	n=$((n + 1))
+	[ $n -lt 600 ] || { echo "bench qemu-netsnap: helpers not ready" >&2; exit 1; }
+	sleep 0.1
+done
+procs=$(ls -d /proc/[0-9]* | wc -l)
+
+printf 'max_vms: 1024\n' >"$T/qn.yaml"
+for where in tmpfs disk; do
+	if [ "$where" = tmpfs ]; then
+		d=$(mktemp -d /dev/shm/qn-bench.XXXXXX)
+	else
+		d="$T/disk"
+	fi
+	mkdir -p "$d/tf" "$d/st"
+	run="$BIN/qemu-netsnap -q -c $T/qn.yaml -d $d/tf -s $d/st"
+	# Steady state: the state already holds every VM and a ring.
+	k=0
+	while [ $k -lt 20 ]; do $run; k=$((k + 1)); done
+	vms=$(awk '$1 == "qemu_netsnap_vms" { print $2 }' "$d/tf/qemu-netsnap.prom")
+	[ "$vms" -ge 50 ] || { echo "bench qemu-netsnap: saw $vms VMs" >&2; exit 1; }
+	set -- $($M 50 "$T/cmdline-loop")
+	ref_ms=$1 ref_kb=$2
+	set -- $($M 50 $run)
+	echo "bench qemu-netsnap scan wall ($where, $procs processes, $vms VMs): $1 ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$1" "$ref_ms")"
+	echo "bench qemu-netsnap scan max RSS ($where): $2 KB  ref cmdline loop: $ref_kb KB  ratio $(ratio "$2" "$ref_kb")"
+	if [ "$where" = tmpfs ]; then rm -rf "$d"; fi
+done
