@@ -103,7 +103,7 @@ START_TEST(test_fixture)
 		synthetic_burst(&s, &se, slots);
 		stats_add_burst(&s, &se, 1, 0);
 		ck_assert_int_eq(stats_save(st, &l.v[i], &s), 0);
-		ck_assert_int_eq(stats_fmt(pf, &l.v[i], &s), 0);
+		ck_assert_int_eq(stats_fmt(pf, &l.v[i], &s, MODE_ECHO), 0);
 	}
 	ck_assert_int_eq(stats_prune(st, &l), 0);
 	ck_assert_int_eq(promfile_render(pf, &got, &len), 0);

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+
 enum { ST_IDLE, ST_CONNECTING, ST_UP, ST_DONE };
 
 /* epoll data: target index in the high half, probe index + 1 in the low
@@ -260,8 +262,14 @@ static void echo_read(struct loop *L, struct burst_target *b)
 		for (; have - off >= WIRE_PROBE_LEN; off += WIRE_PROBE_LEN) {
 			double rtt;
 			if (session_on_echo(&b->se, buf + off, now, &rtt) ==
-			    ECHO_RECEIVED)
+			    ECHO_RECEIVED) {
 				histogram_observe(&b->stats->rtt, rtt);
+				/* -vv: every sample, for benchmarks and
+				 * debugging (the check is one compare). */
+				if (log_verbosity() >= 2)
+					log_debug("%s: rtt %.9f", b->t->name,
+						  rtt);
+			}
 		}
 		b->inlen = (unsigned)(have - off);
 		memcpy(b->in, buf + off, b->inlen);
@@ -276,7 +284,6 @@ static void echo_connected(struct loop *L, struct burst_target *b,
 	size_t ti = (size_t)(b - L->bt);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_DATA(ti, 0)};
 
-	histogram_observe(&b->stats->conn, now - b->conn_start);
 	b->state = ST_UP;
 	b->connected = 1;
 	/* The schedule starts when the connection is up, so a slow
@@ -293,7 +300,6 @@ static void echo_start(struct loop *L, struct burst_target *b, double now)
 				 .data.u64 = EV_DATA(ti, 0)};
 	int inprogress;
 
-	b->conn_start = now;
 	b->conn_deadline = now + L->o->connect_timeout;
 	b->fd = start_connect(b, &inprogress);
 	if (b->fd < 0) {

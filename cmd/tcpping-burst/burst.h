@@ -47,7 +47,7 @@ struct burst_target {
 	struct slot *slots;
 	int *pfd; /* connect mode: one socket per probe */
 	int fd, state;
-	double conn_start, conn_deadline;
+	double conn_deadline;
 	struct sockaddr_storage *sa;
 	unsigned salen;
 	unsigned inlen, outlen;

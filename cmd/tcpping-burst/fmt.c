@@ -149,7 +149,7 @@ void stats_add_burst(struct tstats *s, const struct session *se,
 }
 
 int stats_fmt(struct promfile *pf, const struct target *t,
-	      const struct tstats *s)
+	      const struct tstats *s, enum probe_mode mode)
 {
 	const char *tn = t->name, *ad = t->address;
 	int e = 0;
@@ -166,11 +166,14 @@ int stats_fmt(struct promfile *pf, const struct target *t,
 			  "target", tn, "address", ad, NULL);
 	e |= promfile_add(pf, "tcp_echo_garbage_total", (double)s->garbage,
 			  "target", tn, "address", ad, NULL);
-	e |= promfile_add_histogram(pf, "tcp_echo_rtt_seconds", &s->rtt,
-				    "target", tn, "address", ad, NULL);
-	e |= promfile_add_histogram(pf, "tcp_connect_duration_seconds",
-				    &s->conn, "target", tn, "address", ad,
-				    NULL);
+	if (mode == MODE_ECHO)
+		e |= promfile_add_histogram(pf, "tcp_echo_rtt_seconds",
+					    &s->rtt, "target", tn, "address",
+					    ad, NULL);
+	else
+		e |= promfile_add_histogram(pf, "tcp_connect_duration_seconds",
+					    &s->conn, "target", tn, "address",
+					    ad, NULL);
 	if (!isnan(s->last_rtt))
 		e |= promfile_add(pf, "tcp_echo_last_rtt_seconds", s->last_rtt,
 				  "target", tn, "address", ad, NULL);

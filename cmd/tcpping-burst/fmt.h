@@ -50,8 +50,10 @@ int stats_save(struct statefile *st, const struct target *t,
  * by the session). */
 void stats_add_burst(struct tstats *s, const struct session *se,
 		     int connected, unsigned dropped);
+/* Echo mode writes the RTT histogram, connect mode the handshake one: an
+ * always-empty histogram would only add 20 series per target. */
 int stats_fmt(struct promfile *pf, const struct target *t,
-	      const struct tstats *s);
+	      const struct tstats *s, enum probe_mode mode);
 int stats_prune(struct statefile *st, const struct target_list *l);
 
 /* ping-style summary of one burst for a terminal. */

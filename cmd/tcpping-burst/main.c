@@ -316,7 +316,7 @@ static int client(struct run *r, struct ctx *c)
 		if (bt[i].why[0])
 			log_info("%s: %s", l.v[i].name, bt[i].why);
 		if (stats_save(r->state, &l.v[i], &st[i]) ||
-		    stats_fmt(r->pf, &l.v[i], &st[i])) {
+		    stats_fmt(r->pf, &l.v[i], &st[i], conf.mode)) {
 			log_err("%s: %s", l.v[i].name,
 				promfile_error(r->pf));
 			rc = 1;

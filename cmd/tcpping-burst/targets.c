@@ -134,15 +134,57 @@ int target_parse_spec(const char *spec, struct target *t, char *err,
 	return set_target(t, spec, (size_t)(eq - spec), eq + 1, err, errlen);
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+/* The set slot holding name, or the empty slot where it would go. */
+static size_t *set_slot(const struct target_list *l, const char *name)
+{
+	size_t mask = l->setcap - 1;
+
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+		if (!l->set[i] || !strcmp(l->v[l->set[i] - 1].name, name))
+			return &l->set[i];
+}
+
+static int set_grow(struct target_list *l)
+{
+	size_t cap = l->setcap ? 2 * l->setcap : 64;
+	size_t *old = l->set, oldcap = l->setcap;
+
+	l->set = calloc(cap, sizeof *l->set);
+	if (!l->set) {
+		l->set = old;
+		return -1;
+	}
+	l->setcap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i])
+			*set_slot(l, l->v[old[i] - 1].name) = old[i];
+	free(old);
+	return 0;
+}
+
 int targets_add(struct target_list *l, const struct target *t, char *err,
 		size_t errlen)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].name, t->name))
-			return fail(err, errlen, "duplicate target name \"%s\"",
-				    t->name);
+	size_t *slot;
+
 	if (l->n >= TARGETS_MAX)
 		return fail(err, errlen, "more than %d targets", TARGETS_MAX);
+	/* Keep the set at most half full. */
+	if (2 * (l->n + 1) > l->setcap && set_grow(l))
+		return fail(err, errlen, "out of memory");
+	slot = set_slot(l, t->name);
+	if (*slot)
+		return fail(err, errlen, "duplicate target name \"%s\"",
+			    t->name);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
 		struct target *v = realloc(l->v, cap * sizeof *v);
@@ -152,14 +194,17 @@ int targets_add(struct target_list *l, const struct target *t, char *err,
 		l->cap = cap;
 	}
 	l->v[l->n++] = *t;
+	*slot = l->n;
 	return 0;
 }
 
 void targets_free(struct target_list *l)
 {
 	free(l->v);
+	free(l->set);
 	l->v = NULL;
-	l->n = l->cap = 0;
+	l->set = NULL;
+	l->n = l->cap = l->setcap = 0;
 }
 
 int targets_from_cfg(const struct cfg_node *seq, const char *path,

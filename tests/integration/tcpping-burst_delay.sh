@@ -37,9 +37,15 @@ if awk -v e="$ex" 'BEGIN { exit !(e >= 0 && e < 0.005) }'; then
 else
 	not_ok "delayed RTT = ${DELAY} ms + loopback base" "excess ${ex}s"
 fi
-# The adaptive timeout learnt the longer RTT (SRTT 30 ms + 4 RTTVAR, at
-# least the 40 ms floor given); the direct one sits at the floor.
+# The adaptive timeout learnt the longer RTT: SRTT in state is the 30 ms
+# delay plus the base, and the RTO is at least SRTT (the direct target sits
+# at the 40 ms floor given).
+srtt=$(awk '$1 == "t/delayed/srtt" { print $2 }' "$T/st/state")
 rto=$(tp_metric "$T/out.prom" "tcp_echo_estimated_timeout_seconds{$R}")
-if awk -v v="$rto" 'BEGIN { exit !(v > 0.04 && v < 0.2) }'; then ok "delayed: RTO adapted ($rto)"; else not_ok "delayed: RTO adapted" "$rto"; fi
+if awk -v s="$srtt" -v r="$rto" 'BEGIN { exit !(s >= 0.03 && s < 0.036 && r >= s) }'; then
+	ok "delayed: SRTT $srtt learnt, RTO $rto"
+else
+	not_ok "delayed: SRTT learnt" "srtt=$srtt rto=$rto"
+fi
 assert_eq "direct: RTO at the floor" 0.04 "$(tp_metric "$T/out.prom" "tcp_echo_estimated_timeout_seconds{$D}")"
 check_promfile "$T/out.prom"
