@@ -130,22 +130,30 @@ START_TEST(test_hist_text)
 	h.counts[1] = 6;
 	h.counts[2] = 5;
 	ck_assert_int_eq(route_hist_encode(&h, buf, sizeof buf), 0);
-	ck_assert_str_eq(buf, "3 1795304200.5 1 0.125 5,6,5");
+	ck_assert_str_eq(buf, "3,1795304200.5,1,0.125,5/6/5");
 	ck_assert_int_eq(route_hist_decode(buf, &g), 0);
 	ck_assert_int_eq(memcmp(&h, &g, sizeof h), 0);
 	ck_assert_int_eq(route_hist_encode(&h, buf, 10), -1);
 	h.n = 0;
 	ck_assert_int_eq(route_hist_encode(&h, buf, sizeof buf), 0);
-	ck_assert_str_eq(buf, "3 1795304200.5 1 0.125 -");
+	ck_assert_str_eq(buf, "3,1795304200.5,1,0.125,-");
 	ck_assert_int_eq(route_hist_decode(buf, &g), 0);
 	ck_assert_uint_eq(g.n, 0);
 }
 END_TEST
 
 static const char *const bad_hist[] = {
-	"", "x", "3", "3 1 1 0.1", "3 1 2 0.1 5", "3 1 1 0.1 5,",
-	"3 1 1 0.1 5,,6", "3 1 1 0.1 65", "3 -1 1 0.1 5", "3 1 1 nan 5",
-	"-3 1 1 0.1 5", "3 1 1 0.1 5.5", "3 1 1 0.1 5 ",
+	"", "x", "3", "3,1,1,0.1", "3,1,2,0.1,5", "3,1,1,0.1,5/",
+	"3,1,1,0.1,5//6", "3,1,1,0.1,65", "3,-1,1,0.1,5", "3,1,1,nan,5",
+	"-3,1,1,0.1,5", "3,1,1,0.1,5.5", "3,1,1,0.1,5 ", "3 1 1 0.1 5",
+	"3,1,1,0.1,+5",
+};
+
+static const char *const bad_report[] = {
+	"", "a", "a,b", "a,1;", "a,1;1,x,0,1,0,0,0,0", "a,1;0,x,0,1,0,0,0,0,0",
+	"a,1;2,x,0,1,0,0,0,0,0;1,y,0,1,0,0,0,0,0", "a,1;1,x,101,1,0,0,0,0,0",
+	"a,1;1,x,0,1,0,0,0,0,0,", "a,1;1,,0,1,0,0,0,0,0",
+	"a 1;1 x 0 1 0 0 0 0 0",
 };
 
 START_TEST(test_hist_bad)
@@ -157,12 +165,6 @@ START_TEST(test_hist_bad)
 	ck_assert_uint_eq(g.changes, 0);
 }
 END_TEST
-
-static const char *const bad_report[] = {
-	"", "a", "a b", "a 1;", "a 1;1 x 0 1 0 0 0 0", "a 1;0 x 0 1 0 0 0 0 0",
-	"a 1;2 x 0 1 0 0 0 0 0;1 y 0 1 0 0 0 0 0", "a 1;1 x 101 1 0 0 0 0 0",
-	"a 1;1 x 0 1 0 0 0 0 0 ", "a 1;1  0 1 0 0 0 0 0",
-};
 
 START_TEST(test_report_bad)
 {
@@ -209,7 +211,7 @@ START_TEST(test_tstate_runs)
 	ck_assert_double_eq(sent[0], 20);
 	ck_assert_double_eq(sent[1], 20);
 	ck_assert_str_eq(statefile_get(st, "sent/t1/2/89.160.20.112"),
-			 "20 1020");
+			 "20,1020");
 	/* The route changes; the old hop's counter stays (it may come
 	 * back) until it expires a week later. */
 	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_OK, &r2, 1, 260,
@@ -222,9 +224,9 @@ START_TEST(test_tstate_runs)
 				       1020 + TSTATE_SENT_EXPIRE + 1),
 			 0);
 	ck_assert_ptr_null(statefile_get(st, "sent/t1/2/89.160.20.112"));
-	ck_assert_str_eq(statefile_get(st, "sent/t1/1/1.0.0.1"), "40 605821");
+	ck_assert_str_eq(statefile_get(st, "sent/t1/1/1.0.0.1"), "40,605821");
 	/* A damaged entry is ignored and reported. */
-	statefile_set(st, "runs/t1", "1 2 x");
+	statefile_set(st, "runs/t1", "1,2,x");
 	tstate_load(st, "t1", &back);
 	ck_assert_int_eq(back.damaged, 1);
 	ck_assert_uint_eq(back.runs[TRACE_OK], 0);

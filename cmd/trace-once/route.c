@@ -167,10 +167,10 @@ int route_hist_encode(const struct route_hist *h, char *buf, size_t len)
 
 	prom_format_value(h->last_change, lc, sizeof lc);
 	prom_format_value(h->jitter_ms, jit, sizeof jit);
-	put(buf, len, &off, &bad, "%llu %s %d %s ",
+	put(buf, len, &off, &bad, "%llu,%s,%d,%s,",
 	    (unsigned long long)h->changes, lc, h->changed, jit);
 	for (size_t i = 0; i < h->n; i++)
-		put(buf, len, &off, &bad, "%s%d", i ? "," : "", h->counts[i]);
+		put(buf, len, &off, &bad, "%s%d", i ? "/" : "", h->counts[i]);
 	if (h->n == 0)
 		put(buf, len, &off, &bad, "-");
 	if (bad) {
@@ -198,27 +198,27 @@ int route_hist_decode(const char *s, struct route_hist *h)
 	if (*s < '0' || *s > '9')
 		goto bad;
 	ch = strtoull(s, &end, 10);
-	if (errno || *end != ' ')
+	if (errno || *end != ',')
 		goto bad;
 	h->changes = ch;
-	if (parse_dbl(end + 1, &end, &h->last_change) || *end != ' ')
+	if (parse_dbl(end + 1, &end, &h->last_change) || *end != ',')
 		goto bad;
-	if ((end[1] != '0' && end[1] != '1') || end[2] != ' ')
+	if ((end[1] != '0' && end[1] != '1') || end[2] != ',')
 		goto bad;
 	h->changed = end[1] == '1';
-	if (parse_dbl(end + 3, &end, &h->jitter_ms) || *end != ' ')
+	if (parse_dbl(end + 3, &end, &h->jitter_ms) || *end != ',')
 		goto bad;
 	s = end + 1;
 	if (!strcmp(s, "-"))
 		return 0;
 	for (;;) {
-		if (h->n == ROUTE_HISTORY_MAX || parse_dbl(s, &end, &d) ||
-		    d != floor(d) || d > MTR_MAX_HOPS)
+		if (h->n == ROUTE_HISTORY_MAX || *s < '0' || *s > '9' ||
+		    parse_dbl(s, &end, &d) || d != floor(d) || d > MTR_MAX_HOPS)
 			goto bad;
 		h->counts[h->n++] = (int)d;
 		if (!*end)
 			return 0;
-		if (*end != ',')
+		if (*end != '/')
 			goto bad;
 		s = end + 1;
 	}
@@ -229,9 +229,10 @@ bad:
 }
 
 /*
- * A report in state: "dst tests;ttl host loss sent last avg best worst
- * stddev;..." -- spaces between fields, ';' between hops.  decode_mtr_json
- * admits no space or ';' in dst or host.
+ * A report in state: "dst,tests;ttl,host,loss,sent,last,avg,best,worst,
+ * stddev;..." -- ',' between fields, ';' between hops, so the statefile
+ * needs no escapes and an operator reads it as it is.  decode_mtr_json
+ * admits no ',' or ';' in dst or host.
  */
 int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 {
@@ -239,12 +240,12 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 	int bad = 0;
 	char v[7][32];
 
-	if (strpbrk(r->dst, " ;")) {
+	if (strpbrk(r->dst, ",; ")) {
 		errno = EINVAL;
 		return -1;
 	}
 	prom_format_value(r->tests, v[0], sizeof v[0]);
-	put(buf, len, &off, &bad, "%s %s", r->dst, v[0]);
+	put(buf, len, &off, &bad, "%s,%s", r->dst, v[0]);
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct mtr_hop *p = &r->hops[i];
 
@@ -255,7 +256,7 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 		prom_format_value(p->best, v[4], sizeof v[4]);
 		prom_format_value(p->worst, v[5], sizeof v[5]);
 		prom_format_value(p->stddev, v[6], sizeof v[6]);
-		put(buf, len, &off, &bad, ";%d %s %s %s %s %s %s %s %s",
+		put(buf, len, &off, &bad, ";%d,%s,%s,%s,%s,%s,%s,%s,%s",
 		    p->ttl, p->host, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
 	}
 	if (bad) {
@@ -272,8 +273,8 @@ int route_report_decode(const char *s, struct mtr_report *r)
 	size_t n;
 
 	memset(r, 0, sizeof *r);
-	n = strcspn(s, " ;");
-	if (n == 0 || n >= sizeof r->dst || s[n] != ' ')
+	n = strcspn(s, ",;");
+	if (n == 0 || n >= sizeof r->dst || s[n] != ',')
 		goto bad;
 	memcpy(r->dst, s, n);
 	if (parse_dbl(s + n + 1, &end, &r->tests))
@@ -288,15 +289,15 @@ int route_report_decode(const char *s, struct mtr_report *r)
 			goto bad;
 		p = &r->hops[r->nhops];
 		if (parse_dbl(s + 1, &end, &ttl) || ttl < 1 ||
-		    ttl > MTR_MAX_HOPS || ttl != floor(ttl) || *end != ' ')
+		    ttl > MTR_MAX_HOPS || ttl != floor(ttl) || *end != ',')
 			goto bad;
 		p->ttl = (int)ttl;
 		if (r->nhops && p->ttl <= r->hops[r->nhops - 1].ttl)
 			goto bad;
 		s = end + 1;
-		semi = s + strcspn(s, " ;");
+		semi = s + strcspn(s, ",;");
 		n = (size_t)(semi - s);
-		if (n == 0 || n >= sizeof p->host || *semi != ' ')
+		if (n == 0 || n >= sizeof p->host || *semi != ',')
 			goto bad;
 		memcpy(p->host, s, n);
 		p->host[n] = 0;
@@ -310,7 +311,7 @@ int route_report_decode(const char *s, struct mtr_report *r)
 		f[5] = &p->worst;
 		f[6] = &p->stddev;
 		for (int i = 0; i < 7; i++) {
-			if (*s != ' ' || parse_dbl(s + 1, &end, f[i]))
+			if (*s != ',' || parse_dbl(s + 1, &end, f[i]))
 				goto bad;
 			s = end;
 		}

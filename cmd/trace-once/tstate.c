@@ -41,7 +41,7 @@ void tstate_load(const struct statefile *st, const char *name,
 	if (v) {
 		char res[32], dur[32];
 
-		if (sscanf(v, "%31s %31s", res, dur) == 2) {
+		if (sscanf(v, "%31[^,],%31s", res, dur) == 2) {
 			for (int i = 0; i < TRACE_NRESULTS; i++)
 				if (!strcmp(res, trace_result_name(i))) {
 					ts->result = i;
@@ -63,7 +63,7 @@ void tstate_load(const struct statefile *st, const char *name,
 		unsigned long long r[TRACE_NRESULTS];
 		char extra;
 
-		if (sscanf(v, "%llu %llu %llu %llu %c", &r[0], &r[1], &r[2],
+		if (sscanf(v, "%llu,%llu,%llu,%llu%c", &r[0], &r[1], &r[2],
 			   &r[3], &extra) == 4) {
 			for (int i = 0; i < TRACE_NRESULTS; i++)
 				ts->runs[i] = r[i];
@@ -98,7 +98,7 @@ static int prune_sent(const char *k, const char *v, void *arg)
 	double total, seen;
 	char extra;
 
-	if (sscanf(v, "%lf %lf %c", &total, &seen, &extra) != 2 ||
+	if (sscanf(v, "%lf,%lf%c", &total, &seen, &extra) != 2 ||
 	    p->now - seen > TSTATE_SENT_EXPIRE)
 		statefile_del(p->st, k);
 	return 0;
@@ -121,9 +121,9 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 		prom_format_value(duration_ms, d, sizeof d);
 	else
 		strcpy(d, "-");
-	snprintf(v, sizeof v, "%s %s", trace_result_name(res), d);
+	snprintf(v, sizeof v, "%s,%s", trace_result_name(res), d);
 	e |= statefile_set(st, key(k, sizeof k, "result", name), v);
-	snprintf(v, sizeof v, "%llu %llu %llu %llu",
+	snprintf(v, sizeof v, "%llu,%llu,%llu,%llu",
 		 (unsigned long long)ts->runs[0],
 		 (unsigned long long)ts->runs[1],
 		 (unsigned long long)ts->runs[2],
@@ -167,14 +167,14 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 
 			sent_key(k, sizeof k, name, h);
 			old = statefile_get(st, k);
-			if (old && sscanf(old, "%lf %lf", &total, &seen) != 2)
+			if (old && sscanf(old, "%lf,%lf", &total, &seen) != 2)
 				total = 0;
 			if (!isfinite(total) || total < 0)
 				total = 0;
 			total += h->sent;
 			prom_format_value(total, tv, sizeof tv);
 			prom_format_value(now, sv, sizeof sv);
-			snprintf(nv, sizeof nv, "%s %s", tv, sv);
+			snprintf(nv, sizeof nv, "%s,%s", tv, sv);
 			e |= statefile_set(st, k, nv);
 		}
 		snprintf(prefix, sizeof prefix, "sent/%s/", name);
@@ -193,7 +193,7 @@ void tstate_sent(const struct statefile *st, const char *name,
 							   &rep->hops[i]));
 		double total = 0, seen;
 
-		if (!v || sscanf(v, "%lf %lf", &total, &seen) != 2 ||
+		if (!v || sscanf(v, "%lf,%lf", &total, &seen) != 2 ||
 		    !isfinite(total) || total < 0)
 			total = rep->hops[i].sent;
 		out[i] = total;

@@ -3,11 +3,12 @@
  * tstate: what trace-once remembers about each target between runs, as
  * entries of the tool's statefile (in memory; run_finish commits it):
  *     last/<name>    time of the last run's schedule slot
- *     result/<name>  result of the last run and its duration in ms
- *     runs/<name>    run counters: ok mtr_failed timeout resolve_failed
+ *     result/<name>  "ok,1234.5": last run's result and duration in ms
+ *     runs/<name>    "7,0,1,0": runs ok, mtr_failed, timeout, resolve_failed
  *     report/<name>  the last successful report (route_report_encode)
  *     hist/<name>    route history (route_hist_encode)
- *     sent/<name>/<ttl>/<ip>  accumulated probes and the time last seen
+ *     sent/<name>/<ttl>/<ip>  "120,1795304200": probes, time last seen
+ * Values hold no spaces, so the file needs no %XX escapes to be read.
  * A target that is not due is written from these, so its series stay in
  * the file between its runs.  Target names hold no '/' (tconfig refuses
  * it), which keeps the sent/ prefix of one target apart from another's.
