@@ -15,7 +15,7 @@ on_exit "kill $RELAY"
 wait_until 20 grep -q '^port ' "$T/relay.out" || { not_ok "relay starts" "$(cat "$T/relay.err")"; exit 1; }
 RP=$(awk '{print $2}' "$T/relay.out")
 
-"$TP" -s "$T/st" -o "$T/out.prom" --count 10 --interval 50ms --min-timeout 40ms \
+"$TP" -vv -s "$T/st" -o "$T/out.prom" --count 10 --interval 50ms --min-timeout 40ms \
 	-t "direct=127.0.0.1:$TP_PORT" -t "delayed=127.0.0.1:$RP" 2>"$T/err"
 assert_eq "exit 0" 0 $?
 D="target=\"direct\",address=\"127.0.0.1:$TP_PORT\""
@@ -24,18 +24,21 @@ assert_eq "delayed: all received" 10 "$(tp_metric "$T/out.prom" "tcp_echo_receiv
 # 30 ms lands in (0.02, 0.05]: nothing at or below 20 ms, all 10 by 50 ms.
 assert_eq "delayed: none at le=0.02" 0 "$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_bucket{$R,le=\"0.02\"}")"
 assert_eq "delayed: all at le=0.05" 10 "$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_bucket{$R,le=\"0.05\"}")"
-assert_eq "direct: all at le=0.002" 10 "$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_bucket{$D,le=\"0.002\"}")"
-# mean(delayed) - DELAY - mean(direct): only the relay's own overhead and
-# timer slack remain; allow 5 ms (ASan build, 2 cores shared with others).
-ds=$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_sum{$D}")
-dc=$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_count{$D}")
-rs=$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_sum{$R}")
-rc=$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_count{$R}")
-ex=$(awk -v d="$ds" -v dc="$dc" -v r="$rs" -v rc="$rc" -v k="$DELAY" 'BEGIN { printf "%.6f", r/rc - k/1000 - d/dc }')
-if awk -v e="$ex" 'BEGIN { exit !(e >= 0 && e < 0.005) }'; then
-	ok "delayed RTT = ${DELAY} ms + loopback base (+${ex}s)"
+assert_eq "direct: all at le=0.02" 10 "$(tp_metric "$T/out.prom" "tcp_echo_rtt_seconds_bucket{$D,le=\"0.02\"}")"
+# median(delayed) - DELAY - median(direct), from the per-probe samples
+# that -vv logs: only the relay's own overhead and timer slack remain;
+# allow 3 ms (ASan build, two cores shared with other work).
+med() {
+	awk -v t="$1" '$2 == t":" && $3 == "rtt" { print $4 }' "$T/err" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+md=$(med direct)
+mr=$(med delayed)
+ex=$(awk -v d="$md" -v r="$mr" -v k="$DELAY" 'BEGIN { printf "%.6f", r - k / 1000 - d }')
+if [ -n "$md" ] && [ -n "$mr" ] && awk -v e="$ex" 'BEGIN { exit !(e >= 0 && e < 0.003) }'; then
+	ok "delayed RTT = ${DELAY} ms + loopback base $md s (+${ex} s)"
 else
-	not_ok "delayed RTT = ${DELAY} ms + loopback base" "excess ${ex}s"
+	not_ok "delayed RTT = ${DELAY} ms + loopback base" "medians direct=$md delayed=$mr excess=$ex"
 fi
 # The adaptive timeout learnt the longer RTT: SRTT in state is the 30 ms
 # delay plus the base, and the RTO is at least SRTT (the direct target sits
