@@ -141,6 +141,8 @@ int logread_run(struct logread_job *j)
 			size_t want = cap - have;
 			if (want > CHUNK)
 				want = CHUNK;
+			if (want > budget - (rd - j->off))
+				want = (size_t)(budget - (rd - j->off));
 			ssize_t n = j->stream ?
 				read_full(j->fd, buf + have, want) :
 				pread_full(j->fd, buf + have, want, rd);

@@ -262,6 +262,8 @@ assert_eq "raw log: every line parsed (names or none), none malformed" \
 	"$(($(metric raw.prom "sni_scan_lines_total{$lbl,result=\"parsed\"}") + \
 		$(metric raw.prom "sni_scan_lines_total{$lbl,result=\"no_sni\"}"))) $(metric raw.prom "sni_scan_lines_total{$lbl,result=\"malformed\"}")"
 check_promfile "$T/raw.prom"
+# Out of the textfile directory again: sys.prom holds the same series.
+rm -f "${TEXTFILE_DIR:-/nonexistent}/raw.prom"
 
 # Nothing new: a second run changes no counter.
 grep '^haproxy_sni_' raw.prom >before.txt
@@ -305,6 +307,7 @@ check_counts "copytruncate (raw log): nothing lost, nothing counted twice" raw.p
 assert_eq "copytruncate counted as a rotation" 1 \
 	"$(metric raw.prom "sni_scan_rotations_total{log=\"$T/raw.log\"}")"
 check_promfile "$T/sys.prom"
+rm -f "${TEXTFILE_DIR:-/nonexistent}/sys.prom"
 
 # Through node_exporter into the real Prometheus.
 if [ -n "${PROM_URL:-}" ]; then
