@@ -165,6 +165,28 @@ if [ -n "${NE_URL:-}" ]; then
 	assert_match "PromQL: loss at the destination" '"value":\[[0-9.]+,"0"\]' "$r"
 fi
 
+# --- a lossy router: r3 rate-limits its own ICMP (6 at once, then 1/s) --
+# 20 probes in about 4 s get at most 6 + 4 answers from r3 as hop 3, while
+# the server answers every echo: per-hop loss shows at r3 only, and the
+# report's loss (the destination's) stays 0 where Tracer's mean over hops
+# would not.
+ip netns exec "${NS}r3" sysctl -qw net.ipv4.icmp_ratelimit=1000
+ip netns exec "${NS}client" "$BIN/trace-once" -s "$T/state-lossy" \
+	--db-path "$DB" --count 20 --interval 0.2 --grace 0.5 \
+	-o "$T/lossy.prom" 89.160.20.112 2>"$T/lossy.err"
+assert_eq "lossy router: exit 0" 0 "$?"
+l3=$(val "$T/lossy.prom" mtr_hop_loss_ratio 'target="89.160.20.112",hop="intermediate",ip="15.0.0.2"')
+if awk -v l="$l3" 'BEGIN { exit !(l >= 0.3 && l < 1) }'; then
+	ok "lossy router: loss at hop 3 between 0.3 and 1 ($l3)"
+else
+	not_ok "lossy router: loss at hop 3 between 0.3 and 1" "got '$l3'"
+fi
+assert_eq "lossy router: destination loss 0" 0 \
+	"$(val "$T/lossy.prom" mtr_report_loss 'target="89.160.20.112"')"
+assert_eq "lossy router: reached" 1 \
+	"$(val "$T/lossy.prom" mtr_report_reached 'target="89.160.20.112"')"
+ip netns exec "${NS}r3" sysctl -qw net.ipv4.icmp_ratelimit=0
+
 # --- a hung mtr is killed at its deadline; the others are written ------
 cat >"$T/fake-mtr" <<SH
 #!/bin/sh
