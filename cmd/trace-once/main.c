@@ -288,8 +288,8 @@ static struct asn_db *open_asn(struct run *r, const struct ctx *c,
 	return NULL;
 }
 
-static int load_config(struct run *r, const struct cli_opts *opts,
-		       struct trace_config *cfg, int nhosts, int from_json)
+static int load_config(const struct cli_opts *opts, struct trace_config *cfg,
+		       int nhosts, int from_json)
 {
 	struct cfg_node *root;
 	char err[4400];
@@ -313,7 +313,6 @@ static int load_config(struct run *r, const struct cli_opts *opts,
 		log_debug("metrics_port %ld: not used, node_exporter serves "
 			  "the file",
 			  cfg->metrics_port);
-	(void)r;
 	return 0;
 }
 
@@ -501,6 +500,41 @@ out:
 	return code;
 }
 
+/*
+ * The configuration as this run uses it: defaults, the file (optional
+ * for one-shot HOST operands and --from-json), its log_file, the
+ * operands and the command-line overrides.  Returns 0 or an exit code.
+ */
+static int setup(const struct cli_opts *opts, struct ctx *c,
+		 struct trace_config *cfg, int nhosts, char **hosts)
+{
+	char err[512];
+
+	tconfig_defaults(cfg, geteuid() == 0);
+	if (load_config(opts, cfg, nhosts, c->from_json != NULL))
+		return EXIT_CONFIG;
+	if (!opts->log_file && !opts->syslog && cfg->log_file[0] &&
+	    log_open_file(cfg->log_file) < 0)
+		log_warn("log_file %s: %s (logging to stderr)", cfg->log_file,
+			 strerror(errno));
+	for (int i = 0; i < nhosts; i++)
+		if (tconfig_add_host(cfg, hosts[i], err, sizeof err)) {
+			log_err("%s", err);
+			return EXIT_USAGE;
+		}
+	if (c->history_set)
+		cfg->history = (int)c->history;
+	else
+		c->history = cfg->history;
+	if (c->jobs_set)
+		cfg->jobs = (int)c->jobs;
+	if (tconfig_finish(cfg, &c->ov, err, sizeof err)) {
+		log_err("%s", err);
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
 /* Targets dropped from the configuration leave the state a week after
  * their last run (one-shot HOST runs prune nothing). */
 static void prune_targets(struct run *r, const struct trace_config *cfg)
@@ -515,6 +549,36 @@ static void prune_targets(struct run *r, const struct trace_config *cfg)
 		log_info("forgot %zu target(s) gone from the configuration "
 			 "for over a week",
 			 n);
+}
+
+/* The tool's own cost apart from its mtr children, for anyone sizing the
+ * timer (-vv). */
+static void log_cpu(void)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	log_debug("cpu: %.3f ms in trace-once, %.3f ms in mtr children",
+		  (self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1e3 +
+			  (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e3,
+		  (kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1e3 +
+			  (kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e3);
+}
+
+/* The mtr-like table per target, for a person at a terminal.  The state
+ * is closed by now: sent counts are this run's. */
+static void print_tables(struct target_run *trs, size_t n,
+			 const struct asn_db *db)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct asn_info asn[MTR_MAX_HOPS];
+		double sent[MTR_MAX_HOPS];
+		struct trace_view v;
+
+		tstate_view(NULL, trs[i].name, &trs[i].ts, db, asn, sent, 0, &v);
+		trace_table_fmt(stdout, &v);
+	}
 }
 
 int main(int argc, char **argv)
@@ -544,7 +608,6 @@ int main(int argc, char **argv)
 	struct run r;
 	size_t nemit = 0;
 	int first, rc, code = 0, table;
-	char err[512];
 
 	rc = cli_parse(&tool, argc, argv, &opts, &first);
 	if (rc != CLI_CONTINUE)
@@ -561,32 +624,9 @@ int main(int argc, char **argv)
 		code = 1;
 		goto out;
 	}
-	tconfig_defaults(cfg, geteuid() == 0);
-	if (load_config(&r, &opts, cfg, argc - first, c.from_json != NULL)) {
-		code = EXIT_CONFIG;
+	code = setup(&opts, &c, cfg, argc - first, argv + first);
+	if (code)
 		goto out;
-	}
-	if (!opts.log_file && cfg->log_file[0] &&
-	    log_open_file(cfg->log_file) < 0)
-		log_warn("log_file %s: %s (logging to stderr)", cfg->log_file,
-			 strerror(errno));
-	for (int i = first; i < argc; i++)
-		if (tconfig_add_host(cfg, argv[i], err, sizeof err)) {
-			log_err("%s", err);
-			code = EXIT_USAGE;
-			goto out;
-		}
-	if (c.history_set)
-		cfg->history = (int)c.history;
-	if (c.jobs_set)
-		cfg->jobs = (int)c.jobs;
-	if (!c.history_set)
-		c.history = cfg->history;
-	if (tconfig_finish(cfg, &c.ov, err, sizeof err)) {
-		log_err("%s", err);
-		code = EXIT_CONFIG;
-		goto out;
-	}
 	/* One slot per target (or one for --from-json): memory touched is
 	 * page faults paid on every run. */
 	trs = calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof *trs);
@@ -624,37 +664,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 out:
-	{
-		/* The tool's own cost apart from its mtr children, for the
-		 * benchmark and for anyone sizing the timer (-vv). */
-		struct rusage self, kids;
-
-		getrusage(RUSAGE_SELF, &self);
-		getrusage(RUSAGE_CHILDREN, &kids);
-		log_debug("cpu: %.3f ms in trace-once, %.3f ms in mtr "
-			  "children",
-			  (self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1e3 +
-				  (self.ru_utime.tv_usec +
-				   self.ru_stime.tv_usec) / 1e3,
-			  (kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1e3 +
-				  (kids.ru_utime.tv_usec +
-				   kids.ru_stime.tv_usec) / 1e3);
-	}
+	log_cpu();
 	rc = run_finish(&r, code);
-	if (rc == 0 && table) {
-		/* After the file is written: the table shows what was
-		 * committed.  The state is closed, so sent totals come from
-		 * this run's hops. */
-		for (size_t i = 0; i < nemit; i++) {
-			struct asn_info asn[MTR_MAX_HOPS];
-			double sent[MTR_MAX_HOPS];
-			struct trace_view v;
-
-			tstate_view(NULL, trs[i].name, &trs[i].ts, db, asn,
-				    sent, 0, &v);
-			trace_table_fmt(stdout, &v);
-		}
-	}
+	/* After the file is written: the table shows what was committed. */
+	if (rc == 0 && table)
+		print_tables(trs, nemit, db);
 	asn_close(db);
 	free(cfg);
 	free(trs);
