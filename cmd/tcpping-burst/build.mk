@@ -25,3 +25,12 @@ check_tcpping_compat_SRCS := tests/check_tcpping_compat.c \
 
 TEST_TOOLS += tcpping-delay-relay
 tcpping-delay-relay_SRCS := tests/tools/tcpping_delay_relay.c
+
+FUZZERS += fuzz_tcpping_targets fuzz_tcpping_echo fuzz_tcpping_args
+fuzz_tcpping_targets_SRCS := tests/fuzz/fuzz_tcpping_targets.c \
+	cmd/tcpping-burst/targets.c
+fuzz_tcpping_echo_SRCS := tests/fuzz/fuzz_tcpping_echo.c \
+	cmd/tcpping-burst/session.c cmd/tcpping-burst/rto.c \
+	cmd/tcpping-burst/wire.c
+fuzz_tcpping_args_SRCS := tests/fuzz/fuzz_tcpping_args.c \
+	cmd/tcpping-burst/compat.c cmd/tcpping-burst/targets.c
