@@ -24,7 +24,10 @@ need_cmd setpriv
 [ -c /dev/net/tun ] || { skip all "no /dev/net/tun"; exit 0; }
 
 S=$$
-TA=qna$S TB=qnb$S TC=qnc$S NS=qn-ns-$S
+TA=qna$S TB=qnb$S TC=qnc$S TP=qnp$S NS=qn-ns-$S
+UD=6a0c2f6e-0000-4000-8000-00000000000d
+UE=6a0c2f6e-0000-4000-8000-00000000000e
+ME=52:54:00:51:00:0e
 UA=6a0c2f6e-0000-4000-8000-00000000000a
 UB_ARG=6a0c2f6e-0000-4000-8000-0000000000b0 # -uuid of B: must lose
 UB=6a0c2f6e-0000-4000-8000-00000000000b	    # from run/vm/<UUID>/
@@ -33,13 +36,14 @@ MA=52:54:00:51:00:0a MB=52:54:00:51:00:0b MC=52:54:00:51:00:0c
 FRAME=1042
 
 stop_vm() { # NAME
-	if [ -s "$T/$1.pid" ]; then
-		kill "$(cat "$T/$1.pid")" 2>/dev/null
-		wait_until 20 sh -c "! kill -0 $(cat "$T/$1.pid") 2>/dev/null"
+	_p=$(cat "$T/$1.pid" 2>/dev/null)
+	if [ -n "$_p" ]; then
+		kill "$_p" 2>/dev/null
+		wait_until 20 sh -c "! kill -0 $_p 2>/dev/null"
 		rm -f "$T/$1.pid"
 	fi
 }
-on_exit "stop_vm a; stop_vm b; stop_vm c; ip netns del $NS 2>/dev/null; rm -rf /tmp/qn-nobody-$S"
+on_exit "stop_vm a; stop_vm b; stop_vm c; stop_vm d; stop_vm e; ip link del $TP 2>/dev/null; ip netns del $NS 2>/dev/null; rm -rf /tmp/qn-nobody-$S"
 
 # start_vm NAME UUID TAP MAC NETDEV_EXTRA DEVICE_EXTRA [args...]; with
 # NETNS set, QEMU starts inside it.  timeout bounds a guest even if this
@@ -62,6 +66,13 @@ start_vm() {
 	${NETNS:+ip netns exec "$NETNS"} sysctl -qw \
 		"net.ipv6.conf.$_tap.disable_ipv6=1"
 	${NETNS:+ip netns exec "$NETNS"} ip link set "$_tap" up
+	# A tap that existed before QEMU (persistent) is there at once; it
+	# has carrier only once QEMU has attached its queues.
+	if ! wait_until 30 ${NETNS:+ip netns exec "$NETNS"} \
+		grep -qx 1 "/sys/class/net/$_tap/carrier"; then
+		not_ok "QEMU $_n attached to $_tap" "no carrier"
+		exit 1
+	fi
 }
 
 stat_of() { # TAP FILE
@@ -210,3 +221,38 @@ assert_eq "with CAP_SYS_PTRACE: C (own netns) readable too" $((13 * FRAME)) \
 	"$(val "$NB/out/qemu-netsnap.prom" "qemu_network_total_bytes{uuid=\"$UC\",direction=\"rx\"}")"
 assert_eq "with CAP_SYS_PTRACE: A's multiqueue tap is one interface" 1 \
 	"$(val "$NB/out/qemu-netsnap.prom" "qemu_network_interfaces{uuid=\"$UA\"}")"
+
+# A guest with no kernel network device at all (as with vhost-user): it
+# is reported, with 0 interfaces and no invented traffic.
+timeout 300 qemu-system-x86_64 -display none -machine accel=tcg -m 64 \
+	-nodefaults -uuid "$UD" -name guest=vm-d -pidfile "$T/d.pid" \
+	>"$T/d.log" 2>&1 &
+wait_until 30 test -s "$T/d.pid" || not_ok "start QEMU d" "$(cat "$T/d.log")"
+scan "$T/run4.prom"
+assert_eq "no tap: qemu_network_interfaces 0" 0 \
+	"$(val "$T/run4.prom" "qemu_network_interfaces{uuid=\"$UD\"}")"
+assert_eq "no tap: no traffic series" 0 \
+	"$(grep -c "^qemu_network_[a-z0-9_]*bytes{uuid=\"$UD\"" "$T/run4.prom")"
+assert_match "no tap: still in qemu_vm_info" "name=\"vm-d\"" \
+	"$(grep "^qemu_vm_info{uuid=\"$UD\"" "$T/run4.prom")"
+stop_vm d
+
+# A persistent tap (made with ip tuntap, as some setups do) outlives its
+# QEMU: after a restart the same device, same ifindex, counts on.  The
+# new process must not count the old frames a second time.
+ip tuntap add dev "$TP" mode tap multi_queue vnet_hdr
+start_vm e "$UE" "$TP" "$ME" ",queues=2" ",mq=on,vectors=6"
+push "$TP" "$ME" 20
+scan "$T/run5.prom"
+assert_eq "persistent tap: 20 frames" $((20 * FRAME)) \
+	"$(val "$T/run5.prom" "qemu_network_total_bytes{uuid=\"$UE\",direction=\"rx\"}")"
+idx=$(cat "/sys/class/net/$TP/ifindex")
+stop_vm e
+start_vm e "$UE" "$TP" "$ME" ",queues=2" ",mq=on,vectors=6"
+assert_eq "persistent tap kept its ifindex across the restart" "$idx" \
+	"$(cat "/sys/class/net/$TP/ifindex")"
+push "$TP" "$ME" 9
+scan "$T/run6.prom"
+assert_eq "persistent tap, QEMU restarted: 29 frames, none twice" \
+	$((29 * FRAME)) \
+	"$(val "$T/run6.prom" "qemu_network_total_bytes{uuid=\"$UE\",direction=\"rx\"}")"
