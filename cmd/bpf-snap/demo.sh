@@ -5,7 +5,7 @@
 # detach.  Needs root to attach; without it the file still shows the
 # health metrics (run_success 0) and why.
 bs_pin=/sys/fs/bpf/promsnap-demo-$$/bpf-snap
-bs_st="$DEMO_STATE/bpf-snap"
+bs_st="$DEMO_STATE"
 bs_was_mounted=0
 [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && bs_was_mounted=1
 if [ "$(id -u)" = 0 ] && "$BIN/bpf-snap" -q -s "$bs_st" --pin-dir "$bs_pin" --all attach; then

@@ -90,6 +90,7 @@ assert_eq "status exit status" 0 $?
 ids=$(printf '%s\n' "$status" | sed -n 's/.*prog id \([0-9]*\) (bs_.*/\1/p' | sort -u | tr '\n' ' ')
 assert_eq "five programs loaded once" 5 "$(echo $ids | wc -w)"
 assert_match "status names the target" "target 1: client" "$status"
+assert_match "status says since when" "since $(date -u +%Y-%m-%d) [0-9:]{8} UTC|since $(date -u -d '1 minute ago' +%Y-%m-%d) " "$status"
 cg=$(sed -n 's/^[0-9]* [0-9]* [0-9:]* \/ \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -1)
 ours_in_cgroup() { # how many of our programs bpftool sees on the cgroup2 root
 	# Only our ids: a production attach of bpf-snap may be there too.

@@ -89,6 +89,23 @@ for id in $ids; do
 done
 assert_eq "its programs are gone all the same" 1 "$gone"
 
+# --- the lock -----------------------------------------------------------------
+# attach, detach and snapshots take the state directory's lock: a run
+# that finds it held exits 75 at once and changes nothing.
+mkdir -p "$ST"
+# One process holds it (exec: killing $! releases it).
+sh -c 'exec 9>>"$1" && flock 9 && exec sleep 30' sh "$ST/lock" &
+lockpid=$!
+on_exit "kill $lockpid 2>/dev/null"
+wait_until 5 sh -c "! flock -n '$ST/lock' true" || not_ok "lock holder" "did not take the lock"
+"$BS" -q -s "$ST" --pin-dir "$PIN" --all attach 2>/dev/null
+assert_eq "attach while the lock is held exits 75" 75 $?
+"$BS" -q -s "$ST" --pin-dir "$PIN" -o "$T/locked.prom" 2>/dev/null
+assert_eq "snapshot while the lock is held exits 75" 75 $?
+assert_eq "and attached nothing" 1 "$([ -e "$PIN" ] && echo 0 || echo 1)"
+kill $lockpid 2>/dev/null
+wait $lockpid 2>/dev/null
+
 # --- configuration errors ------------------------------------------------------
 printf 'targets:\n  - name: x\n    match_comm: [a, b]\n' >"$T/bad.yaml"
 err=$("$BS" -c "$T/bad.yaml" -s "$ST" --pin-dir "$PIN" attach 2>&1)
@@ -112,13 +129,25 @@ unshare -m --propagation private sh -c '
 	echo "mount_rc=$?"
 	echo "mount_out=$out"
 	echo "fstype=$(stat -f -c %T /sys/fs/bpf)"
+	# A snapshot needs only the pins: hide the kernel BTF (which attach
+	# needs for CO-RE) and read them all the same.
+	: >"$3/nobtf"
+	mount --bind "$3/nobtf" /sys/kernel/btf/vmlinux
+	"$1" -s "$2" -o "$3/nobtf.prom"
+	echo "nobtf_snapshot_rc=$?"
+	"$1" -q -s "$2" --pin-dir /sys/fs/bpf/other --all attach 2>/dev/null
+	echo "nobtf_attach_rc=$?"
+	umount /sys/kernel/btf/vmlinux
 	"$1" -q -s "$2" detach
 	echo "detach_rc=$?"
-' sh "$BS" "$ST" >"$T/ns.out" 2>&1
+' sh "$BS" "$ST" "$T" >"$T/ns.out" 2>&1
 r=$(cat "$T/ns.out")
 assert_match "without CAP_SYS_ADMIN attach cannot mount: exit 77" "^nomount_rc=77$" "$r"
 assert_match "and says what to run" "mount -t bpf bpf /sys/fs/bpf" "$r"
 assert_match "as root attach mounts bpffs" "^mount_rc=0$" "$r"
 assert_match "and says so" "mounted a bpf filesystem on /sys/fs/bpf" "$r"
 assert_match "bpffs is mounted then" "^fstype=bpf_fs$" "$r"
+assert_match "snapshot without kernel BTF reads the pins" "^nobtf_snapshot_rc=0$" "$r"
+assert_match "attach without kernel BTF fails" "^nobtf_attach_rc=[1-9]" "$r"
+assert_match "and its file says success" "^promsnap_run_success\{tool=\"bpf-snap\"\} 1$" "$(cat "$T/nobtf.prom" 2>/dev/null)"
 assert_match "detach in the namespace" "^detach_rc=0$" "$r"
