@@ -277,6 +277,21 @@ assert_eq "one-shot exits 0" 0 "$?"
 assert_match "one-shot prints the exposition" \
 	'^mtr_report_reached\{target="89.160.20.112"\} 1$' "$out"
 
+# --- UDP and TCP probes (argv for -u/-T/-P) --------------------------------
+cat >"$T/proto.yaml" <<YAML
+targets:
+  - {host: 89.160.20.112, name: udp, protocol: udp, port: 33434, count: 2, interval: 0.2, grace: 0.5}
+  - {host: 89.160.20.112, name: tcp, protocol: tcp, port: 80, count: 2, interval: 0.2, grace: 0.5}
+  - {host: "2001:1700::1", name: v6only, ip_version: 6, count: 2, interval: 0.2, grace: 0.5}
+YAML
+ip netns exec "${NS}client" "$BIN/trace-once" -c "$T/proto.yaml" \
+	-s "$T/state-proto" --db-path "$DB" -o "$T/proto.prom" 2>"$T/proto.err"
+assert_eq "udp/tcp/v6 targets: exit 0" 0 "$?"
+for t in udp tcp v6only; do
+	assert_eq "$t probes reach the server" 1 \
+		"$(val "$T/proto.prom" mtr_report_reached "target=\"$t\"")"
+done
+
 # --- config errors name file, line and column ----------------------------
 printf 'targets:\n  - host: 127.0.0.1\n    count: many\n' >"$T/bad.yaml"
 "$BIN/trace-once" -c "$T/bad.yaml" -s "$T/state2" -o "$T/bad.prom" 2>"$T/bad.err"
