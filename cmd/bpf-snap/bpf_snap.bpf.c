@@ -210,14 +210,18 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 	if (oldstate != TCP_SYN_SENT_)
 		return 0;
 	p = bpf_map_lookup_elem(&pend_conn, &skaddr);
-	if (!p)
+	if (!p || !p->start_ns)
 		return 0;
 	if (newstate == TCP_ESTABLISHED_)
 		hist_add(&conn_lat, BPF_SNAP_MAP_CONN_LAT, &p->key,
 			 bpf_ktime_get_ns() - p->start_ns);
 	else
 		edge_add(&p->key, 0, 1);
-	bpf_map_delete_elem(&pend_conn, &skaddr);
+	/* Marked done rather than deleted: a delete takes the bucket's
+	 * lock, and the LRU recycles the entry anyway.  A later socket at
+	 * this address overwrites it at its own CLOSE->SYN_SENT, or, when
+	 * not counted, finds it done. */
+	p->start_ns = 0;
 	return 0;
 }
 
