@@ -292,6 +292,31 @@ for t in udp tcp v6only; do
 		"$(val "$T/proto.prom" mtr_report_reached "target=\"$t\"")"
 done
 
+# --- no privilege of its own: mtr-packet's capability does the raw sockets
+if command -v setpriv >/dev/null; then
+	chmod 0755 "$T"
+	mkdir -p "$T/nobody"
+	chown 65534:65534 "$T/nobody"
+	ip netns exec "${NS}client" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$BIN/trace-once" -s "$T/nobody/state" \
+		-d "$T/nobody" --db-path "$DB" --count 2 --grace 0.5 \
+		89.160.20.112 >/dev/null 2>"$T/nobody.err"
+	assert_eq "as an unprivileged user: exit 0" 0 "$?"
+	assert_eq "as an unprivileged user: destination reached" 1 \
+		"$(val "$T/nobody/trace-once.prom" mtr_report_reached 'target="89.160.20.112"')"
+	# mtr's rule, checked before mtr runs: no sub-second interval.
+	ip netns exec "${NS}client" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$BIN/trace-once" -s "$T/nobody/state" \
+		-d "$T/nobody" --interval 0.2 89.160.20.112 >/dev/null \
+		2>"$T/nobody2.err"
+	assert_eq "unprivileged sub-second interval: config error" 78 "$?"
+	assert_match "unprivileged sub-second interval: reason" \
+		'interval 0.2s: mtr allows an interval below 1s only to root' \
+		"$(cat "$T/nobody2.err")"
+else
+	skip "unprivileged run" "needs setpriv"
+fi
+
 # --- config errors name file, line and column ----------------------------
 printf 'targets:\n  - host: 127.0.0.1\n    count: many\n' >"$T/bad.yaml"
 "$BIN/trace-once" -c "$T/bad.yaml" -s "$T/state2" -o "$T/bad.prom" 2>"$T/bad.err"
