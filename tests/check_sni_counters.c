@@ -19,6 +19,7 @@ static struct sni_entry *find(struct counters *c, const char *key)
 START_TEST(test_add_and_value)
 {
 	struct counters *c = counters_new(10);
+	counters_keep(c, 1, 1);
 	char v[160];
 	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, "be", 2, 100,
 				      7, 0, 1000), 0);
@@ -102,6 +103,22 @@ START_TEST(test_expire)
 }
 END_TEST
 
+START_TEST(test_labels_not_kept)
+{
+	/* Without --by, frontend and backend are not part of the key: the
+	 * cap counts names, and saved per-frontend entries merge. */
+	struct counters *c = counters_new(1);
+	counters_add(c, "a", "f1", 2, "b1", 2, 1, 0, 0, 1);
+	counters_add(c, "a", "f2", 2, "b2", 2, 2, 0, 0, 1);
+	ck_assert_uint_eq(find(c, "a||")->bytes, 3);
+	ck_assert_uint_eq(c->dropped, 0);
+	ck_assert_int_eq(counters_load(c, "a|f3|b3", "10,1,0,0,5"), 1);
+	ck_assert_uint_eq(find(c, "a||")->bytes, 13);
+	ck_assert_int_eq(counters_load(c, "a||", "1,1,0,0,5"), 0);
+	counters_free(c);
+}
+END_TEST
+
 START_TEST(test_saturate)
 {
 	struct counters *c = counters_new(2);
@@ -115,6 +132,7 @@ END_TEST
 START_TEST(test_fmt_grouping)
 {
 	struct counters *c = counters_new(10);
+	counters_keep(c, 1, 1);
 	counters_add(c, "s", "f1", 2, "b1", 2, 1, 1, 0, 1);
 	counters_add(c, "s", "f2", 2, "b1", 2, 2, 1, 0, 1);
 	counters_add(c, "s", "f|x", 3, "b2", 2, 4, 1, 0, 1);
@@ -159,6 +177,7 @@ int main(void)
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_expire);
 	tcase_add_test(tc, test_saturate);
+	tcase_add_test(tc, test_labels_not_kept);
 	tcase_add_test(tc, test_fmt_grouping);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);

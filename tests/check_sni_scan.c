@@ -117,6 +117,7 @@ START_TEST(test_fixture)
 		logformat_set_sni_capture(lf, (unsigned)o.sni_capture);
 
 	struct counters *c = counters_new((size_t)o.max_series);
+	counters_keep(c, o.by_fe, o.by_be);
 	struct scan s;
 	struct scan_opts so = {.truncate_at = (size_t)o.truncate_at};
 	scan_init(&s, lf, c, &so);

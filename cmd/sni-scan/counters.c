@@ -9,13 +9,22 @@
 
 #include "promfile.h"
 
+/* Eight bytes per step: the lookup runs once per log line. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		s += 8;
+		n -= 8;
 	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
 	return h;
 }
 
@@ -37,6 +46,13 @@ struct counters *counters_new(size_t max_series)
 		return NULL;
 	}
 	return c;
+}
+
+void counters_keep(struct counters *c, int fe, int be)
+{
+	c->keep_fe = fe;
+	c->keep_be = be;
+	c->suffix_ok = 0;
 }
 
 void counters_free(struct counters *c)
@@ -121,7 +137,7 @@ static struct sni_entry *lookup(struct counters *c, const char *key,
 	return e;
 }
 
-static char proxy_char(char c)
+static inline char proxy_char(char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
@@ -162,6 +178,10 @@ static struct sni_entry *find_capped(struct counters *c, const char *sni,
 {
 	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
 	int over;
+	if (!c->keep_fe)
+		fe_len = 0;
+	if (!c->keep_be)
+		be_len = 0;
 	size_t klen = make_key(key, sni, snilen, fe, fe_len, be, be_len);
 	struct sni_entry *e = lookup(c, key, klen, snilen, &over);
 	if (e || !over)
@@ -171,6 +191,45 @@ static struct sni_entry *find_capped(struct counters *c, const char *sni,
 	return lookup(c, key, klen, 5, &over);
 }
 
+/* The key for (sni, fe, be) from the cached suffix when fe/be repeat. */
+static struct sni_entry *find_fast(struct counters *c, const char *sni,
+				   size_t snilen, const char *fe,
+				   size_t fe_len, const char *be,
+				   size_t be_len)
+{
+	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
+	int over;
+
+	if (fe_len > COUNTERS_LABEL_MAX || !c->keep_fe)
+		fe_len = c->keep_fe ? COUNTERS_LABEL_MAX : 0;
+	if (be_len > COUNTERS_LABEL_MAX || !c->keep_be)
+		be_len = c->keep_be ? COUNTERS_LABEL_MAX : 0;
+	if (!c->suffix_ok || fe_len != c->last_fe_len ||
+	    be_len != c->last_be_len ||
+	    (fe_len && memcmp(fe, c->last_fe, fe_len)) ||
+	    (be_len && memcmp(be, c->last_be, be_len))) {
+		if (fe_len)
+			memcpy(c->last_fe, fe, fe_len);
+		if (be_len)
+			memcpy(c->last_be, be, be_len);
+		c->last_fe_len = fe_len;
+		c->last_be_len = be_len;
+		c->suffix_len = make_key(c->suffix, "", 0, fe, fe_len, be,
+					 be_len);
+		c->suffix_ok = 1;
+	}
+	memcpy(key, sni, snilen);
+	memcpy(key + snilen, c->suffix, c->suffix_len + 1);
+	size_t klen = snilen + c->suffix_len;
+	struct sni_entry *e = lookup(c, key, klen, snilen, &over);
+	if (e || !over)
+		return e;
+	c->dropped = sat_add(c->dropped, 1);
+	memcpy(key, "other", 5);
+	memcpy(key + 5, c->suffix, c->suffix_len + 1);
+	return lookup(c, key, 5 + c->suffix_len, 5, &over);
+}
+
 int counters_add(struct counters *c, const char *sni, const char *fe,
 		 size_t fe_len, const char *be, size_t be_len,
 		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now)
@@ -178,8 +237,8 @@ int counters_add(struct counters *c, const char *sni, const char *fe,
 	size_t snilen = strlen(sni);
 	if (snilen > 253)
 		snilen = 253;
-	struct sni_entry *e = find_capped(c, sni, snilen, fe, fe_len, be,
-					  be_len, 1);
+	struct sni_entry *e = find_fast(c, sni, snilen, fe, fe_len, be,
+					be_len);
 	if (!e) {
 		errno = ENOMEM;
 		return -1;
@@ -228,7 +287,11 @@ int counters_load(struct counters *c, const char *key, const char *value)
 	e->up = sat_add(e->up, u);
 	if (seen > e->last_seen)
 		e->last_seen = seen;
-	if (!fresh || strcmp(e->key, key))
+	if (strcmp(e->key, key)) {
+		e->dirty = 1;
+		return 1;
+	}
+	if (!fresh)
 		e->dirty = 1;
 	return 0;
 }

@@ -4,7 +4,8 @@
  * how many names it keeps and the expiry of names not seen for a while.
  *
  * A series is keyed by (sni, frontend, backend); frontend and backend are
- * "" unless --by asked for them.  Calling sequence per run:
+ * "" unless counters_keep() asked for them (--by), so the cap counts
+ * names, or names per frontend/backend when those are labels.  Calling sequence per run:
  *     struct counters *c = counters_new(max_series);
  *     counters_load(c, key, value) for every saved entry (from state);
  *     counters_add(c, ...) for every parsed line;
@@ -43,9 +44,19 @@ struct counters {
 	size_t cap, n, live;
 	size_t max_series;
 	uint64_t dropped;
+	int keep_fe, keep_be;
+	/* The last frontend/backend seen, raw and as the key's "|fe|be"
+	 * suffix: a log has few of them, so most lines reuse it. */
+	char last_fe[COUNTERS_LABEL_MAX], last_be[COUNTERS_LABEL_MAX];
+	size_t last_fe_len, last_be_len;
+	char suffix[2 * COUNTERS_LABEL_MAX + 3];
+	size_t suffix_len;
+	int suffix_ok;
 };
 
 struct counters *counters_new(size_t max_series);
+/* Keep frontend / backend in the keys (call before the first add/load). */
+void counters_keep(struct counters *c, int fe, int be);
 void counters_free(struct counters *c);
 
 /* Add one connection.  sni is already normalised (sni_name.h); fe/be may
@@ -55,8 +66,11 @@ int counters_add(struct counters *c, const char *sni, const char *fe,
 		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now);
 
 /* Load one saved entry: value is "bytes,conns,zero,up,last_seen".
- * Entries beyond the cap are merged into "other".  Returns -1 (EINVAL)
- * on a malformed value, which the caller reports and skips. */
+ * Entries beyond the cap are merged into "other", entries with labels no
+ * longer kept into the entry without them.  Returns 1 when the entry went
+ * into another key (the caller deletes the saved one: the merged entry
+ * is saved under its own key), 0 when loaded as is, -1 (EINVAL) on a
+ * malformed value, which the caller reports and skips. */
 int counters_load(struct counters *c, const char *key, const char *value);
 /* Format an entry's saved value into buf (>= 128 bytes). */
 void counters_value(const struct sni_entry *e, char *buf, size_t len);

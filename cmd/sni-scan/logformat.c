@@ -35,6 +35,7 @@ struct logformat {
 	size_t n;
 	int heuristic; /* preset traffic-exporter */
 	int has_sni, has_bytes_out, has_bytes_in;
+	int has_request; /* %r: HTTP lines may say <BADREQ> */
 	unsigned sni_capture;
 };
 
@@ -146,6 +147,54 @@ static int add_lit(struct logformat *lf, const char *s, size_t n)
 	t->litlen += n;
 	t->lit[t->litlen] = 0;
 	return 0;
+}
+
+/* Does a token of this class always print at least one byte? */
+static int never_empty(const struct lf_tok *t)
+{
+	return t->cls == C_LIT || t->cls == C_NUM || t->cls == C_ADDR ||
+	       t->cls == C_TOKEN;
+}
+
+/*
+ * After a token that always prints something, HAProxy's separator is
+ * exactly one space: make it literal text and merge it with literal
+ * neighbours, so the matcher does one comparison instead of three steps.
+ * A separator next to a field that may print nothing stays a separator:
+ * the line may then end without it.
+ */
+static void merge_separators(struct logformat *lf)
+{
+	size_t o = 0;
+	for (size_t k = 0; k < lf->n; k++) {
+		struct lf_tok *t = &lf->tok[k];
+		if (t->cls == C_SEP && o > 0 && never_empty(&lf->tok[o - 1]) &&
+		    k + 1 < lf->n && never_empty(&lf->tok[k + 1])) {
+			t->cls = C_LIT;
+			t->lit = malloc(2);
+			if (!t->lit) {
+				t->cls = C_SEP; /* keep it: still correct */
+			} else {
+				memcpy(t->lit, " ", 2);
+				t->litlen = 1;
+				t->litcap = 2;
+			}
+		}
+		if (t->cls == C_LIT && o > 0 && lf->tok[o - 1].cls == C_LIT) {
+			struct lf_tok *p = &lf->tok[o - 1];
+			char *np = realloc(p->lit, p->litlen + t->litlen + 1);
+			if (np) {
+				memcpy(np + p->litlen, t->lit, t->litlen + 1);
+				p->lit = np;
+				p->litlen += t->litlen;
+				p->litcap = p->litlen + 1;
+				free(t->lit);
+				continue;
+			}
+		}
+		lf->tok[o++] = *t;
+	}
+	lf->n = o;
 }
 
 int logformat_compile(const char *fmt, struct logformat **out, char *err,
@@ -293,6 +342,8 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 				t->sni_in_brace = 1;
 			continue;
 		}
+		if (nlen == 1 && name[0] == 'r')
+			lf->has_request = 1;
 		if (in_list(addr_vars, name, nlen) && !q)
 			t = push(lf, C_ADDR);
 		else if (in_list(free_vars, name, nlen))
@@ -307,6 +358,7 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 		else if (nlen == 1 && name[0] == 'b')
 			t->field = F_BACKEND;
 	}
+	merge_separators(lf);
 	/* A %hr block is the name only if no %[...sni...] came later. */
 	for (size_t k = 0; k < lf->n; k++) {
 		struct lf_tok *t = &lf->tok[k];
@@ -404,6 +456,11 @@ int logformat_has_bytes_in(const struct logformat *lf)
 	return lf->has_bytes_in;
 }
 
+int logformat_has_request(const struct logformat *lf)
+{
+	return lf->has_request;
+}
+
 int logformat_sni_is_last(const struct logformat *lf)
 {
 	if (lf->heuristic)
@@ -492,6 +549,34 @@ static int try_candidates(struct mstate *m, size_t i, size_t pos,
 	return 0;
 }
 
+/*
+ * A field followed by literal text whose first byte occurs exactly once in
+ * s[pos+1..limit): the field has one reading.  Records it, stores the end
+ * in *end and returns 1; 0 means the caller must try the candidates.
+ */
+static int single_end(struct mstate *m, size_t i, size_t pos, size_t limit,
+		      size_t *end)
+{
+	const struct logformat *lf = m->lf;
+	if (i + 1 >= lf->n || lf->tok[i + 1].cls != C_LIT || limit <= pos + 1)
+		return 0;
+	char c = lf->tok[i + 1].lit[0];
+	const char *s = m->s;
+	size_t q = pos + 1;
+	while (q < limit && s[q] != c)
+		q++;
+	if (q >= limit)
+		return 0;
+	for (size_t k = q + 1; k < limit; k++)
+		if (s[k] == c)
+			return 0;
+	/* Beyond limit the field cannot reach: one candidate only. */
+	m->sp[i].off = pos;
+	m->sp[i].len = q - pos;
+	*end = q;
+	return 1;
+}
+
 static int match_from(struct mstate *m, size_t i, size_t pos)
 {
 	const struct logformat *lf = m->lf;
@@ -502,8 +587,11 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 		const struct lf_tok *t = &lf->tok[i];
 		switch (t->cls) {
 		case C_LIT:
-			if (len - pos < t->litlen ||
-			    memcmp(s + pos, t->lit, t->litlen))
+			/* Most literals are one byte ("/", ":", "["): no
+			 * memcmp call for those. */
+			if (len - pos < t->litlen || s[pos] != t->lit[0] ||
+			    (t->litlen > 1 &&
+			     memcmp(s + pos + 1, t->lit + 1, t->litlen - 1)))
 				return 0;
 			pos += t->litlen;
 			break;
@@ -545,8 +633,24 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 			break;
 		}
 		case C_TOKEN: {
-			const char *sp = memchr(s + pos, ' ', len - pos);
-			size_t limit = sp ? (size_t)(sp - s) : len;
+			/* Words are short: a plain loop beats a memchr call. */
+			size_t limit = pos;
+			while (limit < len && s[limit] != ' ')
+				limit++;
+			if (i + 1 == lf->n || lf->tok[i + 1].cls == C_SEP ||
+			    (lf->tok[i + 1].cls == C_LIT &&
+			     lf->tok[i + 1].lit[0] == ' ')) {
+				/* A word before a space or the end has one
+				 * reading: no need to recurse (the hot path). */
+				if (limit == pos || (i + 1 == lf->n && limit != len))
+					return 0;
+				m->sp[i].off = pos;
+				m->sp[i].len = limit - pos;
+				pos = limit;
+				break;
+			}
+			if (single_end(m, i, pos, limit, &pos))
+				break;
 			return try_candidates(m, i, pos, limit, 1);
 		}
 		case C_ADDR: {
@@ -560,6 +664,18 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 				limit = pos + 4;
 			else if (limit == pos && pos < len && s[pos] == '-')
 				limit = pos + 1;
+			if (limit > pos && i + 1 < lf->n &&
+			    lf->tok[i + 1].cls == C_LIT &&
+			    !is_addr_char(lf->tok[i + 1].lit[0])) {
+				/* Text after the address cannot be inside
+				 * it: one reading. */
+				m->sp[i].off = pos;
+				m->sp[i].len = limit - pos;
+				pos = limit;
+				break;
+			}
+			if (single_end(m, i, pos, limit, &pos))
+				break;
 			return try_candidates(m, i, pos, limit, 1);
 		}
 		case C_FREE:

@@ -80,6 +80,8 @@ void logformat_set_sni_capture(struct logformat *lf, unsigned slot);
 
 /* 1 if the format yields bytes from the client (%U). */
 int logformat_has_bytes_in(const struct logformat *lf);
+/* 1 if the format has the HTTP request line (%r). */
+int logformat_has_request(const struct logformat *lf);
 /* 1 if the name is the last field with nothing after it: the shape in
  * which a newline inside the name splits one entry into two lines. */
 int logformat_sni_is_last(const struct logformat *lf);

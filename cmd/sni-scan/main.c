@@ -633,11 +633,19 @@ static int process_log(struct ctx *x, const struct log_spec *ls,
 
 /* ---- state and output --------------------------------------------------- */
 
+struct load_ctx {
+	struct counters *c;
+	struct statefile *st;
+};
+
 static int load_entry(const char *key, const char *value, void *arg)
 {
-	struct counters *c = arg;
-	if (counters_load(c, key + 4, value) < 0)
+	struct load_ctx *lc = arg;
+	int rc = counters_load(lc->c, key + 4, value);
+	if (rc < 0)
 		log_warn("state: %s: unreadable entry skipped", key);
+	if (rc == 1)
+		statefile_del(lc->st, key); /* now part of another entry */
 	return 0;
 }
 
@@ -771,7 +779,9 @@ int main(int argc, char **argv)
 		code = 1;
 		goto out;
 	}
-	statefile_foreach(r.state, "sni/", load_entry, c);
+	counters_keep(c, s.by_fe, s.by_be);
+	struct load_ctx lc = {.c = c, .st = r.state};
+	statefile_foreach(r.state, "sni/", load_entry, &lc);
 	uint64_t dropped = 0;
 	statefile_get_u64(r.state, "dropped", &dropped);
 	c->dropped = 0;

@@ -32,6 +32,7 @@ void scan_init(struct scan *s, const struct logformat *lf,
 	s->c = c;
 	s->opts = *opts;
 	s->hold = logformat_sni_is_last(lf);
+	s->http = logformat_has_request(lf);
 }
 
 static int starts(const char *s, size_t n, const char *p)
@@ -108,9 +109,10 @@ static void commit(struct scan *s, const struct scan_pending *p, double now)
 
 void scan_flush(struct scan *s, double now)
 {
-	if (s->pending.active)
-		commit(s, &s->pending, now);
-	s->pending.active = 0;
+	struct scan_pending *p = &s->slot[s->cur];
+	if (p->active)
+		commit(s, p, now);
+	p->active = 0;
 }
 
 static size_t cut(char *dst, size_t cap, const char *src, size_t n)
@@ -125,7 +127,6 @@ static size_t cut(char *dst, size_t cap, const char *src, size_t n)
 void scan_line(struct scan *s, const char *line, size_t len, double now)
 {
 	struct lf_result r;
-	struct scan_pending e;
 
 	/* A writer without O_APPEND (HAProxy logging to stdout sets its
 	 * own file flags) keeps writing at its old offset after
@@ -153,11 +154,12 @@ void scan_line(struct scan *s, const char *line, size_t len, double now)
 			why = SCAN_NOTICE;
 		else if (is_ssl_error(m, n))
 			why = SCAN_SSL_ERROR;
-		else if (s->pending.active && is_continuation(line, len)) {
+		else if (s->slot[s->cur].active &&
+			 is_continuation(line, len)) {
 			/* The name held a newline: the entry before is not
 			 * the name it seemed to be. */
-			s->pending.result = SCAN_INVALID_SNI;
-			memcpy(s->pending.sni, "invalid", 8);
+			s->slot[s->cur].result = SCAN_INVALID_SNI;
+			memcpy(s->slot[s->cur].sni, "invalid", 8);
 			why = SCAN_SPLIT;
 		}
 		scan_flush(s, now);
@@ -166,33 +168,35 @@ void scan_line(struct scan *s, const char *line, size_t len, double now)
 	}
 	scan_flush(s, now);
 
-	memset(&e, 0, sizeof e);
+	/* Decode into the free slot; it becomes the held entry. */
+	struct scan_pending *e = &s->slot[s->cur ^ 1];
 	enum sni_kind k;
 	if (r.sni_hash_escaped) {
 		char dec[SNI_NAME_MAX + 1];
 		size_t dl = logformat_unescape(r.sni, r.sni_len, dec,
 					       sizeof dec);
 		k = dl == (size_t)-1 ? sni_name_normalize(dec, SNI_NAME_MAX + 1,
-							  e.sni)
-				     : sni_name_normalize(dec, dl, e.sni);
+							  e->sni)
+				     : sni_name_normalize(dec, dl, e->sni);
 	} else {
-		k = sni_name_normalize(r.sni, r.sni_len, e.sni);
+		k = sni_name_normalize(r.sni, r.sni_len, e->sni);
 	}
-	e.result = k == SNI_OK ? SCAN_PARSED :
-		   k == SNI_NONE ? SCAN_NO_SNI : SCAN_INVALID_SNI;
+	e->result = k == SNI_OK ? SCAN_PARSED :
+		    k == SNI_NONE ? SCAN_NO_SNI : SCAN_INVALID_SNI;
 	if (k == SNI_OK && r.logasap)
-		e.result = SCAN_LOGASAP;
-	else if (k == SNI_OK && memmem(m, n, "<BADREQ>", 8))
-		e.result = SCAN_BADREQ;
-	e.fe_len = cut(e.fe, sizeof e.fe, r.frontend, r.frontend_len);
-	e.be_len = cut(e.be, sizeof e.be, r.backend, r.backend_len);
-	e.bytes_out = r.bytes_out;
-	e.bytes_in = r.bytes_in;
-	e.zero = r.bytes_out == 0 && !r.logasap;
+		e->result = SCAN_LOGASAP;
+	else if (k == SNI_OK && s->http && memmem(m, n, "<BADREQ>", 8))
+		e->result = SCAN_BADREQ;
+	e->fe_len = cut(e->fe, sizeof e->fe, r.frontend, r.frontend_len);
+	e->be_len = cut(e->be, sizeof e->be, r.backend, r.backend_len);
+	e->bytes_out = r.bytes_out;
+	e->bytes_in = r.bytes_in;
+	e->zero = r.bytes_out == 0 && !r.logasap;
+	e->active = 1;
 	if (s->hold) {
-		e.active = 1;
-		s->pending = e;
+		s->cur ^= 1;
 		return;
 	}
-	commit(s, &e, now);
+	commit(s, e, now);
+	e->active = 0;
 }

@@ -78,7 +78,11 @@ struct scan {
 	struct counters *c;
 	struct scan_opts opts;
 	int hold; /* the format ends with the name: look one line ahead */
-	struct scan_pending pending;
+	int http; /* the format has %r: look for <BADREQ> */
+	/* The entry held back is slot[cur]; the next line is decoded into
+	 * the other slot, so nothing is copied on the hot path. */
+	struct scan_pending slot[2];
+	int cur;
 	uint64_t result[SCAN_NRESULTS];
 	int oom;
 };

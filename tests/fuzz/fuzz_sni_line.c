@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (logformat_preset(presets[data[0] % 4], &lf, err, sizeof err))
 		__builtin_trap();
 	struct counters *c = counters_new(8);
+	counters_keep(c, 1, data[0] & 0x40);
 	struct scan s;
 	struct scan_opts so = {.truncate_at = (data[0] & 0x80) ? 64 : 1024};
 	scan_init(&s, lf, c, &so);
