@@ -23,6 +23,24 @@ else
 	skip "example config" "needs root and mtr"
 fi
 
+# --- no ASN database anywhere: warned once, labels "unknown", no failure --
+printf '%s\n' '{"report":{"mtr":{"dst":"1.0.0.1","tests":1},"hubs":[{"count":1,"host":"1.0.0.1","Loss%":0,"Snt":1}]}}' >"$T/one.json"
+if ls /var/lib/GeoIP/GeoLite2-ASN.mmdb /usr/share/GeoIP/GeoLite2-ASN.mmdb \
+	/usr/local/share/promsnap/GeoLite2-ASN.mmdb >/dev/null 2>&1; then
+	skip "missing ASN database" "a database is installed on this machine"
+else
+	for k in 1 2; do
+		"$BIN/trace-once" --from-json "$T/one.json" -s "$T/state-nodb" \
+			-o "$T/nodb$k.prom" 2>"$T/nodb$k.err"
+		assert_eq "no ASN database, run $k: exit 0" 0 "$?"
+	done
+	assert_match "no ASN database: warned on the first run" \
+		'ASN database: none found' "$(cat "$T/nodb1.err")"
+	assert_eq "no ASN database: not warned again" "" "$(cat "$T/nodb2.err")"
+	assert_match "no ASN database: labels unknown" \
+		'asn="unknown",org="unknown"' "$(grep '^mtr_hop_avg_ms' "$T/nodb2.prom")"
+fi
+
 # --- the man page's PromQL parses in the real Prometheus ---------------
 if [ -n "${PROM_URL:-}" ]; then
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$TOP/man/trace-once.8" |
