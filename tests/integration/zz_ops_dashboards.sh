@@ -255,7 +255,16 @@ for stem, bname in tool_board.items():
     if stem == "health":
         continue
     tool = stem.replace("_", "-")
-    if os.path.exists(os.path.join(tfdir, tool + ".prom")) or stem not in families:
+    # Any file with the tool's health series is the tool's own, whatever
+    # its name; a fixture beside it would duplicate those series.
+    mark = 'promsnap_run_success{tool="%s"}' % tool
+    own = False
+    for f in glob.glob(os.path.join(tfdir, "*.prom")):
+        with open(f, errors="replace") as fh:
+            if any(l.startswith(mark) for l in fh):
+                own = True
+                break
+    if own or stem not in families:
         continue
     lines = []
     fams = families[stem] + families.get("health", [])
