@@ -19,7 +19,7 @@
 #include "statefile.h"
 
 #define MAXPROCS 4
-#define MAXRUNS 5
+#define MAXRUNS	 5
 
 /* An interface reading in device (host) view, as sysfs gives it. */
 struct ifspec {
@@ -53,6 +53,7 @@ struct acase {
 #define NS 4026531840u
 #define T0 1700000000.0
 
+/* clang-format off */
 static const struct acase acases[] = {
 	{"two-vms-direction",
 	 {{T0, 0, 0,
@@ -147,6 +148,7 @@ static const struct acase acases[] = {
 	   {{100, 5, "vm-a", "", 0,
 	     {{"vnet0", 7, NS, 0, 7300, 0, 8, 0, 0}}}}}}},
 };
+/* clang-format on */
 
 static char *slurp(const char *kase)
 {
@@ -208,11 +210,11 @@ static size_t build_procs(const struct runspec *r, struct qn_proc *procs)
 			const struct ifspec *is = &ps->ifs[k];
 			struct qn_ifread *f = &p->ifs[p->nif++];
 			struct qn_devstats d = {
-				.rx_bytes = is->rx_bytes,
-				.rx_packets = is->rx_packets,
-				.tx_bytes = is->tx_bytes,
-				.tx_packets = is->tx_packets,
-				.tx_dropped = is->tx_dropped,
+			    .rx_bytes = is->rx_bytes,
+			    .rx_packets = is->rx_packets,
+			    .tx_bytes = is->tx_bytes,
+			    .tx_packets = is->tx_packets,
+			    .tx_dropped = is->tx_dropped,
 			};
 
 			strcpy(f->name, is->name);
@@ -225,8 +227,8 @@ static size_t build_procs(const struct runspec *r, struct qn_proc *procs)
 }
 
 /* One run from state text to state text; appends the .prom to out. */
-static char *one_run(const char *state_in, const struct runspec *r,
-		     char *out, size_t *outlen, uint64_t prev[2])
+static char *one_run(const char *state_in, const struct runspec *r, char *out,
+		     size_t *outlen, uint64_t prev[2])
 {
 	struct statefile *st = statefile_new_memory("qemu-netsnap");
 	struct qn_table *t = account_new(16);
@@ -238,9 +240,8 @@ static char *one_run(const char *state_in, const struct runspec *r,
 	ck_assert_ptr_nonnull(st);
 	ck_assert_ptr_nonnull(t);
 	if (state_in)
-		ck_assert_int_eq(statefile_parse(st, state_in,
-						 strlen(state_in), err,
-						 sizeof err),
+		ck_assert_int_eq(statefile_parse(st, state_in, strlen(state_in),
+						 err, sizeof err),
 				 0);
 	statefile_foreach(st, "vm/", load_cb, t);
 	ck_assert_int_eq(account_update(t, procs, n, r->now, r->reset), 0);
@@ -333,8 +334,8 @@ END_TEST
 
 START_TEST(test_fold)
 {
-	struct qn_ifstate prev = {.netns = 1, .ifindex = 7, .pid = 10,
-				  .start = 99};
+	struct qn_ifstate prev = {
+	    .netns = 1, .ifindex = 7, .pid = 10, .start = 99};
 	struct qn_ifread cur = {.netns = 1, .ifindex = 7};
 	struct qn_counters d;
 
@@ -376,12 +377,12 @@ START_TEST(test_load_rejects)
 	ck_assert_int_eq(account_load(t, "vm/a/what", "1"), -1);
 	ck_assert_int_eq(account_load(t, "vm/a/if/x/y", "1"), -1);
 	ck_assert_int_eq(
-		account_load(t, "vm/a/if/v0", "1,2,3,4,5,1,2,3,4,5,6,1,2,3,4,5,6"),
-		0);
+	    account_load(t, "vm/a/if/v0", "1,2,3,4,5,1,2,3,4,5,6,1,2,3,4,5,6"),
+	    0);
 	/* the same interface twice, and a short line */
 	ck_assert_int_eq(
-		account_load(t, "vm/a/if/v0", "1,2,3,4,5,1,2,3,4,5,6,1,2,3,4,5,6"),
-		-1);
+	    account_load(t, "vm/a/if/v0", "1,2,3,4,5,1,2,3,4,5,6,1,2,3,4,5,6"),
+	    -1);
 	ck_assert_int_eq(account_load(t, "vm/a/if/v1", "1,2,3,4,5,1,2"), -1);
 	ck_assert_int_eq(account_load(t, "vm/a/ring", "5:1:1,4:2:2"), -1);
 	account_free(t);

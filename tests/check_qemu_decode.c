@@ -38,6 +38,7 @@ static char *slurp(const char *dir, const char *kase, const char *file,
 
 /* --- command lines ------------------------------------------------------ */
 
+/* clang-format off */
 static const char *const cmdline_cases[] = {
 	"libvirt-runvm",	   "cid-before-uuid",
 	"uuid-only",		   "name-guest-escaped",
@@ -47,6 +48,7 @@ static const char *const cmdline_cases[] = {
 	"runvm-bad-chars",	   "uuid-invalid-then-name",
 	"name-control-char",	   "truncated-no-final-nul",
 };
+/* clang-format on */
 
 START_TEST(test_cmdline_fixture)
 {
@@ -68,8 +70,8 @@ START_TEST(test_cmdline_fixture)
 		snprintf(got, sizeof got, "not-qemu\n");
 	else
 		snprintf(got, sizeof got, "id=%s\nname=%s\n", cl.id, cl.name);
-	ck_assert_msg(!strcmp(got, exp), "%s: got\n%s\nexpected\n%s", kase,
-		      got, exp);
+	ck_assert_msg(!strcmp(got, exp), "%s: got\n%s\nexpected\n%s", kase, got,
+		      exp);
 	free(in);
 	free(exp);
 }
@@ -81,6 +83,7 @@ struct rule_case {
 
 /* Configured rules: placeholders, labels, order of rules over order of
  * arguments. */
+/* clang-format off */
 static const struct rule_case rule_cases[] = {
 	{"vm-id=*", "", "qemu-system-x86_64|-uuid|u1|-device|x,vm-id=abc.1",
 	 "abc.1"},
@@ -96,6 +99,7 @@ static const struct rule_case rule_cases[] = {
 	 "456789012345678901234567890123456789012345678901234567890123456789",
 	 "pid-7"},
 };
+/* clang-format on */
 
 START_TEST(test_rules)
 {
@@ -154,11 +158,13 @@ END_TEST
 
 /* --- fdinfo, fd targets, netns, stat, sysfs ------------------------------ */
 
+/* clang-format off */
 static const char *const fdinfo_cases[] = {
 	"tun",		"tun-no-final-newline", "eventfd",
 	"detached-tun", "name-too-long",	"name-slash",
 	"name-empty",	"iff-not-at-line-start",
 };
+/* clang-format on */
 
 START_TEST(test_fdinfo_fixture)
 {
@@ -192,8 +198,7 @@ START_TEST(test_fd_target)
 	ck_assert_int_eq(decode_fd_target("/dev/tap1x", &idx), QN_FD_OTHER);
 	ck_assert_int_eq(decode_fd_target("/dev/tap99999999999", &idx),
 			 QN_FD_OTHER);
-	ck_assert_int_eq(decode_fd_target("/dev/vhost-net", &idx),
-			 QN_FD_OTHER);
+	ck_assert_int_eq(decode_fd_target("/dev/vhost-net", &idx), QN_FD_OTHER);
 	ck_assert_int_eq(decode_fd_target("socket:[1234]", &idx), QN_FD_OTHER);
 }
 END_TEST
@@ -203,8 +208,8 @@ START_TEST(test_netns_stat_u64)
 	uint64_t v = 0;
 	/* comm may hold ") (" and spaces: the last ')' counts. */
 	const char stat[] =
-		"4242 (qemu) (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
-		"5 6 0 0 20 0 9 0 987654 100000 200 18446744073709551615\n";
+	    "4242 (qemu) (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
+	    "5 6 0 0 20 0 9 0 987654 100000 200 18446744073709551615\n";
 
 	ck_assert_int_eq(decode_netns("net:[4026531840]", &v), 0);
 	ck_assert_uint_eq(v, 4026531840u);
@@ -240,16 +245,16 @@ START_TEST(test_netdev_fixture)
 
 		if (rc == 0)
 			o += (size_t)snprintf(
-				got + o, sizeof got - o,
-				"%s rx_bytes=%llu rx_packets=%llu "
-				"rx_dropped=%llu tx_bytes=%llu "
-				"tx_packets=%llu tx_dropped=%llu\n",
-				names[i], (unsigned long long)d.rx_bytes,
-				(unsigned long long)d.rx_packets,
-				(unsigned long long)d.rx_dropped,
-				(unsigned long long)d.tx_bytes,
-				(unsigned long long)d.tx_packets,
-				(unsigned long long)d.tx_dropped);
+			    got + o, sizeof got - o,
+			    "%s rx_bytes=%llu rx_packets=%llu "
+			    "rx_dropped=%llu tx_bytes=%llu "
+			    "tx_packets=%llu tx_dropped=%llu\n",
+			    names[i], (unsigned long long)d.rx_bytes,
+			    (unsigned long long)d.rx_packets,
+			    (unsigned long long)d.rx_dropped,
+			    (unsigned long long)d.tx_bytes,
+			    (unsigned long long)d.tx_packets,
+			    (unsigned long long)d.tx_dropped);
 		else
 			o += (size_t)snprintf(got + o, sizeof got - o,
 					      "%s %s\n", names[i],

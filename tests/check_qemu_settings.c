@@ -15,6 +15,7 @@ struct scase {
 	const char *err; /* NULL: accepted */
 };
 
+/* clang-format off */
 static const struct scase scases[] = {
 	{"max_vms: 10\n", NULL},
 	{"id_rules:\n  - match: \"vm-id=*\"\n  - option: uuid\n", NULL},
@@ -38,14 +39,14 @@ static const struct scase scases[] = {
 	 "qemu.yaml:2:5: id_rules[0]: give either option or match, not both"},
 	{"id_rules: 3\n", NULL /* checked below: an error of cfg_get_seq */},
 };
+/* clang-format on */
 
 START_TEST(test_settings)
 {
 	const struct scase *c = &scases[_i];
 	char err[512] = "";
-	struct cfg_node *root =
-		cfg_parse_yaml(c->yaml, strlen(c->yaml), "qemu.yaml", err,
-			       sizeof err);
+	struct cfg_node *root = cfg_parse_yaml(c->yaml, strlen(c->yaml),
+					       "qemu.yaml", err, sizeof err);
 	struct qn_settings s;
 	int rc;
 
@@ -75,7 +76,7 @@ START_TEST(test_defaults_and_rules)
 				   "max_vms: 7\n";
 	char err[512];
 	struct cfg_node *root =
-		cfg_parse_yaml(yaml, sizeof yaml - 1, "q.yaml", err, sizeof err);
+	    cfg_parse_yaml(yaml, sizeof yaml - 1, "q.yaml", err, sizeof err);
 	struct qn_settings s;
 	struct qn_cmdline cl;
 	static const char argv[] = "qemu-system-x86_64\0-name\0n1\0"

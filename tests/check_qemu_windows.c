@@ -21,6 +21,7 @@ struct wcase {
 	double exp[QN_NWINDOWS][3];
 };
 
+/* clang-format off */
 static const struct wcase wcases[] = {
 	{"empty ring: nothing to compare with",
 	 "",
@@ -76,6 +77,7 @@ static const struct wcase wcases[] = {
 	 0,
 	 {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}}},
 };
+/* clang-format on */
 
 START_TEST(test_windows)
 {
@@ -120,8 +122,8 @@ static void steady(double step)
 			max_n = ring.n;
 		for (int k = 0; k < QN_NWINDOWS; k++) {
 			double span = now - t0 < qn_windows[k].seconds
-					      ? now - t0
-					      : qn_windows[k].seconds;
+					  ? now - t0
+					  : qn_windows[k].seconds;
 
 			ck_assert_double_eq_tol(w[k].coverage, span, 1e-6);
 			ck_assert_double_eq_tol(w[k].rx, span * 1000, 1);

@@ -225,8 +225,7 @@ static int load_if(struct qn_vm *vm, const char *name, const char *v)
 	strcpy(s.name, name);
 	if (parse_time(&v, &s.seen) || parse_u64(&v, &s.netns) ||
 	    parse_u64(&v, &ifindex) || parse_u64(&v, &pid) ||
-	    parse_u64(&v, &s.start) || ifindex > 0x7fffffff ||
-	    pid > 0x7fffffff)
+	    parse_u64(&v, &s.start) || ifindex > 0x7fffffff || pid > 0x7fffffff)
 		return -1;
 	s.ifindex = (int)ifindex;
 	s.pid = (int)pid;
@@ -278,8 +277,8 @@ int account_save(const struct qn_table *t,
 		 int (*set)(void *arg, const char *key, const char *value),
 		 void *arg)
 {
-	/* A ring entry is at most ~45 bytes. */
-	static char val[QN_RING_MAX * 48];
+	/* A ring entry is at most ~45 bytes (12 KiB on the stack). */
+	char val[QN_RING_MAX * 48];
 	char enc[QN_ID_MAX * 3], key[QN_ID_MAX * 3 + 64];
 	int rc;
 
@@ -310,19 +309,18 @@ int account_save(const struct qn_table *t,
 			size_t o;
 
 			snprintf(key, sizeof key, "vm/%s/if/%s", enc, s->name);
-			o = (size_t)snprintf(val, sizeof val,
-					     "%.3f,%llu,%d,%d,%llu", s->seen,
-					     (unsigned long long)s->netns,
-					     s->ifindex, s->pid,
-					     (unsigned long long)s->start);
+			o = (size_t)snprintf(
+			    val, sizeof val, "%.3f,%llu,%d,%d,%llu", s->seen,
+			    (unsigned long long)s->netns, s->ifindex, s->pid,
+			    (unsigned long long)s->start);
 			for (int c = 0; c < QN_NCOUNTERS; c++)
 				o += (size_t)snprintf(
-					val + o, sizeof val - o, ",%llu",
-					(unsigned long long)s->raw.v[c]);
+				    val + o, sizeof val - o, ",%llu",
+				    (unsigned long long)s->raw.v[c]);
 			for (int c = 0; c < QN_NCOUNTERS; c++)
 				o += (size_t)snprintf(
-					val + o, sizeof val - o, ",%llu",
-					(unsigned long long)s->cum.v[c]);
+				    val + o, sizeof val - o, ",%llu",
+				    (unsigned long long)s->cum.v[c]);
 			if ((rc = set(arg, key, val)))
 				return rc;
 		}
@@ -449,8 +447,7 @@ int account_update(struct qn_table *t, const struct qn_proc *procs,
 	for (size_t i = 0; i < t->n;) {
 		struct qn_vm *vm = t->vms[i];
 
-		if (!vm->present &&
-		    (reset || vm->seen < now - QN_FORGET)) {
+		if (!vm->present && (reset || vm->seen < now - QN_FORGET)) {
 			remove_at(t, i);
 			continue;
 		}

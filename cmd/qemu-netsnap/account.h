@@ -36,8 +36,8 @@
 #include "windows.h"
 
 #define QN_IFACES_MAX 32
-#define QN_PIDS_MAX 8
-#define QN_FORGET 3600.0
+#define QN_PIDS_MAX   8
+#define QN_FORGET     3600.0
 
 /* Counters in the guest's view: rx is what the guest received. */
 enum {
@@ -110,7 +110,7 @@ struct qn_vm {
 
 struct qn_table {
 	size_t n, cap, max_vms;
-	struct qn_vm **vms; /* sorted by id */
+	struct qn_vm **vms;	/* sorted by id */
 	size_t over_cap;	/* VMs this run had no room for */
 	size_t ifaces_over_cap; /* interfaces beyond QN_IFACES_MAX */
 };

@@ -22,9 +22,9 @@ static int is_digit(char c)
  * CIDs, and nothing that could end a path component or an option. */
 static int is_idchar(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '.' || c == '_' || c == ':' || c == '-' || c == '@' ||
-	       c == '+';
+	return is_digit(c) || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == ':' ||
+	       c == '-' || c == '@' || c == '+';
 }
 
 void qn_rules_default(struct qn_rules *rules)
@@ -159,8 +159,8 @@ static int apply_label(const char *tmpl, char ph, const char *cap,
 }
 
 /* Try a match rule at every occurrence of its prefix in one argument. */
-static int match_arg(const struct qn_rule *rule, const struct arg *a,
-		     char *out, size_t outlen)
+static int match_arg(const struct qn_rule *rule, const struct arg *a, char *out,
+		     size_t outlen)
 {
 	const char *m = rule->match;
 	const char *ph = strpbrk(m, "*#");
@@ -328,8 +328,7 @@ int qn_valid_ifname(const char *s)
 {
 	size_t l = strlen(s);
 
-	if (l == 0 || l >= QN_IFNAME_MAX || !strcmp(s, ".") ||
-	    !strcmp(s, ".."))
+	if (l == 0 || l >= QN_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
 		return 0;
 	for (; *s; s++)
 		if (*s == '/' || *s == ':' || (unsigned char)*s <= 0x20 ||
@@ -338,8 +337,7 @@ int qn_valid_ifname(const char *s)
 	return 1;
 }
 
-int decode_fdinfo_iff(const char *buf, size_t len,
-		      char ifname[QN_IFNAME_MAX])
+int decode_fdinfo_iff(const char *buf, size_t len, char ifname[QN_IFNAME_MAX])
 {
 	size_t i = 0;
 

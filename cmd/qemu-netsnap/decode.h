@@ -24,10 +24,10 @@
 
 /* Label values are bounded so that a hostile command line cannot blow up
  * the .prom file or the state. */
-#define QN_ID_MAX 129	/* uuid label, with NUL */
-#define QN_NAME_MAX 129 /* name label, with NUL */
-#define QN_IFNAME_MAX 16 /* IFNAMSIZ */
-#define QN_RULES_MAX 16
+#define QN_ID_MAX      129 /* uuid label, with NUL */
+#define QN_NAME_MAX    129 /* name label, with NUL */
+#define QN_IFNAME_MAX  16  /* IFNAMSIZ */
+#define QN_RULES_MAX   16
 #define QN_PATTERN_MAX 64
 
 /*
@@ -78,8 +78,7 @@ int decode_is_qemu(const char *buf, size_t len);
 
 /* Finds the "iff:\t<name>" line of a tun fd's fdinfo.  Returns 0 with the
  * name in ifname, 1 if there is no such line, -1 if the name is invalid. */
-int decode_fdinfo_iff(const char *buf, size_t len,
-		      char ifname[QN_IFNAME_MAX]);
+int decode_fdinfo_iff(const char *buf, size_t len, char ifname[QN_IFNAME_MAX]);
 
 enum qn_fd_kind { QN_FD_OTHER, QN_FD_TUN, QN_FD_MACVTAP };
 /* "/dev/net/tun" -> QN_FD_TUN; "/dev/tapN" -> QN_FD_MACVTAP with

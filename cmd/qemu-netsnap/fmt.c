@@ -71,7 +71,8 @@ static int fmt_vm(struct promfile *pf, const struct qn_vm *vm)
 		const struct qn_counters *c = &ifs[i]->cum;
 
 		if (add_if(pf, "qemu_network_interface_bytes_total", vm->id,
-			   ifs[i]->name, c->v[QN_RX_BYTES], c->v[QN_TX_BYTES]) ||
+			   ifs[i]->name, c->v[QN_RX_BYTES],
+			   c->v[QN_TX_BYTES]) ||
 		    add_if(pf, "qemu_network_interface_packets_total", vm->id,
 			   ifs[i]->name, c->v[QN_RX_PACKETS],
 			   c->v[QN_TX_PACKETS]) ||

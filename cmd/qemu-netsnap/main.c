@@ -30,10 +30,10 @@ struct qn_args {
 enum { OPT_RESET = 1000, OPT_PROC_ROOT, OPT_SYS_ROOT };
 
 static const struct option qn_longopts[] = {
-	{"reset", no_argument, NULL, OPT_RESET},
-	{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
-	{"sys-root", required_argument, NULL, OPT_SYS_ROOT},
-	{NULL, 0, NULL, 0},
+    {"reset", no_argument, NULL, OPT_RESET},
+    {"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+    {"sys-root", required_argument, NULL, OPT_SYS_ROOT},
+    {NULL, 0, NULL, 0},
 };
 
 static int qn_option(int opt, const char *arg, void *ctx)
@@ -108,21 +108,21 @@ int main(int argc, char **argv)
 {
 	struct qn_args a = {.proc_root = "/proc", .sys_root = "/sys"};
 	struct cli_tool tool = {
-		.name = TOOL,
-		.synopsis = "[options]",
-		.summary = "Read the tap counters of every running QEMU "
-			   "process and write per-VM traffic totals and "
-			   "windows.",
-		.options_help =
-			"      --reset          restart every statistic from 0 "
-			"at this run\n"
-			"      --proc-root DIR  read processes from DIR "
-			"[/proc] (tests)\n"
-			"      --sys-root DIR   read devices from DIR [/sys] "
-			"(tests)\n",
-		.longopts = qn_longopts,
-		.handle = qn_option,
-		.ctx = &a,
+	    .name = TOOL,
+	    .synopsis = "[options]",
+	    .summary = "Read the tap counters of every running QEMU "
+		       "process and write per-VM traffic totals and "
+		       "windows.",
+	    .options_help =
+		"      --reset          restart every statistic from 0 "
+		"at this run\n"
+		"      --proc-root DIR  read processes from DIR "
+		"[/proc] (tests)\n"
+		"      --sys-root DIR   read devices from DIR [/sys] "
+		"(tests)\n",
+	    .longopts = qn_longopts,
+	    .handle = qn_option,
+	    .ctx = &a,
 	};
 	struct qn_settings set;
 	struct qn_scan scan = {0};
@@ -178,6 +178,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (scan.netdev_errno)
+		log_warn("%s/self/net/dev: %s: taps found but their counters "
+			 "not read",
+			 a.proc_root, strerror(scan.netdev_errno));
 	if (scan.over_cap)
 		log_warn("%zu QEMU processes beyond max_vms ignored",
 			 scan.over_cap);

@@ -21,7 +21,7 @@ struct ctx {
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
 	/* <proc>/self/net/dev, read on first need. */
-	int netdev_loaded;
+	int netdev_loaded, netdev_errno;
 	char *netdev;
 	ssize_t netdev_len;
 	/* ifindex -> name of the macvtap devices, read on first need. */
@@ -30,7 +30,7 @@ struct ctx {
 	struct idx {
 		int ifindex;
 		char name[QN_IFNAME_MAX];
-	} *idx;
+	} * idx;
 };
 
 static int is_digits(const char *s)
@@ -184,8 +184,10 @@ static int read_dev_stats(struct ctx *c, const char *ifname,
 	*ifindex = (int)idx;
 	if (!c->netdev_loaded) {
 		c->netdev_loaded = 1;
-		c->netdev_len = read_all_at(c->procfd, "self/net/dev",
-					    &c->netdev);
+		c->netdev_len =
+		    read_all_at(c->procfd, "self/net/dev", &c->netdev);
+		if (c->netdev_len < 0)
+			c->netdev_errno = errno;
 	}
 	if (c->netdev_len < 0 ||
 	    decode_netdev(c->netdev, (size_t)c->netdev_len, ifname, d)) {
@@ -246,8 +248,7 @@ struct found {
 	int macvtap;
 };
 
-static int add_found(struct found *f, size_t *n, const char *name,
-		     int macvtap)
+static int add_found(struct found *f, size_t *n, const char *name, int macvtap)
 {
 	/* Multiqueue taps show one name on several descriptors. */
 	for (size_t i = 0; i < *n; i++)
@@ -284,8 +285,8 @@ static int find_taps(struct ctx *c, int pid, int same_netns, struct found *f,
 		by_link = 0;
 		*what = "fdinfo";
 		snprintf(path, sizeof path, "%d/fdinfo", pid);
-		dfd = openat(c->procfd, path,
-			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dfd =
+		    openat(c->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (dfd < 0)
 		return -1;
@@ -398,8 +399,7 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 		 * (see compute_fold); in ours the ifindex does. */
 		snprintf(path, sizeof path, "%d/stat", p->pid);
 		n = read_at(c->procfd, path, buf, sizeof buf, 1);
-		if (n < 0 ||
-		    decode_stat_starttime(buf, (size_t)n, &p->start))
+		if (n < 0 || decode_stat_starttime(buf, (size_t)n, &p->start))
 			p->start = 0;
 	}
 	if (find_taps(c, p->pid, same, f, &nf, &what)) {
@@ -427,12 +427,12 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 				netdev_read = 1;
 				snprintf(path, sizeof path, "%d/net/dev",
 					 p->pid);
-				netdev_len = read_all_at(c->procfd, path,
-							 &netdev);
+				netdev_len =
+				    read_all_at(c->procfd, path, &netdev);
 			}
 			if (netdev_len <= 0 ||
-			    decode_netdev(netdev, (size_t)netdev_len,
-					  f[i].name, &d))
+			    decode_netdev(netdev, (size_t)netdev_len, f[i].name,
+					  &d))
 				continue;
 		}
 		qn_counters_from_dev(&r->c, &d, !f[i].macvtap);
@@ -518,6 +518,7 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 		s->n++;
 	}
 	rc = 0;
+	s->netdev_errno = c.netdev_errno;
 out:
 	if (d)
 		closedir(d);

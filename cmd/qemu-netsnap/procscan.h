@@ -37,12 +37,13 @@ struct qn_scan_opts {
 struct qn_scan {
 	struct qn_proc *procs;
 	size_t n, cap;
-	size_t processes;     /* /proc entries looked at */
-	size_t vanished;      /* gone, or cmdline refused, mid-scan */
-	size_t denied;	      /* QEMU processes whose descriptors were refused */
-	size_t over_cap;      /* QEMU processes beyond max_procs */
-	int denied_pid;	      /* the first of them, for the message */
+	size_t processes; /* /proc entries looked at */
+	size_t vanished;  /* gone, or cmdline refused, mid-scan */
+	size_t denied;	  /* QEMU processes whose descriptors were refused */
+	size_t over_cap;  /* QEMU processes beyond max_procs */
+	int denied_pid;	  /* the first of them, for the message */
 	char denied_what[32]; /* "fd", "fdinfo" or "ns/net" */
+	int netdev_errno;     /* <proc>/self/net/dev unreadable: why */
 };
 
 int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s);

@@ -58,8 +58,8 @@ static int load_rule(const struct cfg_node *n, const char *path,
 	return 0;
 }
 
-int settings_load(struct qn_settings *s, const struct cfg_node *root,
-		  char *err, size_t errlen)
+int settings_load(struct qn_settings *s, const struct cfg_node *root, char *err,
+		  size_t errlen)
 {
 	static const char *const keys[] = {"id_rules", "max_vms", NULL};
 	const struct cfg_node *seq = NULL;
@@ -81,8 +81,8 @@ int settings_load(struct qn_settings *s, const struct cfg_node *root,
 			char path[64];
 
 			cfg_path_index(path, sizeof path, "id_rules", i);
-			if (load_rule(seq->items[i], path, &s->rules.r[i],
-				      err, errlen))
+			if (load_rule(seq->items[i], path, &s->rules.r[i], err,
+				      errlen))
 				return -1;
 		}
 		s->rules.n = seq->n;

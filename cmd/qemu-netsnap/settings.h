@@ -32,7 +32,7 @@ struct qn_settings {
 };
 
 void settings_defaults(struct qn_settings *s);
-int settings_load(struct qn_settings *s, const struct cfg_node *root,
-		  char *err, size_t errlen);
+int settings_load(struct qn_settings *s, const struct cfg_node *root, char *err,
+		  size_t errlen);
 
 #endif

@@ -7,11 +7,11 @@
 #include <string.h>
 
 const struct qn_window qn_windows[QN_NWINDOWS] = {
-	{"qemu_network_30s_bytes", "30s", 30},
-	{"qemu_network_1min_bytes", "1min", 60},
-	{"qemu_network_5min_bytes", "5min", 300},
-	{"qemu_network_15min_bytes", "15min", 900},
-	{"qemu_network_1h_bytes", "1h", 3600},
+    {"qemu_network_30s_bytes", "30s", 30},
+    {"qemu_network_1min_bytes", "1min", 60},
+    {"qemu_network_5min_bytes", "5min", 300},
+    {"qemu_network_15min_bytes", "15min", 900},
+    {"qemu_network_1h_bytes", "1h", 3600},
 };
 
 void compute_ring_trim(struct qn_ring *ring, double now, uint64_t rx,
@@ -22,8 +22,8 @@ void compute_ring_trim(struct qn_ring *ring, double now, uint64_t rx,
 	/* Totals are monotonic by construction; a ring above them is from
 	 * a state that no longer matches (an explicit reset, or an edited
 	 * file), and would give negative windows. */
-	if (ring->n && (ring->s[ring->n - 1].rx > rx ||
-			ring->s[ring->n - 1].tx > tx))
+	if (ring->n &&
+	    (ring->s[ring->n - 1].rx > rx || ring->s[ring->n - 1].tx > tx))
 		ring->n = 0;
 }
 
@@ -46,11 +46,11 @@ void compute_windows(const struct qn_ring *ring, double now, uint64_t rx,
 		if (ring->s[0].t >= start) {
 			/* The ring does not reach back a whole window. */
 			out[w].rx = rx > ring->s[0].rx
-					    ? (double)(rx - ring->s[0].rx)
-					    : 0;
+					? (double)(rx - ring->s[0].rx)
+					: 0;
 			out[w].tx = tx > ring->s[0].tx
-					    ? (double)(tx - ring->s[0].tx)
-					    : 0;
+					? (double)(tx - ring->s[0].tx)
+					: 0;
 			out[w].coverage = now - ring->s[0].t;
 			continue;
 		}
@@ -178,10 +178,10 @@ int windows_ring_fmt(const struct qn_ring *ring, char *buf, size_t len)
 		return -1;
 	buf[0] = '\0';
 	for (size_t i = 0; i < ring->n; i++) {
-		int k = snprintf(buf + o, len - o, "%s%.3f:%llu:%llu",
-				 i ? "," : "", ring->s[i].t,
-				 (unsigned long long)ring->s[i].rx,
-				 (unsigned long long)ring->s[i].tx);
+		int k =
+		    snprintf(buf + o, len - o, "%s%.3f:%llu:%llu", i ? "," : "",
+			     ring->s[i].t, (unsigned long long)ring->s[i].rx,
+			     (unsigned long long)ring->s[i].tx);
 
 		if (k < 0 || (size_t)k >= len - o)
 			return -1;

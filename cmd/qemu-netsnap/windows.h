@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define QN_RING_MAX 256
-#define QN_HORIZON 3600.0 /* the longest window */
+#define QN_HORIZON  3600.0 /* the longest window */
 
 struct qn_sample {
 	double t; /* Unix time of the reading */

@@ -124,8 +124,7 @@ static int hold(void)
 		buf[13] = (char)0xb5;
 		for (int i = 0; i < n; i++)
 			for (long k = 0; k < frames; k++)
-				if (write(pfd[i].fd, buf, (size_t)size) !=
-				    size)
+				if (write(pfd[i].fd, buf, (size_t)size) != size)
 					die("write to tap");
 	}
 	printf("ready\n");
@@ -198,15 +197,16 @@ int main(int argc, char **argv)
 			}
 			for (long k = 0; k < q && q <= 16; k++)
 				o += (size_t)snprintf(
-					fdlist + o, sizeof fdlist - o, "%s%d",
-					o ? "," : "", open_queue(name, q > 1));
+				    fdlist + o, sizeof fdlist - o, "%s%d",
+				    o ? "," : "", open_queue(name, q > 1));
 			bring_up(name);
 		} else if (!strcmp(argv[i], "--send") && i + 1 < argc) {
 			setenv("QEMU_FAKEVM_SEND", argv[++i], 1);
 		} else {
-			fprintf(stderr, "usage: qemu-fakevm [--tap NAME[:Q]]... "
-					"[--send N:SIZE] -- ARGV0 ARG...\n"
-					"       qemu-fakevm --idle N\n");
+			fprintf(stderr,
+				"usage: qemu-fakevm [--tap NAME[:Q]]... "
+				"[--send N:SIZE] -- ARGV0 ARG...\n"
+				"       qemu-fakevm --idle N\n");
 			return 64;
 		}
 	}

@@ -27,9 +27,8 @@ int main(int argc, char **argv)
 	long count, size;
 	int s;
 
-	if (argc != 5 ||
-	    sscanf(argv[4], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2],
-		   &mac[3], &mac[4], &mac[5]) != 6) {
+	if (argc != 5 || sscanf(argv[4], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1],
+				&mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
 		fprintf(stderr, "usage: qemu-sendframes IFNAME COUNT SIZE "
 				"DSTMAC\n");
 		return 64;
