@@ -309,8 +309,8 @@ int bs_sendmsg6(struct bpf_sock_addr *ctx)
 }
 
 /* Connected UDP sends are counted here (the cgroup hook does not run for
- * them); every counted send, TCP or UDP, starts a send-to-receive timer
- * on its socket unless one is already running. */
+ * them).  A counted TCP send starts the socket's send-to-receive timer
+ * unless one runs; a UDP send restarts it. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 {
@@ -331,7 +331,9 @@ int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
 	/* TCP: the first send of a request starts the timer; a running
 	 * timer (or an IGNORE entry) ends the work here. */
-	if (proto == BPF_SNAP_PROTO_TCP && (ret <= 0 || p))
+	if (proto == BPF_SNAP_PROTO_TCP &&
+	    (ret <= 0 ||
+	     (p && (p->start_ns || (p->flags & BPF_SNAP_PENDING_IGNORE)))))
 		return 0;
 	np.key.proto = (__u8)proto;
 	if (!sk_dest(sk, &np.key))
@@ -374,18 +376,21 @@ int BPF_PROG(bs_recv_len, struct sock *sk, int ret, int flags)
 {
 	__u64 skaddr = (__u64)sk;
 	struct bpf_snap_pending *p;
+	__u64 start;
 
 	if (ret <= 0)
 		return 0;
 	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
-	if (!p || (p->flags & BPF_SNAP_PENDING_IGNORE))
+	if (!p || !(start = p->start_ns))
 		return 0;
-	if (p->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32)) {
-		bpf_map_delete_elem(&pend_tx, &skaddr);
+	/* The timer stops, but the entry stays: it remembers who owns the
+	 * socket, which spares the next send the comm and filter lookups
+	 * (TCP_CLOSE removes it with the socket). */
+	p->start_ns = 0;
+	/* Only the sender's own receive ends its timer. */
+	if (p->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	}
 	hist_add(&tx_lat, BPF_SNAP_MAP_TX_LAT, &p->key,
-		 bpf_ktime_get_ns() - p->start_ns);
-	bpf_map_delete_elem(&pend_tx, &skaddr);
+		 bpf_ktime_get_ns() - start);
 	return 0;
 }

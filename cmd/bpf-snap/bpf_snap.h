@@ -67,11 +67,14 @@ struct bpf_snap_target {
 	char name[BPF_SNAP_NAME_LEN]; /* NUL-terminated process label */
 };
 
+/* A socket's entry in pend_conn / pend_tx: when its connect or its
+ * send-to-receive timer started (0: none runs), and who owns it, which
+ * spares later sends the comm and filter lookups. */
 #define BPF_SNAP_PENDING_IGNORE 1 /* socket of a process not counted */
 struct bpf_snap_pending {
 	__u64 start_ns;
-	__u32 tgid; /* the sender: a receive by another process does not
-		     * end this timer (socket memory is reused) */
+	__u32 tgid;  /* the owner: a receive by another process discards
+		      * the timer (socket memory is reused) */
 	__u32 flags; /* BPF_SNAP_PENDING_* */
 	struct bpf_snap_key key;
 };
