@@ -30,3 +30,15 @@ tp_metric() {
 tp_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# tp_check_promfile FILE: check_promfile, then take the copy out of the
+# shared textfile directory again: every file of these tests carries
+# tcpping-burst's health series, and two files with the same series make
+# node_exporter report "collected before" for the tests that follow.
+tp_check_promfile() {
+	check_promfile "$1"
+	_b=$(basename "$1")
+	case "$_b" in *.prom) ;; *) _b="$_b.prom" ;; esac
+	[ -n "${TEXTFILE_DIR:-}" ] && rm -f "$TEXTFILE_DIR/$_b"
+	return 0
+}

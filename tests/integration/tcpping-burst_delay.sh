@@ -51,4 +51,4 @@ else
 	not_ok "delayed: SRTT learnt" "srtt=$srtt rto=$rto"
 fi
 assert_eq "direct: RTO at the floor" 0.04 "$(tp_metric "$T/out.prom" "tcp_echo_estimated_timeout_seconds{$D}")"
-check_promfile "$T/out.prom"
+tp_check_promfile "$T/out.prom"

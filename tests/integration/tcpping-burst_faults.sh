@@ -145,7 +145,7 @@ if [ "$recv" -ge 3 ] && [ "$sent" -lt 40 ] && [ $((recv + tmo)) -eq "$sent" ]; t
 else
 	not_ok "kill: burst cut short" "sent=$sent received=$recv timeouts=$tmo"
 fi
-check_promfile "$T/kill.prom"
+tp_check_promfile "$T/kill.prom"
 
 # --- a name that cannot resolve ---------------------------------------------
 # In a namespace of our own with only lo up, a DNS lookup cannot leave.

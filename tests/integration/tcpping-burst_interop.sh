@@ -115,4 +115,4 @@ FPORT=$(awk '{print $2}' "$T/full.out")
 F="target=\"f\",address=\"127.0.0.1:$FPORT\""
 assert_eq "connect mode, SYNs dropped: timeouts" 3 "$(tp_metric "$T/f.prom" "tcp_echo_timeouts_total{$F}")"
 assert_eq "connect mode, SYNs dropped: received" 0 "$(tp_metric "$T/f.prom" "tcp_echo_received_total{$F}")"
-check_promfile "$T/m.prom"
+tp_check_promfile "$T/m.prom"

@@ -32,7 +32,7 @@ os.execve(tp, [tp, "--serve", "127.0.0.1:9", "-o", stats,
 PY
 python3 "$T/activate.py" "$N" "$T/ports" "$TP" "$T/srv.prom" 2>"$T/srv.log" &
 SRV=$!
-on_exit "kill $SRV"
+on_exit "kill $SRV; wait $SRV"
 wait_until 20 test -s "$T/srv.prom" || { not_ok "activated server starts" "$(cat "$T/srv.log")"; exit 1; }
 if grep -q 'listening on' "$T/srv.log"; then
 	not_ok "socket activation: no bind of its own" "$(cat "$T/srv.log")"
@@ -67,4 +67,4 @@ else
 fi
 wait_until 10 sh -c "grep -q '^tcpping_echo_probes_total 2010\$' '$T/srv.prom'"
 assert_eq "server counted every probe" 2010 "$(tp_metric "$T/srv.prom" tcpping_echo_probes_total)"
-check_promfile "$T/all.prom"
+tp_check_promfile "$T/all.prom"

@@ -168,7 +168,7 @@ else
 fi
 wait "$NR"
 assert_match "the non-reading peer saw the close" '^closed [0-9]+$' "$(cat "$T/noread.out")"
-check_promfile "$S"
+tp_check_promfile "$S"
 
 # Read deadline, on a second server: three idle connections are closed
 # after 1 s of silence.
