@@ -6,7 +6,8 @@
 #    same targets run alone, in this invocation (goal: ratio <= 1.1);
 #  - trace-once's own CPU time in that run, without its mtr children
 #    (goal: under 5 ms), read from the scheduler by tests/tools/
-#    trace_cputime.c, against the CPU time of those mtr children.
+#    trace_cputime.c, against the CPU time of those mtr children; once with
+#    state and file on the disk under $T, once on tmpfs.
 # Each figure is a median (3 runs alone, 5 together) on warm state, as a
 # timer's runs see it; about a minute in all.
 set -eu
@@ -69,5 +70,23 @@ done
 w=$(median $walls)
 c=$(median $cpus)
 kc=$(median $kids)
+# The same with state and file on tmpfs: the process's own cost without
+# the filesystem's (file creation and fsync on the disk under $T).
+shm_c=""
+if [ -d /dev/shm ]; then
+	d=$(mktemp -d /dev/shm/trace-once-bench.XXXXXX)
+	opts="--db-path $DB --count 3 --interval 0.2 --grace 0.5 -o $d/out.prom"
+	run "$d/st" $targets >/dev/null
+	cs=""
+	for k in 1 2 3 4 5; do
+		run "$d/st" $targets >/dev/null
+		cs="$cs $(sed -n 's/^cputime: \([0-9.]*\) ms self.*/\1/p' "$T/log")"
+	done
+	shm_c=$(median $cs)
+	rm -rf "$d"
+fi
 echo "bench trace-once 16 targets wall: $w ms  ref slowest single target alone: $slowest ms  ratio $(ratio "$w" "$slowest")"
-echo "bench trace-once 16 targets own CPU: $c ms  ref their mtr children's CPU: $kc ms  ratio $(ratio "$c" "$kc")"
+echo "bench trace-once 16 targets own CPU (disk): $c ms  ref their mtr children's CPU: $kc ms  ratio $(ratio "$c" "$kc")"
+if [ -n "$shm_c" ]; then
+	echo "bench trace-once 16 targets own CPU (tmpfs): $shm_c ms  ref their mtr children's CPU: $kc ms  ratio $(ratio "$shm_c" "$kc")"
+fi
