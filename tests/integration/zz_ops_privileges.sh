@@ -171,37 +171,42 @@ else
 fi
 
 # --- bpf-snap: attach with CAP_BPF CAP_PERFMON CAP_NET_ADMIN, snapshot with
-# CAP_BPF, as root (the pins live on the 0700 bpffs root) ---------------------------
-bpf_root() { # CAPS CMD...: root restricted to CAPS, NoNewPrivileges
-	_c=-all,+${1//,/,+}
-	shift
-	setpriv --no-new-privs --inh-caps="$_c" --ambient-caps="$_c" --bounding-set="$_c" "$@"
-}
-if [ -x "$BIN/bpf-snap" ] && mountpoint -q /sys/fs/bpf && [ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-	[ -x "$BIN/bpf-snap" ] || { skip "bpf-snap privileges" "bpf-snap not built"; exit 0; }
-	pins=/sys/fs/bpf/zz-ops-$$
-	cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+# CAP_BPF, both as promsnap, pins in a directory promsnap owns on a bpffs
+# whose root is 0711: what promsnap.tmpfiles makes of /sys/fs/bpf, on a
+# private bpffs instance here -------------------------------------------------------
+cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+if [ -x "$BIN/bpf-snap" ] && [ -n "$cg2" ] && mkdir -p "$W/bpffs" &&
+	mount -t bpf bpf "$W/bpffs" -o mode=0711 2>/dev/null; then
+	on_exit "umount '$W/bpffs'"
+	install -d -o $NOBODY -g $NOBODY -m 0750 "$W/bpffs/promsnap"
+	pins=$W/bpffs/promsnap/bpf-snap
 	cg=$cg2/zz-ops-$$
 	mkdir -p "$cg"
-	on_exit "$BIN/bpf-snap detach --pin-dir $pins -c $W/empty.yaml -s $W/bpf-detach >/dev/null 2>&1; rm -rf $pins; rmdir $cg"
-	mkdir -p "$W/bpf/tf" "$W/bpf/st"
-	bpf_root bpf,perfmon,net_admin "$BIN/bpf-snap" attach --pin-dir "$pins" --cgroup "$cg" \
-		-c "$W/empty.yaml" -d "$W/bpf/tf" -s "$W/bpf/st" >"$W/bpf-attach.log" 2>&1
-	assert_eq "bpf-snap attach with CAP_BPF CAP_PERFMON CAP_NET_ADMIN only: exit 0" 0 "$?"
-	bpf_root bpf "$BIN/bpf-snap" --pin-dir "$pins" -c "$W/empty.yaml" \
+	on_exit "'$BIN/bpf-snap' detach --pin-dir '$pins' -c '$W/empty.yaml' -s '$W/bpf-cleanup' >/dev/null 2>&1; rmdir '$cg'"
+	workdir bpf
+	as_unit "" bpf,+perfmon,+net_admin "$BIN/bpf-snap" attach --pin-dir "$pins" \
+		--cgroup "$cg" -c "$W/empty.yaml" -d "$W/bpf/tf" -s "$W/bpf/st" \
+		>"$W/bpf-attach.log" 2>&1
+	assert_eq "bpf-snap attach as promsnap with CAP_BPF CAP_PERFMON CAP_NET_ADMIN: exit 0" 0 "$?"
+	assert_eq "bpf-snap's pins belong to promsnap, 0600" "$NOBODY 600" \
+		"$(stat -c '%u %a' "$(ls -d "$pins"/* | head -1)")"
+	as_unit "" bpf "$BIN/bpf-snap" --pin-dir "$pins" -c "$W/empty.yaml" \
 		-d "$W/bpf/tf" -s "$W/bpf/st" >"$W/bpf-snap.log" 2>&1
-	rc=$?
-	assert_eq "bpf-snap snapshot with CAP_BPF only: exit 0" 0 "$rc"
-	assert_eq "bpf-snap snapshot with CAP_BPF only: programs seen attached" 1 \
+	assert_eq "bpf-snap snapshot as promsnap with CAP_BPF only: exit 0" 0 "$?"
+	assert_eq "bpf-snap snapshot: programs seen attached" 1 \
 		"$(val "$W/bpf/tf/bpf-snap.prom" bpf_snap_attached)"
-	[ "$rc" = 0 ] || echo "# $(tail -3 "$W/bpf-snap.log")"
-	# No negative case here: since Linux 6.5 reading pinned maps needs no
-	# capability once the pin's file mode allows it, while older kernels
-	# with unprivileged_bpf_disabled (Debian 12's 6.1) refuse every bpf(2)
-	# command without CAP_BPF; the unit keeps CAP_BPF for those.
-	"$BIN/bpf-snap" detach --pin-dir "$pins" -c "$W/empty.yaml" -d "$W/bpf/tf" \
-		-s "$W/bpf/st" >"$W/bpf-detach.log" 2>&1
-	assert_eq "bpf-snap detach" 0 "$?"
+	# No negative case for CAP_BPF: since Linux 6.5 reading pinned maps
+	# needs no capability once the pin's file mode allows it, while older
+	# kernels with unprivileged_bpf_disabled (Debian 12's 6.1) refuse every
+	# bpf(2) command without CAP_BPF; the unit keeps CAP_BPF for those.
+	as_unit "" bpf "$BIN/bpf-snap" attach --pin-dir "$W/bpffs/promsnap/other" --cgroup "$cg" \
+		-c "$W/empty.yaml" -s "$W/bpf/st" >"$W/bpf-nocap.log" 2>&1
+	[ $? != 0 ] && ok "bpf-snap attach without CAP_PERFMON and CAP_NET_ADMIN fails" ||
+		not_ok "bpf-snap attach without CAP_PERFMON and CAP_NET_ADMIN fails" "it attached"
+	as_unit "" bpf,+perfmon,+net_admin "$BIN/bpf-snap" detach --pin-dir "$pins" \
+		-c "$W/empty.yaml" -d "$W/bpf/tf" -s "$W/bpf/st" >"$W/bpf-detach.log" 2>&1
+	assert_eq "bpf-snap detach as promsnap" 0 "$?"
+	assert_eq "no pin left" "" "$(ls "$pins" 2>/dev/null)"
 else
-	skip "bpf-snap privileges" "bpf-snap not built, or no bpffs/cgroup2"
+	skip "bpf-snap privileges" "bpf-snap not built, or no cgroup2, or cannot mount a bpffs"
 fi

@@ -99,7 +99,7 @@ check_caps sni-scan.service ""
 check_caps bpf-snap-attach.service "CAP_BPF CAP_PERFMON CAP_NET_ADMIN"
 check_caps bpf-snap.service CAP_BPF
 check_caps tcpping-echo.service ""
-for u in trace-once tcpping-burst qemu-netsnap sni-scan tcpping-echo; do
+for u in trace-once tcpping-burst qemu-netsnap sni-scan tcpping-echo bpf-snap bpf-snap-attach; do
 	assert_eq "$u.service runs as promsnap" promsnap "$(unit_val "$u.service" User)"
 done
 assert_eq "sni-scan reads the log through group adm" adm \
@@ -274,6 +274,8 @@ if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/n
 		"$(stat -c '%u:%g %a' "$ROOT/var/lib/prometheus/node-exporter")"
 	assert_eq "tmpfiles: /var/lib/promsnap root 0755" "0:0 755" \
 		"$(stat -c '%u:%g %a' "$ROOT/var/lib/promsnap")"
+	assert_eq "tmpfiles: bpf-snap's pin directory /sys/fs/bpf/promsnap promsnap 0750" "$uid:$gid 750" \
+		"$(stat -c '%u:%g %a' "$ROOT/sys/fs/bpf/promsnap")"
 	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$BIN/promsnap-selftest" ] && [ -n "$uid" ]; then
 		chmod 0755 "$T"
 		install -d -o "$uid" -g "$gid" -m 0750 "$ROOT/var/lib/promsnap/promsnap-selftest"
