@@ -100,3 +100,15 @@ assert_eq "labels from the built database" \
 mkdir -p "$T/serve2"
 cp "$T/asn.prom" "$T/serve2/trace-once.prom"
 check_promfile "$T/serve2/trace-once.prom"
+
+# --- database order: --db-path, then db_path in the file -----------------
+printf 'db_path: %s\n' "$TOP/tests/fixtures/trace-once/GeoLite2-ASN-Test.mmdb" >"$T/db.yaml"
+org() { sed -n 's/^mtr_hop_avg_ms{.*ip="1.0.0.1",asn="\([^"]*\)",org="\([^"]*\)".*/\1 \2/p' "$1"; }
+"$BIN/trace-once" -c "$T/db.yaml" --from-json - -s "$T/state3" \
+	-o "$T/order1.prom" <"$T/report.json" 2>/dev/null
+assert_eq "--from-json - reads stdin; db_path from the file" \
+	"AS15169 Google Inc." "$(org "$T/order1.prom")"
+"$BIN/trace-once" -c "$T/db.yaml" --db-path "$T/asn.mmdb" --from-json - \
+	-s "$T/state3" -o "$T/order2.prom" <"$T/report.json" 2>/dev/null
+assert_eq "--db-path wins over db_path" "AS13335 Cloudflare, Inc." \
+	"$(org "$T/order2.prom")"
