@@ -8,6 +8,8 @@
  *
  *   bpf-traffic [-n COMM] ACTION HOST PORT COUNT [ARG]
  *     tcp      COUNT connects that must succeed (then close)
+ *     tcprst   as tcp, but close with a reset (SO_LINGER 0): no TIME_WAIT
+ *              piles up, so long benchmark loops stay comparable
  *     refused  COUNT connects that must fail with ECONNREFUSED
  *     udp      COUNT sendto() on an unconnected socket
  *     udpc     connect(), then COUNT send()
@@ -128,8 +130,11 @@ static int client(const char *act, const char *host, int port, long count)
 	double t0 = now(), c0 = cpu();
 	char b = 'x';
 
-	if (!strcmp(act, "tcp") || !strcmp(act, "refused")) {
-		int want_ok = !strcmp(act, "tcp");
+	if (!strcmp(act, "tcp") || !strcmp(act, "tcprst") ||
+	    !strcmp(act, "refused")) {
+		int want_ok = strcmp(act, "refused") != 0;
+		int rst = !strcmp(act, "tcprst");
+		struct linger lg = {1, 0};
 
 		for (long i = 0; i < count; i++) {
 			int r;
@@ -140,6 +145,9 @@ static int client(const char *act, const char *host, int port, long count)
 			if (want_ok ? r < 0 : (r == 0 || errno != ECONNREFUSED))
 				return die(want_ok ? "connect"
 						   : "connect not refused");
+			if (rst &&
+			    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg))
+				return die("SO_LINGER");
 			close(fd);
 		}
 	} else if (!strcmp(act, "udp") || !strcmp(act, "udpc")) {
