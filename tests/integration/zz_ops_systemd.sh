@@ -200,6 +200,15 @@ for n, line in enumerate(open(path), 1):
         cmd = cmd[3:]
     elif when[0] != "@reboot":
         bad.append("%d: periodic line without flock -n" % n)
+    if when[0] == "@reboot" and "setpriv" in cmd:
+        cmd = cmd[cmd.index("setpriv"):]
+    if cmd and cmd[0] == "setpriv":
+        # root only to drop at once to promsnap with one capability set
+        if user != "root" or "--reuid=promsnap" not in cmd or "--" not in cmd:
+            bad.append("%d: setpriv must run as root and drop to promsnap" % n)
+        cmd = cmd[cmd.index("--") + 1:]
+    elif user == "root":
+        bad.append("%d: runs a tool as root" % n)
     exe = cmd[0]
     if not exe.startswith(bindir + "/"):
         bad.append("%d: %s is not in %s" % (n, exe, bindir))
@@ -216,6 +225,26 @@ if grep -q '@BINDIR@\|@SYSCONFDIR@' "$CRON" "$UNITDIR"/*; then
 	not_ok "placeholders substituted" "$(grep -l '@BINDIR@\|@SYSCONFDIR@' "$CRON" "$UNITDIR"/*)"
 else
 	ok "placeholders substituted in units and cron file"
+fi
+# The cron file's qemu-netsnap line for real: root, flock, then setpriv
+# down to the unprivileged user with CAP_SYS_PTRACE only (nobody stands in
+# for promsnap, a test directory for the lock and the files).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$BIN/qemu-netsnap" ]; then
+	line=$(grep 'bin/qemu-netsnap ' "$CRON" | cut -f3-)
+	mkdir -p "$T/qtf" "$T/qst"
+	chown 65534:65534 "$T/qtf" "$T/qst"
+	chmod 0755 "$T"
+	cmd=$(printf '%s' "$line" | sed -e "s|$PREFIX/bin/qemu-netsnap|$BIN/qemu-netsnap|" \
+		-e "s|/run/lock/|$T/|" -e 's|=promsnap|=65534|g' -e 's|--init-groups|--clear-groups|' -e 's|--syslog||')
+	sh -c "$cmd -d $T/qtf -s $T/qst/qemu-netsnap" >"$T/cron-q.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && [ "$(stat -c %u "$T/qtf/qemu-netsnap.prom" 2>/dev/null)" = 65534 ]; then
+		ok "cron file's qemu-netsnap line: root drops to the unprivileged user and writes the file"
+	else
+		not_ok "cron file's qemu-netsnap line" "rc $rc: $(head -3 "$T/cron-q.out")"
+	fi
+else
+	skip "cron file's qemu-netsnap line" "needs root, setpriv and qemu-netsnap"
 fi
 # Run the cron file's sni-scan line for real through sh, with the real
 # flock, against a test directory (its binary, options and lock are the
