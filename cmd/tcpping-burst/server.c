@@ -67,6 +67,9 @@ struct srv {
 	unsigned nips;
 	uint64_t accepted, rej_max, rej_ip, probes, closed[CL_N];
 	double start_wall;
+	/* Out of descriptors: the listening sockets stay readable, so they
+	 * leave epoll until this time instead of spinning. */
+	double paused_until;
 };
 
 static double mono_now(void)
@@ -292,6 +295,15 @@ static void set_events(struct srv *S, unsigned slot, struct conn *c)
 	epoll_ctl(S->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+static void listen_ctl(struct srv *S, int op)
+{
+	for (unsigned i = 0; i < S->nlisten; i++) {
+		struct epoll_event e = {.events = EPOLLIN,
+					.data.u64 = LISTEN_TAG - i};
+		epoll_ctl(S->ep, op, S->lfd[i], &e);
+	}
+}
+
 static void do_accept(struct srv *S, int lfd)
 {
 	for (int burst = 0; burst < 256; burst++) {
@@ -304,8 +316,15 @@ static void do_accept(struct srv *S, int lfd)
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
-			return; /* EAGAIN, or EMFILE: retried next wakeup */
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("accept: %s: pausing for 100 ms",
+					 strerror(errno));
+				listen_ctl(S, EPOLL_CTL_DEL);
+				S->paused_until = mono_now() + 0.1;
+			}
+			return;
+		}
 		if (S->open >= S->o->max_conns) {
 			S->rej_max++;
 			close(fd);
@@ -500,11 +519,7 @@ int server_run(const struct server_opts *o)
 		log_err("epoll_create1: %s", strerror(errno));
 		goto out;
 	}
-	for (unsigned i = 0; i < S.nlisten; i++) {
-		struct epoll_event e = {.events = EPOLLIN,
-					.data.u64 = LISTEN_TAG - i};
-		epoll_ctl(S.ep, EPOLL_CTL_ADD, S.lfd[i], &e);
-	}
+	listen_ctl(&S, EPOLL_CTL_ADD);
 	/* SIGTERM is blocked except inside the wait, so a signal arriving
 	 * between the flag test and the wait cannot be missed. */
 	sigemptyset(&block);
@@ -520,6 +535,9 @@ int server_run(const struct server_opts *o)
 	next_check = mono_now() + tick;
 	while (!stop) {
 		double now = mono_now(), dt = fmin(next_stats, next_check) - now;
+
+		if (S.paused_until)
+			dt = fmin(dt, S.paused_until - now);
 		struct timespec ts;
 		int k;
 
@@ -541,6 +559,10 @@ int server_run(const struct server_opts *o)
 				conn_event(&S, (unsigned)d, ev[j].events);
 		}
 		now = mono_now();
+		if (S.paused_until && now >= S.paused_until) {
+			S.paused_until = 0;
+			listen_ctl(&S, EPOLL_CTL_ADD);
+		}
 		if (now >= next_check) {
 			check_deadlines(&S, now);
 			next_check = now + tick;

@@ -116,3 +116,18 @@ F="target=\"f\",address=\"127.0.0.1:$FPORT\""
 assert_eq "connect mode, SYNs dropped: timeouts" 3 "$(tp_metric "$T/f.prom" "tcp_echo_timeouts_total{$F}")"
 assert_eq "connect mode, SYNs dropped: received" 0 "$(tp_metric "$T/f.prom" "tcp_echo_received_total{$F}")"
 tp_check_promfile "$T/m.prom"
+
+# IPv6 both ways on ::1: our server on [::1], our client and the Python
+# peer's client against it.
+"$TP" --serve '[::1]:0' -v -o "$T/v6srv.prom" --stats-interval 0.05 2>"$T/v6srv.log" &
+V6=$!
+on_exit "kill $V6; wait $V6"
+if wait_until 20 grep -q 'listening on \[::1\]:' "$T/v6srv.log"; then
+	P6=$(sed -n 's/.*listening on \[::1\]:\([0-9]*\).*/\1/p' "$T/v6srv.log")
+	"$TP" -s "$T/st6" -o "$T/v6.prom" -t "six=[::1]:$P6" --count 4 --interval 5ms 2>"$T/err"
+	assert_eq "IPv6: received" 4 "$(tp_metric "$T/v6.prom" "tcp_echo_received_total{target=\"six\",address=\"[::1]:$P6\"}")"
+	wait_until 5 sh -c "grep -q '^tcpping_echo_probes_total 4\$' '$T/v6srv.prom'"
+	assert_eq "IPv6: server counted 4" 4 "$(tp_metric "$T/v6srv.prom" tcpping_echo_probes_total)"
+else
+	skip "IPv6" "no ::1 here: $(cat "$T/v6srv.log")"
+fi
