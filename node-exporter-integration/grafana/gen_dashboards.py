@@ -185,7 +185,11 @@ def overview():
             [("node_textfile_scrape_error" + sel(), "{{instance}}")], w=8,
             description="node_exporter could not read a .prom file in its textfile directory.")
     b.panel("Builds", "none",
-            [("promsnap_build_info" + sel(), "")], kind="table", w=24, h=6)
+            [("promsnap_build_info" + sel(), "")], kind="table", w=12, h=6)
+    b.panel("Firing alerts (promsnap.rules.yml)", "none",
+            [('sum by (alertname, severity, instance, tool, target) (ALERTS{alertstate="firing",%s})' % SEL, "")],
+            kind="table", w=12, h=6,
+            description="Needs the rules loaded into this Prometheus.")
     b.row("Headlines")
     b.panel("tcpping-burst: probe loss", "percentunit",
             [("1 - sum by (instance, target) (rate(tcp_echo_received_total%s[%s])) / sum by (instance, target) (rate(tcp_echo_sent_total%s[%s]))" % (sel(), RI, sel(), RI),

@@ -90,7 +90,7 @@ for f in sorted(glob.glob(os.path.join(defdir, "*.def"))):
         families.setdefault(stem, []).append(m.group(1))
         types[m.group(1)] = m.group(2)
         helps[m.group(1)] = re.sub(r"\\(.)", r"\1", m.group(3))
-known = set(types) | {"node_textfile_scrape_error", "node_textfile_mtime_seconds"}
+known = set(types) | {"node_textfile_scrape_error", "node_textfile_mtime_seconds", "ALERTS"}
 
 boards = {}
 for f in sorted(glob.glob(os.path.join(gdir, "*.json"))):
@@ -394,7 +394,16 @@ for name, b in boards.items():
                 # that returns data will do, as choosing it would in
                 # Grafana.  A misspelt label matches no value at all.
                 for var in ("target", "sni", "uuid", "process"):
-                    for val_ in choices.get(var, [])[1:]:
+                    if var not in values:
+                        continue
+                    # values of this label on the families the panel reads
+                    # (Grafana's "All" would show them)
+                    cand = list(choices.get(var, [])[1:])
+                    for sel_ in sels:
+                        rr = query("count by (%s) (%s)" % (var, sel_))
+                        cand += [x["metric"].get(var, "") for x in rr.get("data", {}).get("result", [])]
+                    cand = [c for c in dict.fromkeys(cand) if re.match(r"^[A-Za-z0-9_:./ -]+$", c)][:40]
+                    for val_ in cand:
                         r2 = query(substitute(e0, dict(values, **{var: val_})), now)
                         if r2.get("status") == "success" and r2["data"]["result"]:
                             r = r2
