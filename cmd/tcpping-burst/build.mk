@@ -34,3 +34,8 @@ fuzz_tcpping_echo_SRCS := tests/fuzz/fuzz_tcpping_echo.c \
 	cmd/tcpping-burst/wire.c
 fuzz_tcpping_args_SRCS := tests/fuzz/fuzz_tcpping_args.c \
 	cmd/tcpping-burst/compat.c cmd/tcpping-burst/targets.c
+FUZZERS += fuzz_tcpping_state
+fuzz_tcpping_state_SRCS := tests/fuzz/fuzz_tcpping_state.c \
+	cmd/tcpping-burst/fmt.c cmd/tcpping-burst/targets.c \
+	cmd/tcpping-burst/session.c cmd/tcpping-burst/rto.c \
+	cmd/tcpping-burst/wire.c

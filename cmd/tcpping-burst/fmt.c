@@ -82,6 +82,8 @@ int stats_load(const struct statefile *st, const struct target *t,
 	}
 	key(k, sizeof k, t, "last_rtt");
 	statefile_get_double(st, k, &s->last_rtt);
+	if (!isfinite(s->last_rtt) || s->last_rtt < 0)
+		s->last_rtt = NAN; /* an edited file: better absent than wrong */
 	/* The RTO is advice, not a counter: if it does not parse the target
 	 * simply starts from --timeout again. */
 	key(k, sizeof k, t, "srtt");
