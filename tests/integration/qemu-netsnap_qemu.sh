@@ -28,6 +28,8 @@ TA=qna$S TB=qnb$S TC=qnc$S TP=qnp$S NS=qn-ns-$S
 UD=6a0c2f6e-0000-4000-8000-00000000000d
 UE=6a0c2f6e-0000-4000-8000-00000000000e
 ME=52:54:00:51:00:0e
+UF=6a0c2f6e-0000-4000-8000-00000000000f
+MF=52:54:00:51:00:0f VH=qnv$S VP=qnw$S MV=qnm$S NSF=qn-mv-$S
 UA=6a0c2f6e-0000-4000-8000-00000000000a
 UB_ARG=6a0c2f6e-0000-4000-8000-0000000000b0 # -uuid of B: must lose
 UB=6a0c2f6e-0000-4000-8000-00000000000b	    # from run/vm/<UUID>/
@@ -43,7 +45,7 @@ stop_vm() { # NAME
 		rm -f "$T/$1.pid"
 	fi
 }
-on_exit "stop_vm a; stop_vm b; stop_vm c; stop_vm d; stop_vm e; ip link del $TP 2>/dev/null; ip netns del $NS 2>/dev/null; rm -rf /tmp/qn-nobody-$S"
+on_exit "stop_vm a; stop_vm b; stop_vm c; stop_vm d; stop_vm e; ip link del $TP 2>/dev/null; stop_vm f; ip link del $MV 2>/dev/null; ip link del $VH 2>/dev/null; ip netns del $NSF 2>/dev/null; ip netns del $NS 2>/dev/null; rm -rf /tmp/qn-nobody-$S"
 
 # start_vm NAME UUID TAP MAC NETDEV_EXTRA DEVICE_EXTRA [args...]; with
 # NETNS set, QEMU starts inside it.  timeout bounds a guest even if this
@@ -71,6 +73,13 @@ start_vm() {
 	if ! wait_until 30 ${NETNS:+ip netns exec "$NETNS"} \
 		grep -qx 1 "/sys/class/net/$_tap/carrier"; then
 		not_ok "QEMU $_n attached to $_tap" "no carrier"
+		exit 1
+	fi
+	# Frames pushed before the firmware has set up the NIC can land in a
+	# second queue of a multiqueue tap that QEMU then detaches, and are
+	# never read: wait for the guest's first frame (its DHCP request).
+	if ! wait_until 60 sh -c "[ \$(${NETNS:+ip netns exec $NETNS} cat /sys/class/net/$_tap/statistics/rx_packets) -gt 0 ]"; then
+		not_ok "guest $_n up on $_tap" "sent nothing in 60 s"
 		exit 1
 	fi
 }
@@ -256,3 +265,40 @@ scan "$T/run6.prom"
 assert_eq "persistent tap, QEMU restarted: 29 frames, none twice" \
 	$((29 * FRAME)) \
 	"$(val "$T/run6.prom" "qemu_network_total_bytes{uuid=\"$UE\",direction=\"rx\"}")"
+
+# macvtap: QEMU holds /dev/tap<ifindex>, the device's name comes from the
+# ifindex, and its counters are already the guest's view (not swapped).
+# Its lower device is a veth whose peer is in a namespace of this test,
+# where the frames come from and where the guest's own frames end.
+ip netns add "$NSF"
+ip link add "$VH" type veth peer name "$VP" netns "$NSF"
+sysctl -qw "net.ipv6.conf.$VH.disable_ipv6=1"
+ip netns exec "$NSF" sysctl -qw "net.ipv6.conf.$VP.disable_ipv6=1"
+ip link set "$VH" up
+ip netns exec "$NSF" ip link set "$VP" up
+ip link add link "$VH" name "$MV" type macvtap mode bridge
+sysctl -qw "net.ipv6.conf.$MV.disable_ipv6=1"
+ip link set "$MV" address "$MF" up
+mvidx=$(cat "/sys/class/net/$MV/ifindex")
+wait_until 10 test -c "/dev/tap$mvidx" || not_ok "macvtap device node" "no /dev/tap$mvidx"
+timeout 300 qemu-system-x86_64 -display none -machine accel=tcg -m 64 \
+	-nodefaults -boot reboot-timeout=0 -uuid "$UF" -name guest=vm-f \
+	-netdev tap,id=n0,fd=3 -device "virtio-net-pci,netdev=n0,mac=$MF" \
+	-pidfile "$T/f.pid" 3<>"/dev/tap$mvidx" >"$T/f.log" 2>&1 &
+wait_until 30 test -s "$T/f.pid" || not_ok "start QEMU f" "$(cat "$T/f.log")"
+ip netns exec "$NSF" "$BIN/qemu-sendframes" "$VP" 16 $FRAME "$MF"
+wait_until 30 sh -c "[ \$(cat /sys/class/net/$MV/statistics/rx_packets) -ge 16 ]" ||
+	not_ok "macvtap received the frames" "rx_packets $(cat "/sys/class/net/$MV/statistics/rx_packets")"
+mtx0=$(cat "/sys/class/net/$MV/statistics/tx_bytes")
+scan "$T/run7.prom"
+mtx1=$(cat "/sys/class/net/$MV/statistics/tx_bytes")
+assert_eq "macvtap: found through /dev/tap$mvidx, named by its ifindex" \
+	$((16 * FRAME)) \
+	"$(val "$T/run7.prom" "qemu_network_interface_bytes_total{uuid=\"$UF\",interface=\"$MV\",direction=\"rx\"}")"
+tx=$(val "$T/run7.prom" "qemu_network_total_bytes{uuid=\"$UF\",direction=\"tx\"}")
+if [ -n "$tx" ] && [ "$tx" -ge "$mtx0" ] && [ "$tx" -le "$mtx1" ]; then
+	ok "macvtap: tx is the device's own tx, not swapped ($tx bytes)"
+else
+	not_ok "macvtap: tx is the device's own tx" "got '$tx', device tx $mtx0..$mtx1"
+fi
+stop_vm f
