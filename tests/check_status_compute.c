@@ -59,38 +59,37 @@ struct decode_case {
 };
 
 static const struct decode_case decode_cases[] = {
-	/* the tool's own series */
-	{"promsnap_run_success{tool=\"sni-scan\"} 1\n"
-	 "promsnap_last_run_timestamp_seconds{tool=\"sni-scan\"} 1700000000.5\n",
-	 1, 1700000000.5, NAN, "", 2, 0},
-	/* another tool's series are counted, not used */
-	{"promsnap_run_success{tool=\"trace-once\"} 0\n", NAN, NAN, NAN, "", 1,
-	 0},
-	/* escapes in label values; labels in any order; trailing comma */
-	{"promsnap_build_info{version=\"1.\\\"2\\\\\",tool=\"sni-scan\",} 1\n",
-	 NAN, NAN, NAN, "1.\"2\\", 1, 0},
-	/* comments, blank lines, CRLF, a timestamp after the value */
-	{"# HELP x y\n\n# TYPE x gauge\r\npromsnap_last_success_timestamp_"
-	 "seconds{tool=\"sni-scan\"} 42 1700000000000\r\n",
-	 NAN, NAN, 42, "", 1, 0},
-	/* special values */
-	{"promsnap_run_success{tool=\"sni-scan\"} NaN\nx +Inf\ny -Inf\n", NAN,
-	 NAN, NAN, "", 3, 0},
-	/* malformed: no value, bad escape, unterminated labels, bad name,
-	 * junk after the value */
-	{"promsnap_run_success{tool=\"sni-scan\"}\n"
-	 "a{tool=\"\\x\"} 1\n"
-	 "a{tool=\"sni-scan\" 1\n"
-	 "9abc 1\n"
-	 "a 1x\n",
-	 NAN, NAN, NAN, "", 0, 5},
-	/* no final newline */
-	{"promsnap_run_success{tool=\"sni-scan\"} 0", 0, NAN, NAN, "", 1, 0},
-	/* control and non-ASCII bytes in a version become '?' */
-	{"promsnap_build_info{tool=\"sni-scan\",version=\"a\\nb\xc3\xa9\"} 1\n",
-	 NAN, NAN, NAN, "a?b??", 1, 0},
-	/* empty input */
-	{"", NAN, NAN, NAN, "", 0, 0},
+    /* the tool's own series */
+    {"promsnap_run_success{tool=\"sni-scan\"} 1\n"
+     "promsnap_last_run_timestamp_seconds{tool=\"sni-scan\"} 1700000000.5\n",
+     1, 1700000000.5, NAN, "", 2, 0},
+    /* another tool's series are counted, not used */
+    {"promsnap_run_success{tool=\"trace-once\"} 0\n", NAN, NAN, NAN, "", 1, 0},
+    /* escapes in label values; labels in any order; trailing comma */
+    {"promsnap_build_info{version=\"1.\\\"2\\\\\",tool=\"sni-scan\",} 1\n", NAN,
+     NAN, NAN, "1.\"2\\", 1, 0},
+    /* comments, blank lines, CRLF, a timestamp after the value */
+    {"# HELP x y\n\n# TYPE x gauge\r\npromsnap_last_success_timestamp_"
+     "seconds{tool=\"sni-scan\"} 42 1700000000000\r\n",
+     NAN, NAN, 42, "", 1, 0},
+    /* special values */
+    {"promsnap_run_success{tool=\"sni-scan\"} NaN\nx +Inf\ny -Inf\n", NAN, NAN,
+     NAN, "", 3, 0},
+    /* malformed: no value, bad escape, unterminated labels, bad name,
+     * junk after the value */
+    {"promsnap_run_success{tool=\"sni-scan\"}\n"
+     "a{tool=\"\\x\"} 1\n"
+     "a{tool=\"sni-scan\" 1\n"
+     "9abc 1\n"
+     "a 1x\n",
+     NAN, NAN, NAN, "", 0, 5},
+    /* no final newline */
+    {"promsnap_run_success{tool=\"sni-scan\"} 0", 0, NAN, NAN, "", 1, 0},
+    /* control and non-ASCII bytes in a version become '?' */
+    {"promsnap_build_info{tool=\"sni-scan\",version=\"a\\nb\xc3\xa9\"} 1\n",
+     NAN, NAN, NAN, "a?b??", 1, 0},
+    /* empty input */
+    {"", NAN, NAN, NAN, "", 0, 0},
 };
 
 static int same(double a, double b)
@@ -106,8 +105,8 @@ START_TEST(test_decode)
 	status_decode_prom(c->text, strlen(c->text), "sni-scan", &p);
 	ck_assert_msg(same(p.run_success, c->run_success),
 		      "case %d: run_success %g", _i, p.run_success);
-	ck_assert_msg(same(p.last_run, c->last_run), "case %d: last_run %g",
-		      _i, p.last_run);
+	ck_assert_msg(same(p.last_run, c->last_run), "case %d: last_run %g", _i,
+		      p.last_run);
 	ck_assert_msg(same(p.last_success, c->last_success),
 		      "case %d: last_success %g", _i, p.last_success);
 	ck_assert_str_eq(p.version, c->version);
@@ -145,38 +144,38 @@ struct locks_case {
 	long want;
 };
 static const struct locks_case locks_cases[] = {
-	/* the holder of 08:01:5678 */
-	{"1: POSIX  ADVISORY  WRITE 99 08:01:1234 0 EOF\n"
-	 "2: FLOCK  ADVISORY  WRITE 4242 08:01:5678 0 EOF\n",
-	 4242},
-	/* a waiter ("->") is not the holder; hex device numbers */
-	{"3: -> FLOCK  ADVISORY  WRITE 77 08:01:5678 0 EOF\n", 0},
-	{"4: FLOCK  ADVISORY  WRITE 31 fd:1a:5678 0 EOF\n", 0},
-	{"4: FLOCK  ADVISORY  WRITE 31 08:01:56789 0 EOF\n", 0},
-	/* garbage, empty, no final newline */
-	{"x\n\n:::\n5: FLOCK ADVISORY WRITE 12 08:01:5678 0 EOF", 12},
-	{"", 0},
+    /* the holder of 08:01:5678 */
+    {"1: POSIX  ADVISORY  WRITE 99 08:01:1234 0 EOF\n"
+     "2: FLOCK  ADVISORY  WRITE 4242 08:01:5678 0 EOF\n",
+     4242},
+    /* a waiter ("->") is not the holder; hex device numbers */
+    {"3: -> FLOCK  ADVISORY  WRITE 77 08:01:5678 0 EOF\n", 0},
+    {"4: FLOCK  ADVISORY  WRITE 31 fd:1a:5678 0 EOF\n", 0},
+    {"4: FLOCK  ADVISORY  WRITE 31 08:01:56789 0 EOF\n", 0},
+    /* garbage, empty, no final newline */
+    {"x\n\n:::\n5: FLOCK ADVISORY WRITE 12 08:01:5678 0 EOF", 12},
+    {"", 0},
 };
 
 START_TEST(test_locks)
 {
 	const struct locks_case *c = &locks_cases[_i];
-	ck_assert_int_eq(status_decode_locks(c->text, strlen(c->text), 8, 1,
-					     5678),
-			 c->want);
+	ck_assert_int_eq(
+	    status_decode_locks(c->text, strlen(c->text), 8, 1, 5678), c->want);
 }
 END_TEST
 
-/* ---- ages ------------------------------------------------------------------ */
+/* ---- ages ------------------------------------------------------------------
+ */
 
 struct age_case {
 	double s;
 	const char *want;
 };
 static const struct age_case age_cases[] = {
-	{NAN, "-"},   {-5, "0s"},	 {0, "0s"},	  {119.9, "119s"},
-	{120, "2m"},  {7199, "119m"},	 {7200, "2h"},	  {172799, "47h"},
-	{172800, "2d"}, {1e13, "forever"},
+    {NAN, "-"},	    {-5, "0s"},	       {0, "0s"},    {119.9, "119s"},
+    {120, "2m"},    {7199, "119m"},    {7200, "2h"}, {172799, "47h"},
+    {172800, "2d"}, {1e13, "forever"},
 };
 
 START_TEST(test_age)
@@ -190,18 +189,18 @@ END_TEST
 /* ---- whole verdicts on fixtures ---------------------------------------- */
 
 static const char *const cases[] = {
-	"ok",
-	"ok_last_run_failed",
-	"ok_state_newer_than_file",
-	"ok_state_reset",
-	"failing",
-	"failing_never_succeeded",
-	"stale_timer_stopped",
-	"stale_no_prom",
-	"never",
-	"hostile_prom",
-	"state_unreadable_file_fresh",
-	"stale_but_running",
+    "ok",
+    "ok_last_run_failed",
+    "ok_state_newer_than_file",
+    "ok_state_reset",
+    "failing",
+    "failing_never_succeeded",
+    "stale_timer_stopped",
+    "stale_no_prom",
+    "never",
+    "hostile_prom",
+    "state_unreadable_file_fresh",
+    "stale_but_running",
 };
 
 static void parse_input(char *text, struct status_input *in, double *now,
@@ -239,7 +238,7 @@ static void parse_input(char *text, struct status_input *in, double *now,
 					in->have_state = 1;
 					if (strcmp(val, "empty"))
 						in->state_last_success =
-							strtod(val, NULL);
+						    strtod(val, NULL);
 				}
 			} else
 				ck_abort_msg("unknown input key %s", key);

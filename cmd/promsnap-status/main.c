@@ -28,7 +28,7 @@
 
 #define TOOL_NAME "promsnap-status"
 #define MAX_TOOLS 32
-#define MAX_READ (64u << 20)
+#define MAX_READ  (64u << 20)
 
 enum enabled { EN_AUTO, EN_YES, EN_NO };
 
@@ -40,9 +40,9 @@ struct tool_cfg {
 
 /* The timers' intervals (cron/<tool>.timer); tests check they agree. */
 static const struct tool_cfg default_tools[] = {
-	{"trace-once", 10, EN_AUTO},   {"tcpping-burst", 30, EN_AUTO},
-	{"qemu-netsnap", 15, EN_AUTO}, {"sni-scan", 60, EN_AUTO},
-	{"bpf-snap", 30, EN_AUTO},
+    {"trace-once", 10, EN_AUTO},   {"tcpping-burst", 30, EN_AUTO},
+    {"qemu-netsnap", 15, EN_AUTO}, {"sni-scan", 60, EN_AUTO},
+    {"bpf-snap", 30, EN_AUTO},
 };
 
 struct opts {
@@ -54,62 +54,61 @@ struct opts {
 	int quiet;
 	int verbosity;
 	int print_intervals;
-	int only;		/* -t given: check only the listed tools */
+	int only; /* -t given: check only the listed tools */
 	struct tool_cfg tools[MAX_TOOLS];
 	size_t ntools;
 };
 
 static const char usage_text[] =
-	"usage: promsnap-status [options]\n"
-	"\n"
-	"Read every promsnap tool's state and .prom file and report whether "
-	"each\n"
-	"succeeded within 3 timer intervals.  Exit 0 if all enabled tools "
-	"did,\n"
-	"1 otherwise.\n"
-	"\n"
-	"Options:\n"
-	"  -t, --tool NAME[=INTERVAL]  check only this tool (repeatable), "
-	"with\n"
-	"                          its timer interval [default: built in]\n"
-	"  -j, --json              print JSON instead of the table\n"
-	"      --print-intervals   print each known tool and its interval in "
-	"seconds\n"
-	"  -c, --config FILE       configuration file\n"
-	"                          [default: " CLI_DEFAULT_CONFIG_DIR
-	"/promsnap-status.yaml]\n"
-	"  -d, --textfile-dir DIR  where the tools write <tool>.prom\n"
-	"                          [default: " CLI_DEFAULT_TEXTFILE_DIR "]\n"
-	"  -s, --state-dir DIR     the directory holding one state directory "
-	"per\n"
-	"                          tool [default: " CLI_DEFAULT_STATE_ROOT
-	"]\n"
-	"  -q, --quiet             print nothing; the exit status says it\n"
-	"  -v, --verbose           say why a file could not be read\n"
-	"  -h, --help              show this help and exit\n"
-	"  -V, --version           show the version and exit\n"
-	"\n"
-	"Exit status: 0 every enabled tool healthy; 1 a tool is failing, "
-	"stale or\n"
-	"never ran, or no tool is enabled; 64 usage; 78 configuration "
-	"error.\n"
-	"\n"
-	"See promsnap-status(8) and promsnap(7).\n";
+    "usage: promsnap-status [options]\n"
+    "\n"
+    "Read every promsnap tool's state and .prom file and report whether "
+    "each\n"
+    "succeeded within 3 timer intervals.  Exit 0 if all enabled tools "
+    "did,\n"
+    "1 otherwise.\n"
+    "\n"
+    "Options:\n"
+    "  -t, --tool NAME[=INTERVAL]  check only this tool (repeatable), "
+    "with\n"
+    "                          its timer interval [default: built in]\n"
+    "  -j, --json              print JSON instead of the table\n"
+    "      --print-intervals   print each known tool and its interval in "
+    "seconds\n"
+    "  -c, --config FILE       configuration file\n"
+    "                          [default: " CLI_DEFAULT_CONFIG_DIR
+    "/promsnap-status.yaml]\n"
+    "  -d, --textfile-dir DIR  where the tools write <tool>.prom\n"
+    "                          [default: " CLI_DEFAULT_TEXTFILE_DIR "]\n"
+    "  -s, --state-dir DIR     the directory holding one state directory "
+    "per\n"
+    "                          tool [default: " CLI_DEFAULT_STATE_ROOT "]\n"
+    "  -q, --quiet             print nothing; the exit status says it\n"
+    "  -v, --verbose           say why a file could not be read\n"
+    "  -h, --help              show this help and exit\n"
+    "  -V, --version           show the version and exit\n"
+    "\n"
+    "Exit status: 0 every enabled tool healthy; 1 a tool is failing, "
+    "stale or\n"
+    "never ran, or no tool is enabled; 64 usage; 78 configuration "
+    "error.\n"
+    "\n"
+    "See promsnap-status(8) and promsnap(7).\n";
 
 enum { OPT_PRINT_INTERVALS = 0x10001 };
 
 static const struct option longopts[] = {
-	{"tool", required_argument, NULL, 't'},
-	{"json", no_argument, NULL, 'j'},
-	{"print-intervals", no_argument, NULL, OPT_PRINT_INTERVALS},
-	{"config", required_argument, NULL, 'c'},
-	{"textfile-dir", required_argument, NULL, 'd'},
-	{"state-dir", required_argument, NULL, 's'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"tool", required_argument, NULL, 't'},
+    {"json", no_argument, NULL, 'j'},
+    {"print-intervals", no_argument, NULL, OPT_PRINT_INTERVALS},
+    {"config", required_argument, NULL, 'c'},
+    {"textfile-dir", required_argument, NULL, 'd'},
+    {"state-dir", required_argument, NULL, 's'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Tool names become file names and table cells: keep them plain. */
@@ -183,8 +182,8 @@ static int load_config(struct opts *o)
 	const struct cfg_node *tools;
 	const char *s;
 	int rc = -1;
-	static const char *const keys[] = {"state_dir", "textfile_dir",
-					   "tools", NULL};
+	static const char *const keys[] = {"state_dir", "textfile_dir", "tools",
+					   NULL};
 	static const char *const tool_keys[] = {"interval", "enabled", NULL};
 
 	if (!o->config_given && access(o->config, F_OK) != 0)
@@ -218,7 +217,8 @@ static int load_config(struct opts *o)
 			struct tool_cfg *tc;
 			const char *en = NULL;
 
-			cfg_path_key(path, sizeof path, "tools", tools->keys[i]);
+			cfg_path_key(path, sizeof path, "tools",
+				     tools->keys[i]);
 			if (!valid_tool_name(tools->keys[i])) {
 				cfg_error(tools->keynodes[i], path, err,
 					  sizeof err,
@@ -303,7 +303,7 @@ static char *read_file(const char *path, size_t *len, double *mtime)
 			 (double)sb.st_mtim.tv_nsec / 1e9;
 	close(fd);
 	return buf;
-fail: {
+fail : {
 	int e = errno;
 	free(buf);
 	close(fd);
@@ -378,8 +378,8 @@ static int gather(const struct opts *o, const struct tool_cfg *t,
 	snprintf(path, sizeof path, "%s/%s/lock", o->state_root, t->name);
 	if (locks && stat(path, &sb) == 0)
 		in->running_pid = status_decode_locks(
-			locks, lockslen, major(sb.st_dev), minor(sb.st_dev),
-			(unsigned long long)sb.st_ino);
+		    locks, lockslen, major(sb.st_dev), minor(sb.st_dev),
+		    (unsigned long long)sb.st_ino);
 	snprintf(path, sizeof path, "%s/%s/state", o->state_root, t->name);
 	buf = read_file(path, &len, NULL);
 	if (buf) {
@@ -422,7 +422,8 @@ static double now_wall(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.config = CLI_DEFAULT_CONFIG_DIR "/promsnap-status.yaml"};
+	struct opts o = {.config =
+			     CLI_DEFAULT_CONFIG_DIR "/promsnap-status.yaml"};
 	struct tool_cfg only[MAX_TOOLS];
 	struct status_row rows[MAX_TOOLS];
 	size_t nonly = 0, nrows = 0, lockslen = 0;
@@ -473,7 +474,8 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		case 'V':
-			printf("%s (promsnap) %s\n", TOOL_NAME, PROMSNAP_VERSION);
+			printf("%s (promsnap) %s\n", TOOL_NAME,
+			       PROMSNAP_VERSION);
 			return 0;
 		case ':':
 			log_err("%s: option requires an argument (see --help)",
@@ -501,7 +503,8 @@ int main(int argc, char **argv)
 		 * from the option, else the config, else the built-in. */
 		struct tool_cfg sel[MAX_TOOLS];
 		for (size_t i = 0; i < nonly; i++) {
-			const struct tool_cfg *known = find_tool(&o, only[i].name);
+			const struct tool_cfg *known =
+			    find_tool(&o, only[i].name);
 			sel[i] = only[i];
 			if (isnan(sel[i].interval))
 				sel[i].interval = known ? known->interval : 60;

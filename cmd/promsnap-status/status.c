@@ -13,7 +13,7 @@ void status_prom_init(struct status_prom *p)
 {
 	memset(p, 0, sizeof *p);
 	p->run_success = p->duration = p->last_run = p->last_success =
-		p->state_reset = NAN;
+	    p->state_reset = NAN;
 }
 
 static int name_start(int c)
@@ -171,8 +171,9 @@ void status_decode_prom(const char *text, size_t len, const char *tool,
 			if (!strcmp(t, tool)) {
 				if (!strcmp(name, "promsnap_run_success"))
 					out->run_success = v;
-				else if (!strcmp(name,
-						 "promsnap_run_duration_seconds"))
+				else if (!strcmp(
+					     name,
+					     "promsnap_run_duration_seconds"))
 					out->duration = v;
 				else if (!strcmp(name, "promsnap_last_run_"
 						       "timestamp_seconds"))
@@ -208,8 +209,8 @@ long status_decode_locks(const char *text, size_t len, unsigned major,
 			line[n] = '\0';
 			/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
 			if (!strstr(line, "->") &&
-			    sscanf(line, "%*[^:]: %*s %*s %*s %ld %x:%x:%llu", &pid,
-				   &ma, &mi, &in) == 4 &&
+			    sscanf(line, "%*[^:]: %*s %*s %*s %ld %x:%x:%llu",
+				   &pid, &ma, &mi, &in) == 4 &&
 			    ma == major && mi == minor && in == ino && pid > 0)
 				return pid;
 		}
@@ -310,7 +311,8 @@ static void compute(const struct status_input *in, double now,
 	/* The state is authoritative, the file a fallback for readers that
 	 * may not open the 0750 state directory. */
 	if (in->have_state)
-		r->last_success = later(r->last_success, in->state_last_success);
+		r->last_success =
+		    later(r->last_success, in->state_last_success);
 
 	if (!in->have_prom && !in->have_state && !in->state_unreadable) {
 		r->code = STATUS_NEVER;
@@ -399,8 +401,8 @@ int status_fmt_table(FILE *f, const struct status_row *rows, size_t n,
 			snprintf(series, sizeof series, "-");
 		else
 			snprintf(series, sizeof series, "%ld", r->series);
-		fprintf(f, "%-*s %-8s %-9s %-12s %-9s %-7s %7s %-9s %s\n",
-			w, r->tool, status_code_name(r->code), run, succ, dur,
+		fprintf(f, "%-*s %-8s %-9s %-12s %-9s %-7s %7s %-9s %s\n", w,
+			r->tool, status_code_name(r->code), run, succ, dur,
 			result_name(r->result), series, fage,
 			r->reason[0] ? r->reason : "-");
 	}

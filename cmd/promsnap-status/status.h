@@ -37,21 +37,21 @@ struct status_prom {
 	double last_run;
 	double last_success;
 	double state_reset;
-	char version[32];   /* promsnap_build_info{version}; "" if absent */
-	size_t series;      /* sample lines in the whole file */
-	size_t bad_lines;   /* lines that are neither comments nor samples */
+	char version[32]; /* promsnap_build_info{version}; "" if absent */
+	size_t series;	  /* sample lines in the whole file */
+	size_t bad_lines; /* lines that are neither comments nor samples */
 };
 
 struct status_input {
 	const char *tool;
-	double interval;	  /* seconds between timer runs */
-	int have_state;		  /* the state file was read and parsed */
+	double interval;	   /* seconds between timer runs */
+	int have_state;		   /* the state file was read and parsed */
 	double state_last_success; /* NAN if the state has none */
-	int state_unreadable;	  /* state exists but could not be read */
-	int have_prom;		  /* <tool>.prom was read */
+	int state_unreadable;	   /* state exists but could not be read */
+	int have_prom;		   /* <tool>.prom was read */
 	struct status_prom prom;
-	double prom_mtime;	  /* Unix time the .prom was last written */
-	long running_pid;	  /* holder of the tool's lock, 0 if none */
+	double prom_mtime; /* Unix time the .prom was last written */
+	long running_pid;  /* holder of the tool's lock, 0 if none */
 };
 
 enum status_code { STATUS_OK, STATUS_FAILING, STATUS_STALE, STATUS_NEVER };
@@ -68,8 +68,8 @@ struct status_row {
 	double file_age;     /* NAN if no file */
 	int state_reset;
 	char version[32];
-	long running_pid;    /* a run in progress holds the lock; 0 if none */
-	char reason[200];    /* why it is not OK, or a note; "" if none */
+	long running_pid; /* a run in progress holds the lock; 0 if none */
+	char reason[200]; /* why it is not OK, or a note; "" if none */
 };
 
 /*
