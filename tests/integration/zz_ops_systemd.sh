@@ -331,3 +331,39 @@ if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/n
 else
 	skip "sysusers and tmpfiles" "systemd-sysusers or systemd-tmpfiles missing"
 fi
+
+# The node_exporter drop-in: systemd accepts it on a node_exporter unit,
+# and its command line makes a real node_exporter serve a textfile
+# directory (the path swapped for a test one, the binary for Debian's).
+DROPIN=$ROOT$PREFIX/share/promsnap/node-exporter/node_exporter-textfile.conf
+if [ -f "$DROPIN" ]; then
+	mkdir -p "$ROOT/etc/systemd/system/node_exporter.service.d" "$ROOT/usr/local/bin"
+	printf '[Unit]\nDescription=node_exporter\n[Service]\nExecStart=/usr/local/bin/node_exporter\n[Install]\nWantedBy=multi-user.target\n' \
+		>"$ROOT/etc/systemd/system/node_exporter.service"
+	printf '#!/bin/sh\nexit 0\n' >"$ROOT/usr/local/bin/node_exporter"
+	chmod 0755 "$ROOT/usr/local/bin/node_exporter"
+	cp "$DROPIN" "$ROOT/etc/systemd/system/node_exporter.service.d/promsnap-textfile.conf"
+	out=$(cd "$ROOT" && systemd-analyze verify --man=no --root="$ROOT" etc/systemd/system/node_exporter.service 2>&1)
+	[ -z "$out" ] && ok "drop-in: systemd-analyze verify node_exporter.service with it" ||
+		not_ok "drop-in: systemd-analyze verify" "$(echo "$out" | head -2)"
+	args=$(sed -n 's|^ExecStart=/usr/local/bin/node_exporter ||p' "$DROPIN")
+	if [ -n "$args" ] && command -v prometheus-node-exporter >/dev/null; then
+		mkdir -p "$T/ne-tf"
+		printf '# HELP promsnap_run_success x\n# TYPE promsnap_run_success gauge\npromsnap_run_success{tool="dropin"} 1\n' >"$T/ne-tf/dropin.prom"
+		port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		# shellcheck disable=SC2086 # the drop-in's words
+		prometheus-node-exporter $(printf '%s' "$args" | sed "s|/var/lib/prometheus/node-exporter|$T/ne-tf|") \
+			--web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+			--collector.textfile >"$T/ne.log" 2>&1 &
+		nep=$!
+		on_exit "kill $nep 2>/dev/null; wait $nep 2>/dev/null"
+		if wait_until 10 sh -c "curl -fsS http://127.0.0.1:$port/metrics | grep -q 'promsnap_run_success{tool=\"dropin\"} 1'"; then
+			ok "drop-in: its --collector.textfile.directory makes node_exporter serve the files"
+		else
+			not_ok "drop-in: node_exporter serves the directory" "$(tail -2 "$T/ne.log")"
+		fi
+	fi
+else
+	not_ok "node_exporter drop-in installed" "missing $DROPIN"
+fi
