@@ -120,3 +120,37 @@ assert_eq "bad config: file:line:col message" \
 	"$(cat "$T/bad.err")"
 "$BIN/qemu-netsnap" --bogus 2>/dev/null
 assert_eq "unknown option exits 64" 64 $?
+
+# Some VMs readable, some not: as nobody, on a copy of the tree where
+# VM 100's fd and fdinfo directories are root's and mode 0500 (as a
+# process of another user shows them).  The run succeeds, says why once,
+# counts the refused process and reports that VM without traffic.
+if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	NB=$(mktemp -d /tmp/qn-fake-nobody.XXXXXX)
+	on_exit "rm -rf $NB"
+	cp -a "$FX" "$NB/host"
+	cp "$T/qn.yaml" "$NB/qn.yaml"
+	chown -R nobody "$NB"
+	chmod 755 "$NB"
+	chown root "$NB/host/proc/100/fd" "$NB/host/proc/100/fdinfo"
+	chmod 0500 "$NB/host/proc/100/fd" "$NB/host/proc/100/fdinfo"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$BIN/qemu-netsnap" -c "$NB/qn.yaml" --proc-root "$NB/host/proc" \
+		--sys-root "$NB/host/sys" -s "$NB/state" -o "$NB/out.prom" \
+		2>"$T/partial.err"
+	assert_eq "one VM refused, others read: exit 0" 0 $?
+	assert_eq "one VM refused: said once, with the process and the count" \
+		"qemu-netsnap: $NB/host/proc/100/fdinfo: permission denied: reading the descriptors of another user's QEMU needs CAP_SYS_PTRACE; 1 of 3 QEMU processes unreadable" \
+		"$(cat "$T/partial.err")"
+	assert_eq "one VM refused: counted with the vanished one" \
+		"qemu_netsnap_unreadable_processes 2" \
+		"$(grep '^qemu_netsnap_unreadable_processes' "$NB/out.prom")"
+	assert_eq "refused VM: info only, no traffic series" \
+		'qemu_vm_info{uuid="aaaaaaaa-0000-4000-8000-000000000001",name="web01",pid="100"} 1' \
+		"$(grep '^qemu_[a-z_0-9]*{uuid="aaaaaaaa' "$NB/out.prom")"
+	assert_eq "readable VM beside it: its total" \
+		'qemu_network_total_bytes{uuid="bbbbbbbb-0000-4000-8000-000000000002",direction="rx"} 20840' \
+		"$(grep '^qemu_network_total_bytes{uuid="bbbbbbbb.*"rx"' "$NB/out.prom")"
+else
+	skip "partly readable as nobody" "needs root and setpriv"
+fi
