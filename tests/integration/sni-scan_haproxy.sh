@@ -292,6 +292,19 @@ check_promfile "$T/raw.prom"
 # Out of the textfile directory again: sys.prom holds the same series.
 rm -f "${TEXTFILE_DIR:-/nonexistent}/raw.prom"
 
+# A client that is not TLS at all: HAProxy logs an SSL handshake failure
+# line in its own shape; counted by reason, attributed to no name.
+python3 -c "import socket; s = socket.create_connection(('127.0.0.1', $P_TERM)); s.sendall(b'GET / HTTP/1.0\r\n\r\n' * 4); s.recv(100); s.close()" 2>/dev/null
+junk_logged() { grep -q 'SSL handshake' raw.log; }
+if wait_until 20 junk_logged; then
+	scan raw -c raw.yaml
+	assert_eq "SSL handshake failure line: counted as ssl_error" 1 \
+		"$(metric raw.prom "sni_scan_lines_total{$lbl,result=\"ssl_error\"}")"
+	check_counts "SSL handshake failure line: no name counted" raw.prom
+else
+	not_ok "HAProxy logs an SSL handshake failure" "$(tail -2 raw.log)"
+fi
+
 # Nothing new: a second run changes no counter.
 grep '^haproxy_sni_' raw.prom >before.txt
 scan raw -c raw.yaml
@@ -391,6 +404,26 @@ print("; ".join(bad) if bad else "ok")
 EOF
 assert_eq "HTTP mode, TLS terminated (http-sni preset, curl --resolve): per-SNI counts" ok \
 	"$(python3 http_check.py http.log http.json http.prom 2>&1)"
+
+# A TLS client that sends no HTTP: HAProxy logs <BADREQ> with the name.
+python3 -c "
+import socket, ssl
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(('127.0.0.1', $P_HTTP)), server_hostname='bad.example.com')
+s.sendall(b'NOT HTTP AT ALL\r\n\r\n')
+try:
+    s.recv(4096)
+except OSError:
+    pass
+s.close()" 2>/dev/null
+badreq_logged() { grep -q 'BADREQ' http.log; }
+if wait_until 20 badreq_logged; then
+	scan http --format http-sni http.log
+	assert_eq "<BADREQ> line: counted as badreq, under its name" "1 1" \
+		"$(metric http.prom 'sni_scan_lines_total{log="http.log",result="badreq"}') $(metric http.prom 'haproxy_sni_connections{sni="bad.example.com"}')"
+else
+	not_ok "HAProxy logs a <BADREQ> line" "$(tail -2 http.log)"
+fi
 
 # Through node_exporter into the real Prometheus.
 if [ -n "${PROM_URL:-}" ]; then
