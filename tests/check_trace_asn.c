@@ -24,31 +24,31 @@ static struct asn_db *open_test_db(void)
 static const struct {
 	const char *ip, *asn, *org;
 } lookups[] = {
-	/* The database README's known lookups. */
-	{"1.0.0.1", "AS15169", "Google Inc."},
-	{"1.128.0.1", "AS1221", "Telstra Pty Ltd"},
-	{"12.81.92.10", "AS7018", "AT&T Services"},
-	{"12.81.96.1", "AS7018", "unknown"}, /* no organisation field */
-	{"18.0.0.1", "AS3", "Massachusetts Institute of Technology"},
-	{"89.160.20.112", "AS29518", "Bredband2 AB"},
-	{"214.78.120.1", "AS721", "DoD Network Information Center"},
-	{"2001:1700::1", "AS6730", "Sunrise Communications AG"},
-	{"::ffff:1.0.0.1", "AS15169", "Google Inc."},
-	{"8.8.8.8", "unknown", "unknown"}, /* not in the database */
-	{"127.0.0.1", "unknown", "unknown"},
-	{"10.1.2.3", "unknown", "unknown"},
-	{"192.168.1.1", "unknown", "unknown"},
-	{"172.16.0.1", "unknown", "unknown"},
-	{"100.64.0.1", "unknown", "unknown"},
-	{"fe80::1", "unknown", "unknown"},
-	{"fd00::1", "unknown", "unknown"},
-	{"::1", "unknown", "unknown"},
-	{"???", "unknown", "unknown"},
-	/* MMDB_lookup_string would read these as 1.0.0.1 / 1.0.0.1. */
-	{"1.1", "unknown", "unknown"},
-	{"1.0.1", "unknown", "unknown"},
-	{"example.test", "unknown", "unknown"},
-	{"", "unknown", "unknown"},
+    /* The database README's known lookups. */
+    {"1.0.0.1", "AS15169", "Google Inc."},
+    {"1.128.0.1", "AS1221", "Telstra Pty Ltd"},
+    {"12.81.92.10", "AS7018", "AT&T Services"},
+    {"12.81.96.1", "AS7018", "unknown"}, /* no organisation field */
+    {"18.0.0.1", "AS3", "Massachusetts Institute of Technology"},
+    {"89.160.20.112", "AS29518", "Bredband2 AB"},
+    {"214.78.120.1", "AS721", "DoD Network Information Center"},
+    {"2001:1700::1", "AS6730", "Sunrise Communications AG"},
+    {"::ffff:1.0.0.1", "AS15169", "Google Inc."},
+    {"8.8.8.8", "unknown", "unknown"}, /* not in the database */
+    {"127.0.0.1", "unknown", "unknown"},
+    {"10.1.2.3", "unknown", "unknown"},
+    {"192.168.1.1", "unknown", "unknown"},
+    {"172.16.0.1", "unknown", "unknown"},
+    {"100.64.0.1", "unknown", "unknown"},
+    {"fe80::1", "unknown", "unknown"},
+    {"fd00::1", "unknown", "unknown"},
+    {"::1", "unknown", "unknown"},
+    {"???", "unknown", "unknown"},
+    /* MMDB_lookup_string would read these as 1.0.0.1 / 1.0.0.1. */
+    {"1.1", "unknown", "unknown"},
+    {"1.0.1", "unknown", "unknown"},
+    {"example.test", "unknown", "unknown"},
+    {"", "unknown", "unknown"},
 };
 
 START_TEST(test_lookup)

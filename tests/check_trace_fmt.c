@@ -46,10 +46,10 @@ static char *slurp(const char *rel, size_t *len, int must)
 }
 
 static const char *const cases[] = {
-	"first_run",
-	"route_change_legacy",
-	"timeout_keeps_route",
-	"unreachable",
+    "first_run",
+    "route_change_legacy",
+    "timeout_keeps_route",
+    "unreachable",
 };
 
 START_TEST(test_fmt_fixture)
@@ -74,24 +74,23 @@ START_TEST(test_fmt_fixture)
 	snprintf(path, sizeof path, "fmt/%s/state", name);
 	state = slurp(path, &len, 0);
 	if (state)
-		ck_assert_msg(statefile_parse(st, state, len, err,
-					      sizeof err) == 0,
-			      "%s", err);
+		ck_assert_msg(
+		    statefile_parse(st, state, len, err, sizeof err) == 0, "%s",
+		    err);
 	snprintf(path, sizeof path, "fmt/%s/input", name);
 	in = slurp(path, &len, 1);
 	if (len == 0)
 		res = TRACE_TIMEOUT;
 	else
 		ck_assert_msg(decode_mtr_json(in, len, rep, err, sizeof err) ==
-				      0,
+				  0,
 			      "%s", err);
 	tstate_load(st, "target-a", ts);
 	ck_assert_int_eq(ts->damaged, 0);
-	ck_assert_int_eq(tstate_record(st, "target-a", ts, res,
-				       res == TRACE_OK ? rep : NULL, 1,
-				       res == TRACE_OK ? 1234.5 : 7000, 10,
-				       NOW, NOW),
-			 0);
+	ck_assert_int_eq(
+	    tstate_record(st, "target-a", ts, res, res == TRACE_OK ? rep : NULL,
+			  1, res == TRACE_OK ? 1234.5 : 7000, 10, NOW, NOW),
+	    0);
 	tstate_view(st, "target-a", ts, db, asn, sent,
 		    strstr(name, "legacy") != NULL, &v);
 	ck_assert_msg(trace_fmt(pf, &v) == 0, "%s", promfile_error(pf));
@@ -148,9 +147,9 @@ START_TEST(test_hostile_org_escaped)
 	ck_assert_int_eq(trace_fmt(pf, &v), 0);
 	ck_assert_int_eq(promfile_render(pf, &got, &len), 0);
 	ck_assert_ptr_nonnull(
-		strstr(got, "mtr_hop_sent_total{target=\"t\",hop=\"last\","
-			    "ip=\"1.0.0.1\",asn=\"AS1\",org=\"Evil "
-			    "\\\"Org\\\"\\\\\\n} 1\",ttl=\"1\"} 3\n"));
+	    strstr(got, "mtr_hop_sent_total{target=\"t\",hop=\"last\","
+			"ip=\"1.0.0.1\",asn=\"AS1\",org=\"Evil "
+			"\\\"Org\\\"\\\\\\n} 1\",ttl=\"1\"} 3\n"));
 	free(got);
 	promfile_free(pf);
 }

@@ -33,11 +33,19 @@ static char *slurp(const char *rel, size_t *len)
 }
 
 static const char *const cases[] = {
-	"v095_silent_hop", "v093_strings",	  "empty_hubs",
-	"truncated",	   "v093_no_hubs_malformed", "empty_input",
-	"not_object",	   "negative_rtt",	  "loss_over_100",
-	"count_not_increasing", "host_injection", "count_too_big",
-	"duplicate_key",
+    "v095_silent_hop",
+    "v093_strings",
+    "empty_hubs",
+    "truncated",
+    "v093_no_hubs_malformed",
+    "empty_input",
+    "not_object",
+    "negative_rtt",
+    "loss_over_100",
+    "count_not_increasing",
+    "host_injection",
+    "count_too_big",
+    "duplicate_key",
 };
 
 START_TEST(test_decode_fixture)
@@ -53,9 +61,8 @@ START_TEST(test_decode_fixture)
 	snprintf(path, sizeof path, "mtr_json/%s/expected", cases[_i]);
 	want = slurp(path, NULL);
 	if (decode_mtr_json(in, len, rep, err, sizeof err) == 0) {
-		ck_assert_int_eq(route_report_encode(rep, got,
-						     ROUTE_REPORT_TEXT_MAX),
-				 0);
+		ck_assert_int_eq(
+		    route_report_encode(rep, got, ROUTE_REPORT_TEXT_MAX), 0);
 		strcat(got, "\n");
 	} else {
 		ck_assert_uint_eq(rep->nhops, 0);
@@ -105,8 +112,8 @@ START_TEST(test_every_truncation_fails)
 END_TEST
 
 static const char good_json[] =
-	"{\"report\":{\"mtr\":{\"dst\":\"127.0.0.1\",\"tests\":1},\"hubs\":"
-	"[{\"count\":1,\"host\":\"127.0.0.1\",\"Loss%\":0,\"Snt\":1}]}}";
+    "{\"report\":{\"mtr\":{\"dst\":\"127.0.0.1\",\"tests\":1},\"hubs\":"
+    "[{\"count\":1,\"host\":\"127.0.0.1\",\"Loss%\":0,\"Snt\":1}]}}";
 
 static const struct {
 	int timed_out, status;
@@ -115,26 +122,25 @@ static const struct {
 	enum trace_result want;
 	const char *why;
 } results[] = {
-	{1, 0, "", "", 0, TRACE_TIMEOUT, "killed at its deadline"},
-	/* mtr 0.95 exits 0 for a host it cannot resolve. */
-	{0, 0, "",
-	 "mtr: Failed to resolve host: nonexistent.invalid: Name or service "
-	 "not known\n",
-	 0, TRACE_RESOLVE_FAILED,
-	 "mtr: Failed to resolve host: nonexistent.invalid: Name or service "
-	 "not known"},
-	{0, 1 << 8, "", "mtr: unable to get raw sockets.\n", 0,
-	 TRACE_MTR_FAILED, "exit status 1: mtr: unable to get raw sockets."},
-	{0, 9, "", "", 0, TRACE_MTR_FAILED, "killed by signal 9"},
-	{0, 0, good_json, "mtr: warning\n", 0, TRACE_MTR_FAILED,
-	 "mtr: warning"},
-	{0, 0, "", "", 0, TRACE_MTR_FAILED, "no report on stdout"},
-	{0, 0, good_json, "", 1, TRACE_MTR_FAILED,
-	 "report larger than the output cap"},
-	{0, 0, "{\"report\":", "", 0, TRACE_MTR_FAILED,
-	 "malformed report: line 1 column 10: unexpected token near end "
-	 "of file"},
-	{0, 0, good_json, "", 0, TRACE_OK, ""},
+    {1, 0, "", "", 0, TRACE_TIMEOUT, "killed at its deadline"},
+    /* mtr 0.95 exits 0 for a host it cannot resolve. */
+    {0, 0, "",
+     "mtr: Failed to resolve host: nonexistent.invalid: Name or service "
+     "not known\n",
+     0, TRACE_RESOLVE_FAILED,
+     "mtr: Failed to resolve host: nonexistent.invalid: Name or service "
+     "not known"},
+    {0, 1 << 8, "", "mtr: unable to get raw sockets.\n", 0, TRACE_MTR_FAILED,
+     "exit status 1: mtr: unable to get raw sockets."},
+    {0, 9, "", "", 0, TRACE_MTR_FAILED, "killed by signal 9"},
+    {0, 0, good_json, "mtr: warning\n", 0, TRACE_MTR_FAILED, "mtr: warning"},
+    {0, 0, "", "", 0, TRACE_MTR_FAILED, "no report on stdout"},
+    {0, 0, good_json, "", 1, TRACE_MTR_FAILED,
+     "report larger than the output cap"},
+    {0, 0, "{\"report\":", "", 0, TRACE_MTR_FAILED,
+     "malformed report: line 1 column 10: unexpected token near end "
+     "of file"},
+    {0, 0, good_json, "", 0, TRACE_OK, ""},
 };
 
 START_TEST(test_result)
@@ -142,9 +148,9 @@ START_TEST(test_result)
 	struct mtr_report rep;
 	char why[512];
 	enum trace_result r = decode_mtr_result(
-		results[_i].timed_out, results[_i].status, results[_i].out,
-		strlen(results[_i].out), results[_i].truncated,
-		results[_i].err, &rep, why, sizeof why);
+	    results[_i].timed_out, results[_i].status, results[_i].out,
+	    strlen(results[_i].out), results[_i].truncated, results[_i].err,
+	    &rep, why, sizeof why);
 
 	ck_assert_int_eq(r, results[_i].want);
 	ck_assert_str_eq(why, results[_i].why);

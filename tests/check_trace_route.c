@@ -40,8 +40,7 @@ START_TEST(test_history_hand_computed)
 	const double a1[] = {1.0, 2.0, 3.0};
 	const char *h2[] = {"1.0.0.1", "???", "89.160.20.112"};
 	const double a2[] = {1.5, 0, 2.0};
-	const char *h3[] = {"1.0.0.1", "18.0.0.1", "15.0.0.1",
-			    "89.160.20.112"};
+	const char *h3[] = {"1.0.0.1", "18.0.0.1", "15.0.0.1", "89.160.20.112"};
 	const double a3[] = {2.0, 2.5, 3.0, 4.0};
 	struct mtr_report r1 = mk("89.160.20.112", h1, a1, 3);
 	struct mtr_report r2 = mk("89.160.20.112", h2, a2, 3);
@@ -143,17 +142,35 @@ START_TEST(test_hist_text)
 END_TEST
 
 static const char *const bad_hist[] = {
-	"", "x", "3", "3,1,1,0.1", "3,1,2,0.1,5", "3,1,1,0.1,5/",
-	"3,1,1,0.1,5//6", "3,1,1,0.1,65", "3,-1,1,0.1,5", "3,1,1,nan,5",
-	"-3,1,1,0.1,5", "3,1,1,0.1,5.5", "3,1,1,0.1,5 ", "3 1 1 0.1 5",
-	"3,1,1,0.1,+5",
+    "",
+    "x",
+    "3",
+    "3,1,1,0.1",
+    "3,1,2,0.1,5",
+    "3,1,1,0.1,5/",
+    "3,1,1,0.1,5//6",
+    "3,1,1,0.1,65",
+    "3,-1,1,0.1,5",
+    "3,1,1,nan,5",
+    "-3,1,1,0.1,5",
+    "3,1,1,0.1,5.5",
+    "3,1,1,0.1,5 ",
+    "3 1 1 0.1 5",
+    "3,1,1,0.1,+5",
 };
 
 static const char *const bad_report[] = {
-	"", "a", "a,b", "a,1;", "a,1;1,x,0,1,0,0,0,0", "a,1;0,x,0,1,0,0,0,0,0",
-	"a,1;2,x,0,1,0,0,0,0,0;1,y,0,1,0,0,0,0,0", "a,1;1,x,101,1,0,0,0,0,0",
-	"a,1;1,x,0,1,0,0,0,0,0,", "a,1;1,,0,1,0,0,0,0,0",
-	"a 1;1 x 0 1 0 0 0 0 0",
+    "",
+    "a",
+    "a,b",
+    "a,1;",
+    "a,1;1,x,0,1,0,0,0,0",
+    "a,1;0,x,0,1,0,0,0,0,0",
+    "a,1;2,x,0,1,0,0,0,0,0;1,y,0,1,0,0,0,0,0",
+    "a,1;1,x,101,1,0,0,0,0,0",
+    "a,1;1,x,0,1,0,0,0,0,0,",
+    "a,1;1,,0,1,0,0,0,0,0",
+    "a 1;1 x 0 1 0 0 0 0 0",
 };
 
 START_TEST(test_hist_bad)
@@ -189,15 +206,15 @@ START_TEST(test_tstate_runs)
 	tstate_load(st, "t1", &ts);
 	ck_assert_double_eq(ts.last_run, -1);
 	ck_assert_int_eq(ts.have_report, 0);
-	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_OK, &r1, 1, 250,
-				       10, 1000, 1000),
-			 0);
+	ck_assert_int_eq(
+	    tstate_record(st, "t1", &ts, TRACE_OK, &r1, 1, 250, 10, 1000, 1000),
+	    0);
 	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_TIMEOUT, NULL, 1,
 				       9000, 10, 1010, 1010),
 			 0);
-	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_OK, &r1, 1, 260,
-				       10, 1020, 1020),
-			 0);
+	ck_assert_int_eq(
+	    tstate_record(st, "t1", &ts, TRACE_OK, &r1, 1, 260, 10, 1020, 1020),
+	    0);
 	tstate_load(st, "t1", &back);
 	ck_assert_int_eq(back.damaged, 0);
 	ck_assert_double_eq(back.last_run, 1020);
@@ -214,13 +231,13 @@ START_TEST(test_tstate_runs)
 			 "20,1020");
 	/* The route changes; the old hop's counter stays (it may come
 	 * back) until it expires a week later. */
-	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_OK, &r2, 1, 260,
-				       10, 1030, 1030),
-			 0);
+	ck_assert_int_eq(
+	    tstate_record(st, "t1", &ts, TRACE_OK, &r2, 1, 260, 10, 1030, 1030),
+	    0);
 	ck_assert_int_eq(ts.hist.changed, 1);
 	ck_assert_ptr_nonnull(statefile_get(st, "sent/t1/2/89.160.20.112"));
-	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_OK, &r2, 1, 260,
-				       10, 1020 + TSTATE_SENT_EXPIRE + 1,
+	ck_assert_int_eq(tstate_record(st, "t1", &ts, TRACE_OK, &r2, 1, 260, 10,
+				       1020 + TSTATE_SENT_EXPIRE + 1,
 				       1020 + TSTATE_SENT_EXPIRE + 1),
 			 0);
 	ck_assert_ptr_null(statefile_get(st, "sent/t1/2/89.160.20.112"));
@@ -252,12 +269,10 @@ START_TEST(test_prune_targets)
 	tstate_record(st, "recent", &ts, TRACE_OK, &r, 1, 1, 10,
 		      1000 + TSTATE_TARGET_EXPIRE, 1000 + TSTATE_TARGET_EXPIRE);
 	/* Within the week nothing goes. */
-	ck_assert_uint_eq(tstate_prune_targets(st, keep, 1,
-					       1000 + TSTATE_TARGET_EXPIRE),
-			  0);
-	ck_assert_uint_eq(tstate_prune_targets(st, keep, 1,
-					       1001 + TSTATE_TARGET_EXPIRE),
-			  1);
+	ck_assert_uint_eq(
+	    tstate_prune_targets(st, keep, 1, 1000 + TSTATE_TARGET_EXPIRE), 0);
+	ck_assert_uint_eq(
+	    tstate_prune_targets(st, keep, 1, 1001 + TSTATE_TARGET_EXPIRE), 1);
 	ck_assert_ptr_null(statefile_get(st, "runs/gone"));
 	ck_assert_ptr_null(statefile_get(st, "last/gone"));
 	ck_assert_ptr_null(statefile_get(st, "report/gone"));

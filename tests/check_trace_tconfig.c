@@ -87,8 +87,7 @@ START_TEST(test_extended_and_overrides)
 	ck_assert_int_eq(c.targets[1].count, 2);
 	ck_assert_double_eq(c.targets[0].schedule.every, 5);
 	/* Host operands replace the file's targets. */
-	ck_assert_int_eq(tconfig_add_host(&c, "127.0.0.9", err, sizeof err),
-			 0);
+	ck_assert_int_eq(tconfig_add_host(&c, "127.0.0.9", err, sizeof err), 0);
 	ck_assert_uint_eq(c.ntargets, 1);
 	ck_assert_int_eq(tconfig_add_host(&c, "127.0.0.9", err, sizeof err),
 			 -1);
@@ -97,9 +96,9 @@ START_TEST(test_extended_and_overrides)
 	/* Non-root may not probe faster than 1/s (mtr's rule). */
 	c.is_root = 0;
 	c.targets[0].interval = 0.5;
-	ck_assert_int_eq(tconfig_finish(&c, &(struct trace_overrides){0}, err,
-					sizeof err),
-			 -1);
+	ck_assert_int_eq(
+	    tconfig_finish(&c, &(struct trace_overrides){0}, err, sizeof err),
+	    -1);
 	ck_assert_str_eq(err, "127.0.0.9: interval 0.5s: mtr allows an "
 			      "interval below 1s only to root");
 	cfg_free(root);
@@ -109,23 +108,23 @@ END_TEST
 static const struct {
 	const char *file, *err;
 } bad[] = {
-	{"bad_count.yaml",
-	 "bad_count.yaml:4:12: targets[1].count: expected an integer "
-	 "1..1000, got \"lots\""},
-	{"bad_key.yaml", "bad_key.yaml:3:5: targets[0]: unknown key "
-			 "\"shedule\" (did you mean \"schedule\"?)"},
-	{"bad_schedule.yaml",
-	 "bad_schedule.yaml:3:15: targets[0]: schedule: cron minutes field "
-	 "\"61\" is invalid"},
-	{"dup_name.yaml", "dup_name.yaml:3:5: targets[1]: target name "
-			  "\"127.0.0.1\" is used twice (set name: to tell "
-			  "them apart)"},
-	{"bad_host.yaml", "bad_host.yaml:2:11: targets[0]: host: expected an "
-			  "address or host name, got \"-i0\""},
-	{"bad_protocol.yaml",
-	 "bad_protocol.yaml:3:15: targets[0]: protocol: expected icmp, udp "
-	 "or tcp, got \"sctp\""},
-	{"no_host.yaml", "no_host.yaml:2:5: targets[0]: missing key \"host\""},
+    {"bad_count.yaml",
+     "bad_count.yaml:4:12: targets[1].count: expected an integer "
+     "1..1000, got \"lots\""},
+    {"bad_key.yaml", "bad_key.yaml:3:5: targets[0]: unknown key "
+		     "\"shedule\" (did you mean \"schedule\"?)"},
+    {"bad_schedule.yaml",
+     "bad_schedule.yaml:3:15: targets[0]: schedule: cron minutes field "
+     "\"61\" is invalid"},
+    {"dup_name.yaml", "dup_name.yaml:3:5: targets[1]: target name "
+		      "\"127.0.0.1\" is used twice (set name: to tell "
+		      "them apart)"},
+    {"bad_host.yaml", "bad_host.yaml:2:11: targets[0]: host: expected an "
+		      "address or host name, got \"-i0\""},
+    {"bad_protocol.yaml",
+     "bad_protocol.yaml:3:15: targets[0]: protocol: expected icmp, udp "
+     "or tcp, got \"sctp\""},
+    {"no_host.yaml", "no_host.yaml:2:5: targets[0]: missing key \"host\""},
 };
 
 START_TEST(test_bad)

@@ -75,9 +75,10 @@ int asn_is_private(const char *ip)
 		static const unsigned char any[16];
 
 		return !memcmp(a, loop, 16) || !memcmp(a, any, 16) ||
-		       (a[0] & 0xfe) == 0xfc ||		    /* fc00::/7 */
-		       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || /* fe80::/10 */
-		       a[0] == 0xff;			    /* multicast */
+		       (a[0] & 0xfe) == 0xfc || /* fc00::/7 */
+		       (a[0] == 0xfe &&
+			(a[1] & 0xc0) == 0x80) || /* fe80::/10 */
+		       a[0] == 0xff;		  /* multicast */
 	}
 	return 0;
 }
@@ -91,8 +92,8 @@ void asn_lookup(const struct asn_db *db, const char *ip, struct asn_info *out)
 
 	strcpy(out->asn, "unknown");
 	strcpy(out->org, "unknown");
-	if (!db || (inet_pton(AF_INET, ip, a) != 1 &&
-		    inet_pton(AF_INET6, ip, a) != 1))
+	if (!db ||
+	    (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1))
 		return;
 	if (asn_is_private(ip))
 		return;

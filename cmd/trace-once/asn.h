@@ -27,7 +27,7 @@
 struct asn_db;
 
 struct asn_info {
-	char asn[16];		  /* "AS15169" or "unknown" */
+	char asn[16];		   /* "AS15169" or "unknown" */
 	char org[ASN_ORG_MAX + 1]; /* or "unknown" */
 };
 

@@ -7,7 +7,7 @@
 const char *trace_result_name(enum trace_result r)
 {
 	static const char *const names[TRACE_NRESULTS] = {
-		"ok", "mtr_failed", "timeout", "resolve_failed"};
+	    "ok", "mtr_failed", "timeout", "resolve_failed"};
 
 	return (unsigned)r < TRACE_NRESULTS ? names[r] : "unknown";
 }
@@ -26,24 +26,22 @@ static int fmt_hops(struct promfile *pf, const struct trace_view *v)
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct mtr_hop *h = &r->hops[i];
 		char ttl[16];
-		const char *labels[] = {"target", v->target,
-					"hop",	  hop_position(i, r->nhops),
-					"ip",	  h->host,
-					"asn",	  v->asn[i].asn,
-					"org",	  v->asn[i].org,
-					"ttl",	  ttl,
-					NULL};
+		const char *labels[] = {
+		    "target", v->target,     "hop", hop_position(i, r->nhops),
+		    "ip",     h->host,	     "asn", v->asn[i].asn,
+		    "org",    v->asn[i].org, "ttl", ttl,
+		    NULL};
 		const struct {
 			const char *name;
 			double value;
 		} m[] = {
-			{"mtr_hop_loss_ratio", h->loss_pct / 100.0},
-			{"mtr_hop_sent_total", v->sent_total[i]},
-			{"mtr_hop_last_ms", h->last},
-			{"mtr_hop_avg_ms", h->avg},
-			{"mtr_hop_best_ms", h->best},
-			{"mtr_hop_worst_ms", h->worst},
-			{"mtr_hop_stddev_ms", h->stddev},
+		    {"mtr_hop_loss_ratio", h->loss_pct / 100.0},
+		    {"mtr_hop_sent_total", v->sent_total[i]},
+		    {"mtr_hop_last_ms", h->last},
+		    {"mtr_hop_avg_ms", h->avg},
+		    {"mtr_hop_best_ms", h->best},
+		    {"mtr_hop_worst_ms", h->worst},
+		    {"mtr_hop_stddev_ms", h->stddev},
 		};
 
 		snprintf(ttl, sizeof ttl, "%d", h->ttl);
@@ -66,17 +64,16 @@ static int fmt_report(struct promfile *pf, const struct trace_view *v)
 	 * rate-limit their own ICMP would otherwise read as path loss. */
 	if (r->nhops)
 		loss = r->hops[r->nhops - 1].loss_pct / 100.0;
-	if (v->have_duration &&
-	    promfile_add(pf, "mtr_report_duration_ms", v->duration_ms,
-			 "target", t, NULL))
+	if (v->have_duration && promfile_add(pf, "mtr_report_duration_ms",
+					     v->duration_ms, "target", t, NULL))
 		return -1;
 	if (promfile_add(pf, "mtr_report_hops", (double)r->nhops, "target", t,
 			 NULL) ||
 	    promfile_add(pf, "mtr_report_loss", loss, "target", t, NULL) ||
 	    promfile_add(pf, "mtr_report_packets", packets, "target", t,
 			 NULL) ||
-	    promfile_add(pf, "mtr_report_reached", compute_reached(r),
-			 "target", t, NULL))
+	    promfile_add(pf, "mtr_report_reached", compute_reached(r), "target",
+			 t, NULL))
 		return -1;
 	return 0;
 }
@@ -95,8 +92,8 @@ static int fmt_route(struct promfile *pf, const struct trace_view *v)
 			 NULL) ||
 	    promfile_add(pf, "mtr_route_latency_jitter_ms", h->jitter_ms,
 			 "target", t, NULL) ||
-	    promfile_add(pf, "mtr_route_path_id", (double)v->path_id,
-			 "target", t, NULL) ||
+	    promfile_add(pf, "mtr_route_path_id", (double)v->path_id, "target",
+			 t, NULL) ||
 	    promfile_add(pf, "mtr_route_last_change_timestamp_seconds",
 			 h->last_change, "target", t, NULL))
 		return -1;
@@ -107,10 +104,9 @@ static int fmt_route(struct promfile *pf, const struct trace_view *v)
 		snprintf(vs, sizeof vs, "%.2f", var);
 		snprintf(js, sizeof js, "%.2f", h->jitter_ms);
 		if (promfile_add(pf, "mtr_route_volatility", 1, "target", t,
-				 "route_changed",
-				 h->changed ? "true" : "false",
-				 "hop_count_variance", vs, "latency_jitter",
-				 js, NULL))
+				 "route_changed", h->changed ? "true" : "false",
+				 "hop_count_variance", vs, "latency_jitter", js,
+				 NULL))
 			return -1;
 	}
 	return 0;
@@ -148,9 +144,9 @@ int trace_table_fmt(FILE *f, const struct trace_view *v)
 	}
 	fprintf(f, " %zu hops, %s\n", r->nhops,
 		compute_reached(r) ? "reached" : "not reached");
-	fprintf(f, "%4s  %-39s %-9s %-24s %6s %5s %8s %8s %8s %8s %8s\n",
-		"Hop", "Address", "ASN", "Organisation", "Loss%", "Snt",
-		"Last", "Avg", "Best", "Wrst", "StDev");
+	fprintf(f, "%4s  %-39s %-9s %-24s %6s %5s %8s %8s %8s %8s %8s\n", "Hop",
+		"Address", "ASN", "Organisation", "Loss%", "Snt", "Last", "Avg",
+		"Best", "Wrst", "StDev");
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct mtr_hop *h = &r->hops[i];
 

@@ -39,16 +39,16 @@ struct trace_view {
 	 * Otherwise only mtr_report_success 0, the run counters and the
 	 * route series are written. */
 	int success;
-	const struct mtr_report *rep;	 /* when success */
-	const struct asn_info *asn;	 /* rep->nhops entries */
-	const double *sent_total;	 /* rep->nhops entries */
-	int have_duration;		 /* mtr ran (not --from-json) */
+	const struct mtr_report *rep; /* when success */
+	const struct asn_info *asn;   /* rep->nhops entries */
+	const double *sent_total;     /* rep->nhops entries */
+	int have_duration;	      /* mtr ran (not --from-json) */
 	double duration_ms;
 	int have_runs;
 	uint64_t runs[TRACE_NRESULTS];
-	const struct route_hist *hist;	 /* NULL: no report yet */
-	uint64_t path_id;		 /* of the last report */
-	int legacy;			 /* also mtr_route_volatility{...} 1 */
+	const struct route_hist *hist; /* NULL: no report yet */
+	uint64_t path_id;	       /* of the last report */
+	int legacy;		       /* also mtr_route_volatility{...} 1 */
 };
 
 int trace_fmt(struct promfile *pf, const struct trace_view *v);

@@ -29,7 +29,7 @@
 #define TRACE_DATADIR "/usr/local/share/promsnap"
 #endif
 
-#define TOOL "trace-once"
+#define TOOL	      "trace-once"
 #define FROM_JSON_MAX (1u << 20)
 
 enum {
@@ -63,50 +63,50 @@ struct ctx {
 };
 
 static const struct option longopts[] = {
-	{"db-path", required_argument, NULL, OPT_DB_PATH},
-	{"schedule", required_argument, NULL, OPT_SCHEDULE},
-	{"count", required_argument, NULL, OPT_COUNT},
-	{"interval", required_argument, NULL, OPT_INTERVAL},
-	{"protocol", required_argument, NULL, OPT_PROTOCOL},
-	{"port", required_argument, NULL, OPT_PORT},
-	{"max-ttl", required_argument, NULL, OPT_MAX_TTL},
-	{"grace", required_argument, NULL, OPT_GRACE},
-	{"history", required_argument, NULL, OPT_HISTORY},
-	{"jobs", required_argument, NULL, OPT_JOBS},
-	{"mtr", required_argument, NULL, OPT_MTR},
-	{"margin", required_argument, NULL, OPT_MARGIN},
-	{"all", no_argument, NULL, OPT_ALL},
-	{"from-json", required_argument, NULL, OPT_FROM_JSON},
-	{"legacy-volatility-labels", no_argument, NULL, OPT_LEGACY},
-	{"metrics-port", required_argument, NULL, OPT_METRICS_PORT},
-	{NULL, 0, NULL, 0},
+    {"db-path", required_argument, NULL, OPT_DB_PATH},
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"protocol", required_argument, NULL, OPT_PROTOCOL},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"max-ttl", required_argument, NULL, OPT_MAX_TTL},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"history", required_argument, NULL, OPT_HISTORY},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"mtr", required_argument, NULL, OPT_MTR},
+    {"margin", required_argument, NULL, OPT_MARGIN},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"from-json", required_argument, NULL, OPT_FROM_JSON},
+    {"legacy-volatility-labels", no_argument, NULL, OPT_LEGACY},
+    {"metrics-port", required_argument, NULL, OPT_METRICS_PORT},
+    {NULL, 0, NULL, 0},
 };
 
 static const char options_help[] =
-	"  -4, -6                  trace over IPv4 or IPv6 only\n"
-	"      --all               run every target now, ignoring schedules\n"
-	"      --count N           probes per hop [default: 10]\n"
-	"      --db-path FILE      GeoLite2-ASN database\n"
-	"      --from-json FILE|-  read an mtr --json report instead of "
-	"running mtr\n"
-	"      --grace DURATION    mtr -G: wait for late replies [default: "
-	"1s]\n"
-	"      --history K         reports kept for route statistics "
-	"[default: 10]\n"
-	"      --interval DURATION between probes [default: 0.2s as root, "
-	"else 1s]\n"
-	"      --jobs N            mtr runs at once [default: 16]\n"
-	"      --legacy-volatility-labels  also write Tracer's "
-	"mtr_route_volatility\n"
-	"      --margin DURATION   deadline slack over count*interval+grace "
-	"[default: 5s]\n"
-	"      --max-ttl N         hops to try at most [default: 30]\n"
-	"      --metrics-port N    accepted for Tracer; not used\n"
-	"      --mtr PROGRAM       mtr to run [default: mtr]\n"
-	"      --port N            destination port (udp, tcp)\n"
-	"      --protocol P        icmp, udp or tcp [default: icmp]\n"
-	"      --schedule SPEC     schedule for every target (@every 10s, "
-	"cron)\n";
+    "  -4, -6                  trace over IPv4 or IPv6 only\n"
+    "      --all               run every target now, ignoring schedules\n"
+    "      --count N           probes per hop [default: 10]\n"
+    "      --db-path FILE      GeoLite2-ASN database\n"
+    "      --from-json FILE|-  read an mtr --json report instead of "
+    "running mtr\n"
+    "      --grace DURATION    mtr -G: wait for late replies [default: "
+    "1s]\n"
+    "      --history K         reports kept for route statistics "
+    "[default: 10]\n"
+    "      --interval DURATION between probes [default: 0.2s as root, "
+    "else 1s]\n"
+    "      --jobs N            mtr runs at once [default: 16]\n"
+    "      --legacy-volatility-labels  also write Tracer's "
+    "mtr_route_volatility\n"
+    "      --margin DURATION   deadline slack over count*interval+grace "
+    "[default: 5s]\n"
+    "      --max-ttl N         hops to try at most [default: 30]\n"
+    "      --metrics-port N    accepted for Tracer; not used\n"
+    "      --mtr PROGRAM       mtr to run [default: mtr]\n"
+    "      --port N            destination port (udp, tcp)\n"
+    "      --protocol P        icmp, udp or tcp [default: icmp]\n"
+    "      --schedule SPEC     schedule for every target (@every 10s, "
+    "cron)\n";
 
 static int handle(int opt, const char *arg, void *p)
 {
@@ -143,7 +143,8 @@ static int handle(int opt, const char *arg, void *p)
 		return 0;
 	case OPT_INTERVAL:
 		o->interval_set = 1;
-		return cli_duration("--interval", arg, 0.01, 3600, &o->interval);
+		return cli_duration("--interval", arg, 0.01, 3600,
+				    &o->interval);
 	case OPT_PROTOCOL:
 		o->protocol_set = 1;
 		if (tconfig_parse_protocol(arg, &o->protocol)) {
@@ -251,11 +252,11 @@ static struct asn_db *open_asn(struct run *r, const struct ctx *c,
 			       const struct trace_config *cfg)
 {
 	const char *paths[] = {
-		c->db_path,
-		cfg->db_path[0] ? cfg->db_path : NULL,
-		"/var/lib/GeoIP/GeoLite2-ASN.mmdb",
-		"/usr/share/GeoIP/GeoLite2-ASN.mmdb",
-		TRACE_DATADIR "/GeoLite2-ASN.mmdb",
+	    c->db_path,
+	    cfg->db_path[0] ? cfg->db_path : NULL,
+	    "/var/lib/GeoIP/GeoLite2-ASN.mmdb",
+	    "/usr/share/GeoIP/GeoLite2-ASN.mmdb",
+	    TRACE_DATADIR "/GeoLite2-ASN.mmdb",
 	};
 	struct asn_db *db = NULL;
 	char err[4200];
@@ -454,8 +455,8 @@ static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 		struct mtr_report *rep = malloc(sizeof *rep);
 		enum trace_result res;
 		char why[512];
-		double slot = schedule_slot(&tr->t->schedule, tr->ts.last_run,
-					    r->now);
+		double slot =
+		    schedule_slot(&tr->t->schedule, tr->ts.last_run, r->now);
 
 		if (!rep) {
 			code = 1;
@@ -484,8 +485,8 @@ static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 		if (tstate_record(r->state, tr->name, &tr->ts, res,
 				  res == TRACE_OK ? rep : NULL,
 				  j->state != MTR_JOB_SPAWN_FAILED,
-				  round(j->duration * 1e6) / 1e3, cfg->history, r->now,
-				  slot)) {
+				  round(j->duration * 1e6) / 1e3, cfg->history,
+				  r->now, slot)) {
 			free(rep);
 			code = 1;
 			goto out;
@@ -561,9 +562,9 @@ static void log_cpu(void)
 	getrusage(RUSAGE_CHILDREN, &kids);
 	log_debug("cpu: %.3f ms in trace-once, %.3f ms in mtr children",
 		  (self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1e3 +
-			  (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e3,
+		      (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e3,
 		  (kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1e3 +
-			  (kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e3);
+		      (kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e3);
 }
 
 /* The mtr-like table per target, for a person at a terminal.  The state
@@ -576,7 +577,8 @@ static void print_tables(struct target_run *trs, size_t n,
 		double sent[MTR_MAX_HOPS];
 		struct trace_view v;
 
-		tstate_view(NULL, trs[i].name, &trs[i].ts, db, asn, sent, 0, &v);
+		tstate_view(NULL, trs[i].name, &trs[i].ts, db, asn, sent, 0,
+			    &v);
 		trace_table_fmt(stdout, &v);
 	}
 }
@@ -585,21 +587,21 @@ int main(int argc, char **argv)
 {
 	struct ctx c = {.margin = 5.0};
 	const struct cli_tool tool = {
-		.name = TOOL,
-		.synopsis = "[options] [--] [HOST...]",
-		.summary = "Run mtr for every configured target that is due, "
-			   "label each hop with its ASN, track route changes "
-			   "and write trace-once.prom.",
-		.options_help = options_help,
-		.epilog = "Examples:\n"
-			  "  trace-once -c /etc/promsnap/trace-once.yaml\n"
-			  "  trace-once -o - --count 5 127.0.0.1\n"
-			  "  mtr --json -n 127.0.0.1 | trace-once --from-json "
-			  "- -o -\n",
-		.shortopts = "46",
-		.longopts = longopts,
-		.handle = handle,
-		.ctx = &c,
+	    .name = TOOL,
+	    .synopsis = "[options] [--] [HOST...]",
+	    .summary = "Run mtr for every configured target that is due, "
+		       "label each hop with its ASN, track route changes "
+		       "and write trace-once.prom.",
+	    .options_help = options_help,
+	    .epilog = "Examples:\n"
+		      "  trace-once -c /etc/promsnap/trace-once.yaml\n"
+		      "  trace-once -o - --count 5 127.0.0.1\n"
+		      "  mtr --json -n 127.0.0.1 | trace-once --from-json "
+		      "- -o -\n",
+	    .shortopts = "46",
+	    .longopts = longopts,
+	    .handle = handle,
+	    .ctx = &c,
 	};
 	struct cli_opts opts;
 	struct trace_config *cfg = NULL;
@@ -649,9 +651,9 @@ int main(int argc, char **argv)
 		}
 		/* HOST operands are one-shot use: they run now unless a
 		 * --schedule was given for them. */
-		code = run_targets(&r, &c, cfg, trs,
-				   c.all || (cfg->hosts_from_args &&
-					     !c.ov.schedule_set));
+		code = run_targets(
+		    &r, &c, cfg, trs,
+		    c.all || (cfg->hosts_from_args && !c.ov.schedule_set));
 		nemit = cfg->ntargets;
 		if (!code && !cfg->hosts_from_args)
 			prune_targets(&r, cfg);

@@ -63,20 +63,20 @@ static int get_num(const json_t *obj, const char *key, double *out)
 	return 0;
 }
 
-static int decode_hop(const json_t *h, size_t i, struct mtr_hop *hop,
-		      char *err, size_t errlen)
+static int decode_hop(const json_t *h, size_t i, struct mtr_hop *hop, char *err,
+		      size_t errlen)
 {
 	static const struct {
 		const char *key;
 		size_t off;
 	} fields[] = {
-		{"Loss%", offsetof(struct mtr_hop, loss_pct)},
-		{"Snt", offsetof(struct mtr_hop, sent)},
-		{"Last", offsetof(struct mtr_hop, last)},
-		{"Avg", offsetof(struct mtr_hop, avg)},
-		{"Best", offsetof(struct mtr_hop, best)},
-		{"Wrst", offsetof(struct mtr_hop, worst)},
-		{"StDev", offsetof(struct mtr_hop, stddev)},
+	    {"Loss%", offsetof(struct mtr_hop, loss_pct)},
+	    {"Snt", offsetof(struct mtr_hop, sent)},
+	    {"Last", offsetof(struct mtr_hop, last)},
+	    {"Avg", offsetof(struct mtr_hop, avg)},
+	    {"Best", offsetof(struct mtr_hop, best)},
+	    {"Wrst", offsetof(struct mtr_hop, worst)},
+	    {"StDev", offsetof(struct mtr_hop, stddev)},
 	};
 	const json_t *host;
 	const char *s;
@@ -94,7 +94,8 @@ static int decode_hop(const json_t *h, size_t i, struct mtr_hop *hop,
 	hop->ttl = (int)count;
 	host = json_object_get(h, "host");
 	if (!json_is_string(host))
-		return fail(err, errlen, "hubs[%zu].host: expected a string", i);
+		return fail(err, errlen, "hubs[%zu].host: expected a string",
+			    i);
 	s = json_string_value(host);
 	n = json_string_length(host);
 	if (n == 0 || n >= sizeof hop->host || strlen(s) != n)
@@ -151,9 +152,10 @@ int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
 	if (!json_is_string(dst) || json_string_length(dst) == 0 ||
 	    json_string_length(dst) >= sizeof out->dst ||
 	    strspn(json_string_value(dst), HOST_CHARS) !=
-		    json_string_length(dst)) {
-		fail(err, errlen, "report.mtr.dst: expected an address or "
-				  "host name");
+		json_string_length(dst)) {
+		fail(err, errlen,
+		     "report.mtr.dst: expected an address or "
+		     "host name");
 		goto out;
 	}
 	memcpy(out->dst, json_string_value(dst), json_string_length(dst) + 1);

@@ -28,13 +28,13 @@
 
 #define MTR_MAX_HOPS 64
 #define MTR_HOST_MAX 64 /* an IPv6 address is at most 45 bytes */
-#define MTR_DST_MAX 256
+#define MTR_DST_MAX  256
 
 struct mtr_hop {
-	int ttl;		  /* mtr's 1-based "count" */
+	int ttl;		 /* mtr's 1-based "count" */
 	char host[MTR_HOST_MAX]; /* address text, or "???" */
-	int silent;		  /* host was "???": no answer at all */
-	double loss_pct;	  /* 0..100 */
+	int silent;		 /* host was "???": no answer at all */
+	double loss_pct;	 /* 0..100 */
 	double sent;
 	double last, avg, best, worst, stddev; /* ms */
 };

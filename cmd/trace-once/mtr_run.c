@@ -60,8 +60,8 @@ static int job_start(struct mtr_job *j)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					       POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF);
+					  POSIX_SPAWN_SETSIGMASK |
+					  POSIX_SPAWN_SETSIGDEF);
 	rc = posix_spawnp(&j->pid, j->argv[0], &fa, &at, j->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -210,11 +210,13 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
 				continue;
 			if (j->fd_out >= 0) {
 				owner[np] = i;
-				pfd[np++] = (struct pollfd){j->fd_out, POLLIN, 0};
+				pfd[np++] =
+				    (struct pollfd){j->fd_out, POLLIN, 0};
 			}
 			if (j->fd_err >= 0) {
 				owner[np] = i;
-				pfd[np++] = (struct pollfd){j->fd_err, POLLIN, 0};
+				pfd[np++] =
+				    (struct pollfd){j->fd_err, POLLIN, 0};
 			}
 			if (j->deadline - now < wait)
 				wait = j->deadline - now;

@@ -39,13 +39,13 @@ enum mtr_job_state {
 
 struct mtr_job {
 	/* in */
-	char **argv; /* argv[0] is looked up on PATH unless it has a '/' */
+	char **argv;	/* argv[0] is looked up on PATH unless it has a '/' */
 	double timeout; /* seconds from spawn */
 	/* out */
 	enum mtr_job_state state;
-	int status;	 /* wait status when MTR_JOB_EXITED */
+	int status; /* wait status when MTR_JOB_EXITED */
 	int spawn_errno;
-	char *out;	 /* stdout, NUL-terminated, malloc'd */
+	char *out; /* stdout, NUL-terminated, malloc'd */
 	size_t outlen;
 	int out_truncated;
 	char err[1024]; /* start of stderr, NUL-terminated */

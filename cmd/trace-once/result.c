@@ -19,18 +19,17 @@ static void first_line(const char *s, char *out, size_t len)
 	out[n] = 0;
 }
 
-enum trace_result decode_mtr_result(int timed_out, int status,
-				    const char *out, size_t outlen,
-				    int out_truncated, const char *errtext,
-				    struct mtr_report *rep, char *why,
-				    size_t whylen)
+enum trace_result decode_mtr_result(int timed_out, int status, const char *out,
+				    size_t outlen, int out_truncated,
+				    const char *errtext, struct mtr_report *rep,
+				    char *why, size_t whylen)
 {
 	static const char *const resolve_errors[] = {
-		"Failed to resolve host",
-		"Name or service not known",
-		"No address associated with hostname",
-		"Temporary failure in name resolution",
-		"Unknown host",
+	    "Failed to resolve host",
+	    "Name or service not known",
+	    "No address associated with hostname",
+	    "Temporary failure in name resolution",
+	    "Unknown host",
 	};
 	char line[256];
 	char jerr[256];
@@ -41,8 +40,8 @@ enum trace_result decode_mtr_result(int timed_out, int status,
 		return TRACE_TIMEOUT;
 	}
 	first_line(errtext ? errtext : "", line, sizeof line);
-	for (size_t i = 0;
-	     i < sizeof resolve_errors / sizeof resolve_errors[0]; i++)
+	for (size_t i = 0; i < sizeof resolve_errors / sizeof resolve_errors[0];
+	     i++)
 		if (errtext && strstr(errtext, resolve_errors[i])) {
 			snprintf(why, whylen, "%s", line);
 			return TRACE_RESOLVE_FAILED;

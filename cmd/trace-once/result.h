@@ -21,10 +21,9 @@
  * what went wrong in one line (stderr's first line, an exit code, or the
  * decoder's reason).
  */
-enum trace_result decode_mtr_result(int timed_out, int status,
-				    const char *out, size_t outlen,
-				    int out_truncated, const char *errtext,
-				    struct mtr_report *rep, char *why,
-				    size_t whylen);
+enum trace_result decode_mtr_result(int timed_out, int status, const char *out,
+				    size_t outlen, int out_truncated,
+				    const char *errtext, struct mtr_report *rep,
+				    char *why, size_t whylen);
 
 #endif

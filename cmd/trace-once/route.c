@@ -141,9 +141,8 @@ void compute_route_update(struct route_hist *h, const struct mtr_report *prev,
 }
 
 /* Append with snprintf semantics; *off grows, overflow sets *bad. */
-__attribute__((format(printf, 5, 6))) static void put(char *buf, size_t len,
-						      size_t *off, int *bad,
-						      const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+put(char *buf, size_t len, size_t *off, int *bad, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -256,8 +255,8 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 		prom_format_value(p->best, v[4], sizeof v[4]);
 		prom_format_value(p->worst, v[5], sizeof v[5]);
 		prom_format_value(p->stddev, v[6], sizeof v[6]);
-		put(buf, len, &off, &bad, ";%d,%s,%s,%s,%s,%s,%s,%s,%s",
-		    p->ttl, p->host, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+		put(buf, len, &off, &bad, ";%d,%s,%s,%s,%s,%s,%s,%s,%s", p->ttl,
+		    p->host, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
 	}
 	if (bad) {
 		errno = ERANGE;

@@ -24,12 +24,12 @@
 #define ROUTE_HISTORY_MAX 100
 
 struct route_hist {
-	size_t n;			/* hop counts kept, oldest first */
+	size_t n; /* hop counts kept, oldest first */
 	int counts[ROUTE_HISTORY_MAX];
-	uint64_t changes;		/* reports that changed the path */
-	double last_change;		/* Unix time, 0: never */
-	int changed;			/* the last report changed it */
-	double jitter_ms;		/* between the last two reports */
+	uint64_t changes;   /* reports that changed the path */
+	double last_change; /* Unix time, 0: never */
+	int changed;	    /* the last report changed it */
+	double jitter_ms;   /* between the last two reports */
 };
 
 /* 1 if both have the same length and every position holds the same
@@ -63,6 +63,7 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len);
 int route_report_decode(const char *s, struct mtr_report *r);
 
 /* Room route_report_encode needs at most. */
-#define ROUTE_REPORT_TEXT_MAX (MTR_DST_MAX + 32 + MTR_MAX_HOPS * (MTR_HOST_MAX + 8 * 26))
+#define ROUTE_REPORT_TEXT_MAX                                                  \
+	(MTR_DST_MAX + 32 + MTR_MAX_HOPS * (MTR_HOST_MAX + 8 * 26))
 
 #endif

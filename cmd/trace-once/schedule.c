@@ -41,12 +41,9 @@ struct field {
 };
 
 static const struct field fields[] = {
-	{"seconds", 0, 59, NULL, 0},
-	{"minutes", 0, 59, NULL, 0},
-	{"hours", 0, 23, NULL, 0},
-	{"day of month", 1, 31, NULL, 0},
-	{"month", 1, 12, month_names, 12},
-	{"day of week", 0, 7, day_names, 7},
+    {"seconds", 0, 59, NULL, 0},       {"minutes", 0, 59, NULL, 0},
+    {"hours", 0, 23, NULL, 0},	       {"day of month", 1, 31, NULL, 0},
+    {"month", 1, 12, month_names, 12}, {"day of week", 0, 7, day_names, 7},
 };
 
 /* One value of a field: a number or a name.  Advances *p. */
@@ -86,8 +83,8 @@ static int parse_field(const struct field *f, const char *s, size_t len,
 	char buf[128];
 	char *save = NULL, *item;
 
-	if (len == 0 || len >= sizeof buf || s[0] == ',' ||
-	    s[len - 1] == ',' || memmem(s, len, ",,", 2))
+	if (len == 0 || len >= sizeof buf || s[0] == ',' || s[len - 1] == ',' ||
+	    memmem(s, len, ",,", 2))
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = 0;
@@ -150,10 +147,10 @@ int schedule_parse(const char *spec, struct schedule *out, char *err,
 	static const struct {
 		const char *name, *cron;
 	} macros[] = {
-		{"@yearly", "0 0 0 1 1 *"},  {"@annually", "0 0 0 1 1 *"},
-		{"@monthly", "0 0 0 1 * *"}, {"@weekly", "0 0 0 * * 0"},
-		{"@daily", "0 0 0 * * *"},   {"@midnight", "0 0 0 * * *"},
-		{"@hourly", "0 0 * * * *"},
+	    {"@yearly", "0 0 0 1 1 *"},	 {"@annually", "0 0 0 1 1 *"},
+	    {"@monthly", "0 0 0 1 * *"}, {"@weekly", "0 0 0 * * 0"},
+	    {"@daily", "0 0 0 * * *"},	 {"@midnight", "0 0 0 * * *"},
+	    {"@hourly", "0 0 * * * *"},
 	};
 	const char *f[6], *p;
 	size_t flen[6], n = 0;
@@ -166,8 +163,8 @@ int schedule_parse(const char *spec, struct schedule *out, char *err,
 	if (*spec == '@') {
 		for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++)
 			if (!strcmp(spec, macros[i].name))
-				return schedule_parse(macros[i].cron, out,
-						      err, errlen);
+				return schedule_parse(macros[i].cron, out, err,
+						      errlen);
 		return fail(err, errlen,
 			    "unknown schedule \"%.40s\" (expected @every "
 			    "DURATION, @hourly, @daily, @weekly, @monthly, "
@@ -203,9 +200,10 @@ int schedule_parse(const char *spec, struct schedule *out, char *err,
 			continue;
 		}
 		if (parse_field(&fields[i], f[src], flen[src], &mask, &star))
-			return fail(err, errlen, "cron %s field \"%.*s\" is invalid",
-				    fields[i].name, (int)(flen[src] > 40 ? 40 : flen[src]),
-				    f[src]);
+			return fail(
+			    err, errlen, "cron %s field \"%.*s\" is invalid",
+			    fields[i].name,
+			    (int)(flen[src] > 40 ? 40 : flen[src]), f[src]);
 		switch (i) {
 		case 0:
 			out->sec = mask;

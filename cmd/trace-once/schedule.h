@@ -36,11 +36,11 @@ enum schedule_kind { SCHEDULE_EVERY, SCHEDULE_CRON };
 
 struct schedule {
 	enum schedule_kind kind;
-	double every; /* SCHEDULE_EVERY: the period in seconds */
-	uint64_t sec, min;	/* bit n set: value n allowed */
+	double every;		 /* SCHEDULE_EVERY: the period in seconds */
+	uint64_t sec, min;	 /* bit n set: value n allowed */
 	uint32_t hour, dom, mon; /* dom 1..31, mon 1..12 */
-	uint8_t dow;		/* 0..6, Sunday 0 */
-	int dom_star, dow_star; /* field was * or ? */
+	uint8_t dow;		 /* 0..6, Sunday 0 */
+	int dom_star, dow_star;	 /* field was * or ? */
 };
 
 /* 0, or -1 with errno EINVAL and a reason in err. */

@@ -83,9 +83,8 @@ static int apply_target(struct trace_config *c, const struct cfg_node *n,
 			size_t errlen)
 {
 	static const char *const keys[] = {
-		"host",	    "schedule",	  "name",    "count", "interval",
-		"protocol", "port",	  "ip_version", "max_ttl", "grace",
-		NULL};
+	    "host", "schedule",	  "name",    "count", "interval", "protocol",
+	    "port", "ip_version", "max_ttl", "grace", NULL};
 	const char *s;
 	long long v;
 	int r;
@@ -134,8 +133,8 @@ static int apply_target(struct trace_config *c, const struct cfg_node *n,
 	if (cfg_get_int(n, path, "count", 1, 1000, &v, err, errlen) < 0)
 		return -1;
 	t->count = (long)v;
-	if (cfg_get_duration(n, path, "interval", 0.01, 3600, &t->interval,
-			     err, errlen) < 0)
+	if (cfg_get_duration(n, path, "interval", 0.01, 3600, &t->interval, err,
+			     errlen) < 0)
 		return -1;
 	r = cfg_get_str(n, path, "protocol", &s, err, errlen);
 	if (r < 0)
@@ -161,8 +160,8 @@ static int apply_target(struct trace_config *c, const struct cfg_node *n,
 	if (cfg_get_int(n, path, "max_ttl", 1, 64, &v, err, errlen) < 0)
 		return -1;
 	t->max_ttl = (int)v;
-	if (cfg_get_duration(n, path, "grace", 0, 60, &t->grace, err,
-			     errlen) < 0)
+	if (cfg_get_duration(n, path, "grace", 0, 60, &t->grace, err, errlen) <
+	    0)
 		return -1;
 	return 0;
 }
@@ -170,10 +169,9 @@ static int apply_target(struct trace_config *c, const struct cfg_node *n,
 int tconfig_apply(struct trace_config *c, const struct cfg_node *root,
 		  char *err, size_t errlen)
 {
-	static const char *const keys[] = {"metrics_port", "db_path",
-					   "log_file",	   "targets",
-					   "history",	   "jobs",
-					   "mtr",	   NULL};
+	static const char *const keys[] = {
+	    "metrics_port", "db_path", "log_file", "targets",
+	    "history",	    "jobs",    "mtr",	   NULL};
 	const struct cfg_node *targets;
 	const char *s;
 	long long v;
@@ -234,10 +232,10 @@ int tconfig_apply(struct trace_config *c, const struct cfg_node *root,
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->targets[j].name, c->targets[i].name))
 				return cfg_error(
-					targets->items[i], path, err, errlen,
-					"target name \"%.64s\" is used twice "
-					"(set name: to tell them apart)",
-					c->targets[i].name);
+				    targets->items[i], path, err, errlen,
+				    "target name \"%.64s\" is used twice "
+				    "(set name: to tell them apart)",
+				    c->targets[i].name);
 		c->ntargets = i + 1;
 	}
 	return 0;

@@ -26,8 +26,8 @@
 #include "schedule.h"
 
 #define TCONFIG_MAX_TARGETS 256
-#define TCONFIG_NAME_MAX 128
-#define TCONFIG_HOST_MAX 254
+#define TCONFIG_NAME_MAX    128
+#define TCONFIG_HOST_MAX    254
 
 enum trace_proto { PROTO_ICMP, PROTO_UDP, PROTO_TCP };
 
@@ -48,7 +48,7 @@ struct trace_target {
 /* Command-line values; a field applies when its *_set flag is 1. */
 struct trace_overrides {
 	int count_set, interval_set, protocol_set, port_set, ipver_set,
-		max_ttl_set, grace_set, schedule_set;
+	    max_ttl_set, grace_set, schedule_set;
 	long count;
 	double interval;
 	enum trace_proto protocol;
@@ -59,15 +59,15 @@ struct trace_overrides {
 
 struct trace_config {
 	int is_root;
-	char db_path[4096];	 /* "" unless set in the file */
-	char log_file[4096];	 /* "" unless set in the file */
-	long metrics_port;	 /* noted, unused */
-	int history;		 /* reports kept for variance, 1..100 */
-	int jobs;		 /* mtr children at once */
-	char mtr[4096];		 /* program to run */
+	char db_path[4096];  /* "" unless set in the file */
+	char log_file[4096]; /* "" unless set in the file */
+	long metrics_port;   /* noted, unused */
+	int history;	     /* reports kept for variance, 1..100 */
+	int jobs;	     /* mtr children at once */
+	char mtr[4096];	     /* program to run */
 	size_t ntargets;
 	struct trace_target targets[TCONFIG_MAX_TARGETS];
-	int hosts_from_args;	 /* operands replaced the file's targets */
+	int hosts_from_args; /* operands replaced the file's targets */
 };
 
 void tconfig_defaults(struct trace_config *c, int is_root);

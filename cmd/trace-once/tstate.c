@@ -51,8 +51,8 @@ void tstate_load(const struct statefile *st, const char *name,
 				char *end;
 
 				ts->duration_ms = strtod(dur, &end);
-				ts->have_duration = !*end &&
-						    isfinite(ts->duration_ms);
+				ts->have_duration =
+				    !*end && isfinite(ts->duration_ms);
 			}
 		}
 		if (!ts->have_result)
@@ -123,11 +123,10 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 		strcpy(d, "-");
 	snprintf(v, sizeof v, "%s,%s", trace_result_name(res), d);
 	e |= statefile_set(st, key(k, sizeof k, "result", name), v);
-	snprintf(v, sizeof v, "%llu,%llu,%llu,%llu",
-		 (unsigned long long)ts->runs[0],
-		 (unsigned long long)ts->runs[1],
-		 (unsigned long long)ts->runs[2],
-		 (unsigned long long)ts->runs[3]);
+	snprintf(
+	    v, sizeof v, "%llu,%llu,%llu,%llu", (unsigned long long)ts->runs[0],
+	    (unsigned long long)ts->runs[1], (unsigned long long)ts->runs[2],
+	    (unsigned long long)ts->runs[3]);
 	e |= statefile_set(st, key(k, sizeof k, "runs", name), v);
 	if (slot >= 0) {
 		ts->last_run = slot;
@@ -144,16 +143,15 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 			return -1;
 		if (!ts->have_hist)
 			memset(&ts->hist, 0, sizeof ts->hist);
-		compute_route_update(&ts->hist, ts->have_report ? &ts->rep
-								: NULL,
-				     rep, (size_t)history, now);
+		compute_route_update(&ts->hist,
+				     ts->have_report ? &ts->rep : NULL, rep,
+				     (size_t)history, now);
 		ts->have_hist = 1;
 		if (route_hist_encode(&ts->hist, hb, sizeof hb) == 0)
 			e |= statefile_set(st, key(k, sizeof k, "hist", name),
 					   hb);
 		if (route_report_encode(rep, buf, ROUTE_REPORT_TEXT_MAX) == 0)
-			e |= statefile_set(st,
-					   key(k, sizeof k, "report", name),
+			e |= statefile_set(st, key(k, sizeof k, "report", name),
 					   buf);
 		free(buf);
 		if (&ts->rep != rep)
@@ -189,8 +187,8 @@ void tstate_sent(const struct statefile *st, const char *name,
 	char k[TCONFIG_KEY_MAX];
 
 	for (size_t i = 0; i < rep->nhops; i++) {
-		const char *v = statefile_get(st, sent_key(k, sizeof k, name,
-							   &rep->hops[i]));
+		const char *v = statefile_get(
+		    st, sent_key(k, sizeof k, name, &rep->hops[i]));
 		double total = 0, seen;
 
 		if (!v || sscanf(v, "%lf,%lf", &total, &seen) != 2 ||
@@ -207,8 +205,8 @@ void tstate_view(const struct statefile *st, const char *name,
 {
 	memset(v, 0, sizeof *v);
 	v->target = name;
-	v->success = ts->have_result && ts->result == TRACE_OK &&
-		     ts->have_report;
+	v->success =
+	    ts->have_result && ts->result == TRACE_OK && ts->have_report;
 	v->rep = ts->have_report ? &ts->rep : NULL;
 	if (v->rep) {
 		for (size_t i = 0; i < v->rep->nhops; i++)
@@ -248,8 +246,8 @@ static int prune_target(const char *k, const char *v, void *arg)
 {
 	struct prune_targets_ctx *p = arg;
 	const char *name = k + strlen("runs/");
-	static const char *const kinds[] = {"last", "result", "runs",
-					    "report", "hist"};
+	static const char *const kinds[] = {"last", "result", "runs", "report",
+					    "hist"};
 	char key_buf[TCONFIG_KEY_MAX];
 	double last = 0;
 
@@ -266,8 +264,8 @@ static int prune_target(const char *k, const char *v, void *arg)
 	/* name points into the walk's own copy of the key: safe to
 	 * delete the entries themselves. */
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		statefile_del(p->st, key(key_buf, sizeof key_buf, kinds[i],
-					 name));
+		statefile_del(p->st,
+			      key(key_buf, sizeof key_buf, kinds[i], name));
 	p->pruned++;
 	return 0;
 }
