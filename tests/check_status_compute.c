@@ -201,6 +201,8 @@ static const char *const cases[] = {
     "hostile_prom",
     "state_unreadable_file_fresh",
     "stale_but_running",
+    "file_only_fresh",
+    "file_only_old",
 };
 
 static void parse_input(char *text, struct status_input *in, double *now,

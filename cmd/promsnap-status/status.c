@@ -334,6 +334,16 @@ static void compute(const struct status_input *in, double now,
 			 age, lim);
 		return;
 	}
+	/* A long-running writer (tcpping-burst --serve) has no run cycle:
+	 * no run health series and no state.  Its file's age is its
+	 * heartbeat. */
+	if (!in->have_state && !in->state_unreadable &&
+	    isnan(in->prom.run_success) && isnan(in->prom.last_run)) {
+		r->code = STATUS_OK;
+		snprintf(r->reason, sizeof r->reason,
+			 "no run health series: judged by the file's age");
+		return;
+	}
 	if (!isnan(r->last_success) && now - r->last_success <= limit) {
 		r->code = STATUS_OK;
 		if (r->result == 0)

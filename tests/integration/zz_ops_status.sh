@@ -148,6 +148,32 @@ else
 	not_ok "lock held by a running tool" "the holder never took it"
 fi
 
+# --- a long-running writer: the echo server's file has no run cycle -------------
+if [ -x "$BIN/tcpping-burst" ]; then
+	port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$BIN/tcpping-burst" --serve "127.0.0.1:$port" --stats-interval 1s -c "$T/empty.yaml" \
+		-d "$TF" >"$T/echo.log" 2>&1 &
+	echo_pid=$!
+	on_exit "kill $echo_pid 2>/dev/null; wait $echo_pid 2>/dev/null"
+	if wait_until 20 test -s "$TF/tcpping-echo.prom"; then
+		out=$(status -t tcpping-echo=15s)
+		rc=$?
+		assert_eq "echo server's file (no run health series): exit 0" 0 "$rc"
+		assert_match "echo server judged by its file's age" \
+			'^tcpping-echo +ok .*judged by the file.s age' "$out"
+		kill "$echo_pid"
+		wait "$echo_pid" 2>/dev/null
+		touch -d "@$(($(date +%s) - 600))" "$TF/tcpping-echo.prom"
+		assert_eq "echo server's file 10 minutes old: exit 1" 1 \
+			"$(status -q -t tcpping-echo=15s; echo $?)"
+	else
+		not_ok "echo server writes tcpping-echo.prom" "$(tail -2 "$T/echo.log")"
+	fi
+else
+	skip "echo server's file" "tcpping-burst not built"
+fi
+
 # --- the tools' real files, where the harness left them -----------------------------
 n=0
 for f in "$TEXTFILE_DIR"/*.prom; do
