@@ -5,7 +5,9 @@
  * previous run left; the test runs one fixed, synthetic burst for targets
  * "a" (127.0.0.1:4000) and "b" (now 127.0.0.9:4000, so its counters
  * restart) and compares the whole .prom (expected) and the state written
- * (expected-state) byte for byte.
+ * (expected-state) byte for byte.  In "corrupt", a's counters do not parse
+ * (a's numbers restart) and b's RTO line is unusable (only the RTO starts
+ * over, b's counters go on).
  */
 #include <check.h>
 #include <math.h>
@@ -52,7 +54,8 @@ static void compare(const char *got, const char *path)
 	free(want);
 }
 
-static const char *const cases[] = {"burst-after-state", "fresh"};
+static const char *const cases[] = {"burst-after-state", "fresh",
+				    "corrupt"};
 static const struct rto_params P = {.initial = 1, .min = 0.01, .max = 5,
 				    .granularity = 1e-6, .adaptive = 1};
 

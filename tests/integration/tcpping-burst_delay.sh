@@ -45,7 +45,7 @@ fi
 # The adaptive timeout learnt the longer RTT: SRTT in state is the 120 ms
 # delay plus the base, and the RTO is at least SRTT (the direct target sits
 # at the 40 ms floor given).
-srtt=$(awk '$1 == "t/delayed/srtt" { print $2 }' "$T/st/state")
+srtt=$(awk '$1 == "t/delayed/rto" { print $2 }' "$T/st/state" | tr ',' '\n' | sed -n 's/^srtt=//p')
 rto=$(tp_metric "$T/out.prom" "tcp_echo_estimated_timeout_seconds{$R}")
 if awk -v s="$srtt" -v r="$rto" 'BEGIN { exit !(s >= 0.12 && s < 0.13 && r >= s) }'; then
 	ok "delayed: SRTT $srtt learnt, RTO $rto"
