@@ -350,8 +350,14 @@ int main(int argc, char **argv)
 		.synopsis = "[options] [-t NAME=HOST:PORT ...] [--targets FILE]"
 			    "\n       " TOOL " --serve [ADDR]:PORT [options]",
 		.summary = "Send one burst of TCP echo probes to every target "
-			   "and write their counters, RTT histogram and "
-			   "adaptive timeout; or serve echoes.",
+			   "and write their counters,\nRTT histogram and "
+			   "adaptive timeout; or, with --serve, answer probes.",
+		.epilog = "Examples:\n"
+			  "  tcpping-burst -o - -t web=127.0.0.1:4000\n"
+			  "  tcpping-burst -targets /etc/tcp_ping_prometheus/"
+			  "targets.json\n"
+			  "  tcpping-burst --mode connect -t ssh=127.0.0.1:22\n"
+			  "  tcpping-burst --serve :4000\n",
 		.options_help = options_help,
 		.shortopts = "t:",
 		.longopts = longopts,
