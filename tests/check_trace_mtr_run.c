@@ -39,7 +39,7 @@ START_TEST(test_output_and_status)
 	sh_job(&j[1], a[1], "exit 3", 10);
 	/* More than the pipe buffer: read while the child writes. */
 	sh_job(&j[2], a[2], "head -c 200000 /dev/zero | tr '\\0' x", 10);
-	ck_assert_int_eq(mtr_run_all(j, 3, 2), 0);
+	ck_assert_int_eq(mtr_run_all(j, 3, 2, NULL), 0);
 	ck_assert_int_eq(j[0].state, MTR_JOB_EXITED);
 	ck_assert_str_eq(j[0].out, "hello\n");
 	ck_assert_str_eq(j[0].err, "oops");
@@ -65,7 +65,7 @@ START_TEST(test_missing_program)
 	memset(&j, 0, sizeof j);
 	j.argv = argv;
 	j.timeout = 5;
-	ck_assert_int_eq(mtr_run_all(&j, 1, 1), 0);
+	ck_assert_int_eq(mtr_run_all(&j, 1, 1, NULL), 0);
 	ck_assert_int_eq(j.state, MTR_JOB_SPAWN_FAILED);
 	ck_assert_int_eq(j.spawn_errno, ENOENT);
 }
@@ -102,7 +102,7 @@ START_TEST(test_hung_child_killed)
 	 * its pid and then hangs. */
 	sh_job(&j[0], a[0], "sleep 300 & echo $!; wait", 0.5);
 	sh_job(&j[1], a[1], "echo fine", 10);
-	ck_assert_int_eq(mtr_run_all(j, 2, 16), 0);
+	ck_assert_int_eq(mtr_run_all(j, 2, 16, NULL), 0);
 	ck_assert_int_eq(j[0].state, MTR_JOB_TIMEOUT);
 	ck_assert_double_ge(j[0].duration, 0.5);
 	ck_assert_int_eq(j[1].state, MTR_JOB_EXITED);
@@ -136,12 +136,36 @@ START_TEST(test_more_jobs_than_slots)
 		snprintf(scripts[i], sizeof scripts[i], "echo %d", i);
 		sh_job(&j[i], a[i], scripts[i], 10);
 	}
-	ck_assert_int_eq(mtr_run_all(j, 20, 3), 0);
+	ck_assert_int_eq(mtr_run_all(j, 20, 3, NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		ck_assert_int_eq(j[i].state, MTR_JOB_EXITED);
 		ck_assert_int_eq(atoi(j[i].out), i);
 		mtr_job_release(&j[i]);
 	}
+}
+END_TEST
+
+/* SIGTERM during a run: every child is killed and reaped, the caller
+ * learns which signal came. */
+START_TEST(test_stop_signal)
+{
+	struct mtr_job j[2];
+	char *a[2][4];
+	int sig = -1;
+
+	sh_job(&j[0], a[0], "sleep 30", 60);
+	/* Tells the runner to stop, then hangs like the other. */
+	sh_job(&j[1], a[1], "kill -TERM $PPID; sleep 30", 60);
+	ck_assert_int_eq(mtr_run_all(j, 2, 16, &sig), -1);
+	ck_assert_int_eq(errno, EINTR);
+	ck_assert_int_eq(sig, SIGTERM);
+	ck_assert_int_ne(j[0].state, MTR_JOB_PENDING);
+	ck_assert_int_ne(j[1].state, MTR_JOB_PENDING);
+	ck_assert_double_lt(j[0].duration, 30);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	mtr_job_release(&j[0]);
+	mtr_job_release(&j[1]);
 }
 END_TEST
 
@@ -154,6 +178,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_missing_program);
 	tcase_add_test(tc, test_hung_child_killed);
 	tcase_add_test(tc, test_more_jobs_than_slots);
+	tcase_add_test(tc, test_stop_signal);
 	suite_add_tcase(s, tc);
 	return s;
 }

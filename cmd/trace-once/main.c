@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,7 +419,7 @@ static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 {
 	struct mtr_job *jobs = calloc(cfg->ntargets, sizeof *jobs);
 	size_t *idx = calloc(cfg->ntargets, sizeof *idx), njobs = 0;
-	int code = 0;
+	int code = 0, stop = 0;
 
 	if (!jobs || !idx) {
 		code = 1;
@@ -444,7 +445,15 @@ static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 		idx[njobs++] = i;
 	}
 	log_debug("%zu of %zu targets due", njobs, cfg->ntargets);
-	if (mtr_run_all(jobs, njobs, cfg->jobs)) {
+	if (mtr_run_all(jobs, njobs, cfg->jobs, &stop)) {
+		if (stop) {
+			/* Stopped (systemd, ^C): the children are gone; end as
+			 * the signal would have, leaving file and state as
+			 * they were. */
+			log_info("stopped by signal %d", stop);
+			signal(stop, SIG_DFL);
+			raise(stop);
+		}
 		log_err("running mtr: %s", strerror(errno));
 		code = 1;
 		goto out;

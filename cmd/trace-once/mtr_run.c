@@ -159,7 +159,8 @@ static void job_kill(struct mtr_job *j, double now)
 	job_finish(j, MTR_JOB_TIMEOUT, now);
 }
 
-int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
+int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
+		int *stop_signal)
 {
 	size_t cap = 2 * (max_parallel < n ? max_parallel : n) + 1;
 	struct pollfd *pfd = calloc(cap, sizeof *pfd);
@@ -179,9 +180,18 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
 	}
 	/* One signalfd tells of every child's exit: a pidfd per child would
 	 * cost a descriptor, a poll entry and an inode each.  Without it
-	 * (no signalfd) waitpid is tried every 50 ms. */
+	 * (no signalfd) waitpid is tried every 50 ms.  SIGTERM, SIGINT and
+	 * SIGHUP come through it too, so a stopped run takes its children
+	 * with it instead of leaving them to run out. */
+	if (stop_signal)
+		*stop_signal = 0;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	if (stop_signal) {
+		sigaddset(&chld, SIGTERM);
+		sigaddset(&chld, SIGINT);
+		sigaddset(&chld, SIGHUP);
+	}
 	masked = sigprocmask(SIG_BLOCK, &chld, &old) == 0;
 	sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
 	while (next < n || running) {
@@ -235,10 +245,20 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel)
 				ready[owner[k]] = 1;
 		if (sfd < 0 || ready[n]) {
 			struct signalfd_siginfo si[8];
+			ssize_t got;
 
-			while (sfd >= 0 && read(sfd, si, sizeof si) > 0)
-				;
+			while (sfd >= 0 && (got = read(sfd, si, sizeof si)) > 0)
+				for (size_t k = 0;
+				     k < (size_t)got / sizeof si[0]; k++)
+					if (si[k].ssi_signo != SIGCHLD &&
+					    stop_signal)
+						*stop_signal =
+						    (int)si[k].ssi_signo;
 			child_news = 1;
+		}
+		if (stop_signal && *stop_signal) {
+			errno = EINTR;
+			goto out;
 		}
 		for (size_t i = 0; i < next; i++) {
 			struct mtr_job *j = &jobs[i];

@@ -58,7 +58,12 @@ struct mtr_job {
 	size_t outcap;
 };
 
-int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel);
+/* stop_signal (may be NULL): set to SIGTERM, SIGINT or SIGHUP when one
+ * arrived during the run; the children are then killed and reaped and -1
+ * comes back with errno EINTR, for the caller to end as that signal would
+ * have ended it. */
+int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
+		int *stop_signal);
 void mtr_job_release(struct mtr_job *job);
 
 #endif

@@ -221,6 +221,33 @@ if [ $((end - start)) -lt 30 ]; then ok "hung mtr: deadline bounded the run"
 else not_ok "hung mtr: deadline bounded the run" "$((end - start)) s"; fi
 check_run "$T/hung.prom"
 
+# --- stopped while mtr runs: children go with it, file and state stay ----
+rm -f "$T/hung.pid"
+cp "$T/hung.prom" "$T/before-stop.prom"
+ip netns exec "${NS}client" "$BIN/trace-once" -c "$T/trace-once.yaml" \
+	-s "$T/state" --all --mtr "$T/fake-mtr" -o "$T/hung.prom" \
+	2>"$T/stop.err" &
+tpid=$!
+if wait_until 20 test -s "$T/hung.pid"; then
+	kill -TERM "$tpid"
+	wait "$tpid"
+	assert_eq "SIGTERM: trace-once ends by the signal" 143 "$?"
+	hp=$(cat "$T/hung.pid")
+	if wait_until 5 sh -c "! [ -e /proc/$hp ]"; then
+		ok "SIGTERM: the hung mtr was killed and reaped"
+	else
+		not_ok "SIGTERM: the hung mtr was killed" "$(cat /proc/"$hp"/stat 2>/dev/null)"
+	fi
+	if cmp -s "$T/before-stop.prom" "$T/hung.prom"; then
+		ok "SIGTERM: the previous file is untouched"
+	else
+		not_ok "SIGTERM: the previous file is untouched" "it changed"
+	fi
+else
+	kill "$tpid" 2>/dev/null
+	not_ok "SIGTERM" "the fake mtr never started"
+fi
+
 # --- a host name mtr cannot resolve: resolve_failed, others written ------
 # ip netns exec bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf:
 # the resolver asks 127.0.0.1 inside the client namespace, where nothing
