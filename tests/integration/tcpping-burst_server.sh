@@ -183,3 +183,23 @@ python3 "$T/idle.py" "$TP_PORT" >"$T/idle.out" 2>&1
 assert_match "idle connections closed after the read deadline" '^eof (1\.[0-9]|2\.[0-9])$' "$(cat "$T/idle.out")"
 wait_until 5 sh -c "grep -q 'reason=\"read_timeout\"} 3\$' '$T/idle.prom'"
 assert_eq "counted as read_timeout" 3 "$(tp_metric "$T/idle.prom" 'tcpping_echo_connections_closed_total{reason="read_timeout"}')"
+
+# --stats-interval bounds how often the file is rewritten, however busy
+# the server is (a burst keeps it waking every 10 ms): sampled for 3 s at
+# 0.5 s, at most 7 versions (one at start, one per interval); allow 8.
+tp_serve rate --stats-interval 0.5s
+"$TP" -s "$T/c3" -o "$T/rate-client.prom" -t "r=127.0.0.1:$TP_PORT" --count 200 --interval 10ms 2>"$T/err" &
+RC=$!
+: >"$T/mtimes"
+end=$(($(date +%s) + 3))
+while [ "$(date +%s)" -lt "$end" ]; do
+	stat -c %.9Y "$T/rate.prom" >>"$T/mtimes" 2>/dev/null
+	sleep 0.02
+done
+wait "$RC"
+v=$(sort -u "$T/mtimes" | wc -l)
+if [ "$v" -ge 3 ] && [ "$v" -le 8 ]; then
+	ok "stats rewritten at most every --stats-interval ($v versions in ~3 s)"
+else
+	not_ok "stats rewritten at most every --stats-interval" "$v versions in ~3 s"
+fi
