@@ -145,6 +145,21 @@ START_TEST(test_more_jobs_than_slots)
 }
 END_TEST
 
+/* More than the cap: kept up to it, flagged, the child still reaped. */
+START_TEST(test_output_cap)
+{
+	struct mtr_job j;
+	char *a[4];
+
+	sh_job(&j, a, "head -c 1100000 /dev/zero", 30);
+	ck_assert_int_eq(mtr_run_all(&j, 1, 1, NULL), 0);
+	ck_assert_int_eq(j.state, MTR_JOB_EXITED);
+	ck_assert_int_eq(j.out_truncated, 1);
+	ck_assert_uint_eq(j.outlen, MTR_RUN_OUT_MAX);
+	mtr_job_release(&j);
+}
+END_TEST
+
 /* SIGTERM during a run: every child is killed and reaped, the caller
  * learns which signal came. */
 START_TEST(test_stop_signal)
@@ -179,6 +194,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hung_child_killed);
 	tcase_add_test(tc, test_more_jobs_than_slots);
 	tcase_add_test(tc, test_stop_signal);
+	tcase_add_test(tc, test_output_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
