@@ -116,6 +116,19 @@ else
 	skip "Prometheus" "no stack"
 fi
 
+# Server exit codes: the address in use (69); a privileged port for a user
+# without the privilege (77), as the shipped unit runs it.
+"$TP" --serve "127.0.0.1:$TP_PORT" -o "$T/dup.prom" 2>"$T/err"
+assert_eq "server: address in use exits 69" 69 $?
+if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TP" --serve 127.0.0.1:80 -o /nonexistent/x.prom 2>"$T/err"
+	assert_eq "server: privileged port as nobody exits 77" 77 $?
+	assert_match "server: says why" 'cannot listen: Permission denied' "$(cat "$T/err")"
+else
+	skip "server: privileged port as nobody" "needs root and setpriv(1)"
+fi
+
 # Server side: stats counted every probe, SIGTERM ends it cleanly.
 kill -TERM "$TP_SRV_PID"
 wait "$TP_SRV_PID"
