@@ -15,7 +15,9 @@
  * writer, at most every stats_interval seconds, and at exit.
  *
  * server_run() returns an exit code: 0 after a signal, 64 bad address, 77
- * no permission to bind, 69 address in use, 1 other failures.
+ * no permission to bind, 69 address in use, 74 when the last stats could
+ * not be written at exit, 1 other failures.  While running, a stats file
+ * that cannot be written is reported and retried at the next interval.
  */
 #ifndef TCPPING_SERVER_H
 #define TCPPING_SERVER_H
