@@ -303,6 +303,34 @@ void counters_value(const struct sni_entry *e, char *buf, size_t len)
 		 e->bytes, e->conns, e->zero, e->up, e->last_seen);
 }
 
+int counters_merge(struct counters *dst, const struct counters *src)
+{
+	for (size_t i = 0; i < src->cap; i++) {
+		const struct sni_entry *se = &src->tab[i];
+		if (!se->key || se->removed)
+			continue;
+		const char *t1 = strchr(se->key, '|');
+		const char *t2 = strchr(t1 + 1, '|');
+		struct sni_entry *e = find_capped(dst, se->key,
+						  (size_t)(t1 - se->key), t1 + 1,
+						  (size_t)(t2 - t1 - 1), t2 + 1,
+						  strlen(t2 + 1), se->conns);
+		if (!e) {
+			errno = ENOMEM;
+			return -1;
+		}
+		e->bytes = sat_add(e->bytes, se->bytes);
+		e->conns = sat_add(e->conns, se->conns);
+		e->zero = sat_add(e->zero, se->zero);
+		e->up = sat_add(e->up, se->up);
+		if (se->last_seen > e->last_seen)
+			e->last_seen = se->last_seen;
+		e->dirty = 1;
+	}
+	dst->dropped = sat_add(dst->dropped, src->dropped);
+	return 0;
+}
+
 size_t counters_expire(struct counters *c, double now, double expire_after)
 {
 	size_t k = 0;

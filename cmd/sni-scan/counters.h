@@ -75,6 +75,10 @@ int counters_load(struct counters *c, const char *key, const char *value);
 /* Format an entry's saved value into buf (>= 128 bytes). */
 void counters_value(const struct sni_entry *e, char *buf, size_t len);
 
+/* Add every live entry of src (same cap and labels) into dst, under the
+ * cap of dst; src->dropped is added too.  Returns -1 (ENOMEM). */
+int counters_merge(struct counters *dst, const struct counters *src);
+
 /* Mark entries whose last_seen is older than now - expire_after as
  * removed; returns how many. */
 size_t counters_expire(struct counters *c, double now, double expire_after);

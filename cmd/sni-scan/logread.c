@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include "logread.h"
 
+#include "counters.h"
+
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define CHUNK (1u << 20)
+/* Regions at least this big are read by two threads, one per half. */
+#define SPLIT_MIN (64ull << 20)
 
 static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -110,7 +115,7 @@ int logread_line_start(int fd, uint64_t size, size_t max_back, uint64_t *off)
 	return 0;
 }
 
-int logread_run(struct logread_job *j)
+static int run_one(struct logread_job *j)
 {
 	size_t cap = CHUNK + j->max_line + 1;
 	char *buf = malloc(cap);
@@ -204,5 +209,107 @@ int logread_run(struct logread_job *j)
 	rc = 0;
 out:
 	free(buf);
+	return rc;
+}
+
+/* ---- two halves at once ----------------------------------------------- */
+
+static void *run_thread(void *arg)
+{
+	struct logread_job *j = arg;
+	if (run_one(j) < 0)
+		j->end = (uint64_t)-1; /* errno is per thread: report as EIO */
+	return NULL;
+}
+
+/*
+ * Where the second half starts: just after the first newline at or after
+ * mid, so both halves hold whole lines.  0 if there is none before end.
+ */
+static uint64_t split_point(int fd, uint64_t mid, uint64_t end)
+{
+	char buf[65536];
+	while (mid < end) {
+		size_t want = end - mid < sizeof buf ? (size_t)(end - mid) :
+						      sizeof buf;
+		ssize_t n = pread_full(fd, buf, want, mid);
+		if (n <= 0)
+			return 0;
+		const char *nl = memchr(buf, '\n', (size_t)n);
+		if (nl)
+			return mid + (uint64_t)(nl - buf) + 1;
+		mid += (uint64_t)n;
+	}
+	return 0;
+}
+
+int logread_run(struct logread_job *j)
+{
+	struct stat st;
+	static long ncpu;
+
+	if (!ncpu)
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (j->stream || ncpu < 2 || fstat(j->fd, &st) < 0 ||
+	    (uint64_t)st.st_size < j->off + SPLIT_MIN)
+		return run_one(j);
+	uint64_t end = (uint64_t)st.st_size;
+	if (j->budget < end - j->off)
+		end = j->off + j->budget;
+	if (end - j->off < SPLIT_MIN)
+		return run_one(j);
+	uint64_t p = split_point(j->fd, j->off + (end - j->off) / 2, end);
+	if (!p)
+		return run_one(j);
+
+	/* The second half: its own scan and counters, merged after.  A
+	 * name split by a raw newline exactly at p is not recognised. */
+	struct scan *sa = j->scan;
+	struct counters *cb = counters_new(sa->c->max_series);
+	if (!cb)
+		return run_one(j);
+	counters_keep(cb, sa->c->keep_fe, sa->c->keep_be);
+	struct scan sb;
+	scan_init(&sb, sa->lf, cb, &sa->opts);
+	struct logread_job b = *j;
+	b.off = p;
+	b.budget = end - p;
+	b.skipping = 0;
+	b.scan = &sb;
+	b.progress = NULL;
+	struct logread_job a = *j;
+	a.budget = p - j->off;
+	a.final = 0;
+	pthread_t th;
+	if (pthread_create(&th, NULL, run_thread, &b)) {
+		counters_free(cb);
+		return run_one(j);
+	}
+	int ra = run_one(&a);
+	pthread_join(th, NULL);
+	scan_flush(&sb, j->now);
+	int rc = 0;
+	if (ra < 0 || b.end == (uint64_t)-1) {
+		if (b.end == (uint64_t)-1)
+			errno = EIO;
+		rc = -1;
+	} else if (a.end != p) {
+		/* The first half stopped early (the file shrank under us):
+		 * drop the second half, the next run reads it again. */
+		j->end = a.end;
+		j->read = a.read;
+		j->eof = 0;
+		j->skipping = a.skipping;
+	} else {
+		for (int i = 0; i < SCAN_NRESULTS; i++)
+			sa->result[i] += sb.result[i];
+		if (sb.oom || counters_merge(sa->c, cb) < 0)
+			sa->oom = 1;
+		j->end = b.end;
+		j->read = b.end - j->off;
+		j->eof = b.eof;
+		j->skipping = b.skipping;
+	}
+	counters_free(cb);
 	return rc;
 }

@@ -5,6 +5,9 @@
  * buffer rather than mmap: a log truncated by copytruncate while being
  * read must give a short read, not SIGBUS.
  *
+ * A region of 64 MiB or more is read by two threads, one per half (split
+ * at a newline), each with its own counters, merged at the end.
+ *
  * Errors: -1 with errno set; nothing here prints.
  */
 #ifndef LOGREAD_H

@@ -165,3 +165,20 @@ assert_eq "--by frontend adds the label" \
 haproxy_sni_total_bytes{sni="x.example.com",frontend="fe_b"} 20' "$(grep '^haproxy_sni_total_bytes' by.prom)"
 check_promfile "$T/by.prom"
 rm -f "${TEXTFILE_DIR:-/nonexistent}/by.prom"
+
+# --- a large log is read by two threads: same totals as slices read by one --
+for i in $(seq 1 5000); do line "$i" "$i" "t$((i % 97)).example.com"; done >blk.log
+: >huge.log
+while [ "$(wc -c <huge.log)" -lt 70000000 ]; do cat blk.log blk.log blk.log blk.log >>huge.log; done
+"$S" -s st12 -o huge1.prom huge.log
+assert_eq "two-thread read: every line parsed once" "$(wc -l <huge.log | tr -d ' ')" \
+	"$(val huge1.prom 'sni_scan_lines_total{log="huge.log",result="parsed"}')"
+runs=0
+while :; do
+	"$S" -s st13 --max-bytes 30MiB -o huge2.prom huge.log
+	runs=$((runs + 1))
+	[ "$(val huge2.prom 'sni_scan_backlog_bytes{log="huge.log"}')" = 0 ] || [ $runs -ge 10 ] && break
+done
+assert_eq "two-thread read: same totals as $runs single-thread slices" \
+	"$(sni_lines huge2.prom)" "$(sni_lines huge1.prom)"
+rm -f huge.log blk.log
