@@ -105,6 +105,27 @@ START_TEST(test_extended_and_overrides)
 }
 END_TEST
 
+/* The same keys in JSON (lib/config reads both into one tree). */
+START_TEST(test_json_file)
+{
+	static struct trace_config c;
+	struct trace_overrides o = {0};
+	char path[1024], err[512];
+	struct cfg_node *root = load("tracer.json", path, sizeof path);
+
+	tconfig_defaults(&c, 0);
+	ck_assert_msg(tconfig_apply(&c, root, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(tconfig_finish(&c, &o, err, sizeof err), 0);
+	ck_assert_uint_eq(c.ntargets, 2);
+	ck_assert_double_eq(c.targets[0].schedule.every, 10);
+	ck_assert_str_eq(c.targets[1].name, "v6");
+	ck_assert_int_eq(c.targets[1].count, 5);
+	ck_assert_int_eq(c.targets[1].protocol, PROTO_TCP);
+	ck_assert_int_eq(c.targets[1].port, 443);
+	cfg_free(root);
+}
+END_TEST
+
 static const struct {
 	const char *file, *err;
 } bad[] = {
@@ -125,6 +146,8 @@ static const struct {
      "bad_protocol.yaml:3:15: targets[0]: protocol: expected icmp, udp "
      "or tcp, got \"sctp\""},
     {"no_host.yaml", "no_host.yaml:2:5: targets[0]: missing key \"host\""},
+    {"bad_port.json", "bad_port.json:1:44: targets[0].port: expected an "
+		      "integer 1..65535, got \"70000\""},
 };
 
 START_TEST(test_bad)
@@ -151,6 +174,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_tracer_file_unchanged);
 	tcase_add_test(tc, test_extended_and_overrides);
+	tcase_add_test(tc, test_json_file);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad / sizeof bad[0]);
 	suite_add_tcase(s, tc);
 	return s;

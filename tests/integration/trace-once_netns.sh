@@ -274,6 +274,18 @@ assert_eq "unresolvable host: the other target is written" 1 \
 assert_match "unresolvable host: mtr's reason in the warning" \
 	'nonexistent.invalid: resolve_failed: .*Failed to resolve host' "$(cat "$T/dns.err")"
 
+# --- a host name target (Tracer configs use names): resolved by mtr --------
+# /etc/netns/NS/hosts is bind-mounted over /etc/hosts inside the namespace.
+printf '89.160.20.112 server.test\n' >"/etc/netns/${NS}client/hosts"
+ip netns exec "${NS}client" "$BIN/trace-once" -s "$T/state-name" \
+	--db-path "$DB" --count 2 --interval 0.2 --grace 0.2 -o "$T/name.prom" \
+	server.test 2>"$T/name.err"
+assert_eq "host name target: exit 0" 0 "$?"
+assert_eq "host name target: reached" 1 \
+	"$(val "$T/name.prom" mtr_report_reached 'target="server.test"')"
+assert_eq "host name target: hops are addresses (-n)" \
+	"1.0.0.1 214.78.120.2 15.0.0.2 89.160.20.112" "$(hops "$T/name.prom" server.test)"
+
 # --- on a terminal without -o: the table after the file ------------------
 mkdir -p "$T/tty"
 script -qec "ip netns exec ${NS}client $BIN/trace-once -s $T/state-tty \
