@@ -247,6 +247,12 @@ static int configure(const struct cli_opts *opts, struct ctx *c,
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	if (!l->n) {
+		/* Only -t targets: take the list over rather than copy a
+		 * thousand of them. */
+		*l = c->targets;
+		memset(&c->targets, 0, sizeof c->targets);
+	}
 	for (size_t i = 0; i < c->targets.n; i++)
 		if (targets_add(l, &c->targets.v[i], err, sizeof err)) {
 			log_err("-t %s: %s", c->targets.v[i].name, err);
