@@ -135,8 +135,16 @@ check_promfile() {
 		skip "$_desc: node_exporter" "no stack"
 		return 0
 	fi
-	_base=$(basename "$_f")
-	case "$_base" in *.prom) ;; *) _base="$_base.prom" ;; esac
+	# Serve it as its tool's file, <tool>.prom, replacing that tool's
+	# previous one, as in production: two files with the same health
+	# series would make node_exporter reject both ("collected before").
+	_tool=$(sed -n 's/^promsnap_run_success{tool="\([^"]*\)"}.*/\1/p' "$_f" | head -1)
+	if [ -n "$_tool" ]; then
+		_base="$_tool.prom"
+	else
+		_base=$(basename "$_f")
+		case "$_base" in *.prom) ;; *) _base="$_base.prom" ;; esac
+	fi
 	cp "$_f" "$TEXTFILE_DIR/.$_base.tmp"
 	mv "$TEXTFILE_DIR/.$_base.tmp" "$TEXTFILE_DIR/$_base"
 	_off=$(wc -c <"$NE_LOG")
