@@ -10,8 +10,10 @@
 tp_serve srv
 REFUSED=$(tp_free_port)
 OUT="$T/tcpping-burst.prom"
+# A generous timeout floor: these runs count probes, and a loaded machine
+# must not turn a slow echo into a timeout.
 run() {
-	"$TP" -s "$T/state" -o "$OUT" --count 5 --interval 10ms \
+	"$TP" -s "$T/state" -o "$OUT" --count 5 --interval 10ms --min-timeout 1s \
 		-t "basic=127.0.0.1:$TP_PORT" -t "refused=127.0.0.1:$REFUSED" "$@"
 }
 

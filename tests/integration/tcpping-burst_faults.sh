@@ -39,7 +39,7 @@ def handle(mode, c):
                 seq, ts = struct.unpack("<QQ", rec[8:])
                 c.sendall(rec[:8] + struct.pack("<QQ", seq, ts + 1))
             elif mode == "late":
-                threading.Timer(0.12, send_quietly, args=(c, rec)).start()
+                threading.Timer(0.15, send_quietly, args=(c, rec)).start()
 def serve(mode, s):
     while True:
         c, _ = s.accept()
@@ -108,17 +108,17 @@ assert_eq "replay: each probe counted once" 4 "$(tp_metric "$T/replay.prom" "tcp
 assert_eq "replay: copies are garbage" 4 "$(tp_metric "$T/replay.prom" "tcp_echo_garbage_total{$L}")"
 assert_eq "replay: rtt count" 4 "$(tp_metric "$T/replay.prom" "tcp_echo_rtt_seconds_count{$L}")"
 
-# --- late echoes (120 ms) against a fixed 50 ms timeout ---------------------
+# --- late echoes (150 ms) against a fixed 50 ms timeout ---------------------
 P=$(port late)
 L="target=\"late\",address=\"127.0.0.1:$P\""
 "$TP" -s "$T/s-late" -o "$T/late.prom" -t "late=127.0.0.1:$P" --count 4 \
-	--interval 100ms --timeout 50ms --no-adaptive 2>"$T/err"
+	--interval 200ms --timeout 50ms --no-adaptive 2>"$T/err"
 assert_eq "late: timed out" 4 "$(tp_metric "$T/late.prom" "tcp_echo_timeouts_total{$L}")"
 assert_eq "late: never received" 0 "$(tp_metric "$T/late.prom" "tcp_echo_received_total{$L}")"
 late=$(tp_metric "$T/late.prom" "tcp_echo_late_total{$L}")
-# Probes go out at 0, 100, 200, 300 ms and time out 50 ms later; echoes
-# come back at 120, 220, 320 ms (late, counted) and 420 ms (after the
-# burst ended at 350 ms).
+# Probes go out at 0, 200, 400, 600 ms and time out 50 ms later; echoes
+# come back at 150, 350, 550 ms (late, counted) and 750 ms (after the
+# burst ended at 650 ms): 100 ms of margin either way.
 assert_eq "late: counted late" 3 "$late"
 assert_eq "late: not garbage" 0 "$(tp_metric "$T/late.prom" "tcp_echo_garbage_total{$L}")"
 

@@ -58,9 +58,10 @@ conn=$(awk '/^tcp_echo_connected/ { s += $2 } END { print s }' "$T/all.prom")
 assert_eq "200 targets: all connected" 200 "$conn"
 d1=$(tp_metric "$T/one.prom" 'promsnap_run_duration_seconds{tool="tcpping-burst"}')
 dn=$(tp_metric "$T/all.prom" 'promsnap_run_duration_seconds{tool="tcpping-burst"}')
-# A burst is 9 intervals (450 ms); 200 targets may add set-up and state
-# work but not another burst.
-if awk -v a="$d1" -v b="$dn" 'BEGIN { exit !(b < a + 0.45 && b < 1.5) }'; then
+# A burst is 9 intervals (450 ms); one after the other, 200 would take
+# 90 s.  Set-up and state work for 200 may add to one burst, on a loaded
+# machine even much, but not a second burst's worth on top of it.
+if awk -v a="$d1" -v b="$dn" 'BEGIN { exit !(b < 2 * a + 0.3) }'; then
 	ok "200 targets take about one burst (1: ${d1}s, 200: ${dn}s)"
 else
 	not_ok "200 targets take about one burst" "1: ${d1}s, 200: ${dn}s"
