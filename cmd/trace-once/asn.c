@@ -87,20 +87,28 @@ void asn_lookup(const struct asn_db *db, const char *ip, struct asn_info *out)
 {
 	MMDB_lookup_result_s res;
 	MMDB_entry_data_s data;
-	unsigned char a[16];
-	int gai, mmerr;
+	struct sockaddr_in6 s6 = {0};
+	struct sockaddr_in s4 = {0};
+	const struct sockaddr *sa;
+	int mmerr;
 
 	strcpy(out->asn, "unknown");
 	strcpy(out->org, "unknown");
-	if (!db ||
-	    (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1))
+	if (!db || asn_is_private(ip))
 		return;
-	if (asn_is_private(ip))
+	/* inet_pton, not MMDB_lookup_string: that one takes "1.2.3" for
+	 * 1.2.0.3, and its getaddrinfo costs more than the lookup. */
+	if (inet_pton(AF_INET, ip, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		sa = (const struct sockaddr *)&s4;
+	} else if (inet_pton(AF_INET6, ip, &s6.sin6_addr) == 1) {
+		s6.sin6_family = AF_INET6;
+		sa = (const struct sockaddr *)&s6;
+	} else {
 		return;
-	/* The address is numeric, so getaddrinfo inside libmaxminddb does
-	 * no DNS (it passes AI_NUMERICHOST). */
-	res = MMDB_lookup_string((MMDB_s *)&db->mmdb, ip, &gai, &mmerr);
-	if (gai || mmerr != MMDB_SUCCESS || !res.found_entry)
+	}
+	res = MMDB_lookup_sockaddr((MMDB_s *)&db->mmdb, sa, &mmerr);
+	if (mmerr != MMDB_SUCCESS || !res.found_entry)
 		return;
 	if (MMDB_get_value(&res.entry, &data, "autonomous_system_number",
 			   NULL) == MMDB_SUCCESS &&
