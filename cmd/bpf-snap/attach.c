@@ -122,6 +122,7 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c,
 {
 	struct bpf_snap_bpf *skel = NULL;
 	char tmp[PATH_MAX];
+	__u32 pend_slots = 1;
 	int cgfd = -1, rc = -1, e = 0, made_tmp = 0;
 
 	switch (pins_attached(o->dir)) {
@@ -154,11 +155,15 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c,
 		goto out;
 	}
 	skel->rodata->filtered = c->all ? 0 : 1;
+	/* The socket tables are direct-mapped: a power of two of slots. */
+	while (pend_slots < c->max_pending)
+		pend_slots <<= 1;
+	skel->rodata->pend_mask = pend_slots - 1;
 	if (bpf_map__set_max_entries(skel->maps.edges, c->max_edges) ||
 	    bpf_map__set_max_entries(skel->maps.conn_lat, c->max_conn_lat) ||
 	    bpf_map__set_max_entries(skel->maps.tx_lat, c->max_tx_lat) ||
-	    bpf_map__set_max_entries(skel->maps.pend_conn, c->max_pending) ||
-	    bpf_map__set_max_entries(skel->maps.pend_tx, c->max_pending)) {
+	    bpf_map__set_max_entries(skel->maps.pend_conn, pend_slots) ||
+	    bpf_map__set_max_entries(skel->maps.pend_tx, pend_slots)) {
 		e = errno;
 		seterr(err, errlen, e, "map sizes: %s", strerror(e));
 		goto out;

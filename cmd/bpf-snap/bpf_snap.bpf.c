@@ -66,22 +66,35 @@ struct {
 	__type(value, struct bpf_snap_info);
 } info SEC(".maps");
 
-/* Connects in SYN_SENT, keyed by socket address.  LRU: a socket that
- * vanishes without a state change must not leak an entry forever. */
+/* Sockets in SYN_SENT, and sockets' send-to-receive timers: see struct
+ * bpf_snap_pending.  Sized by attach (a power of two, pend_mask + 1). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct bpf_snap_pending);
 } pend_conn SEC(".maps");
 
-/* Sends waiting for a receive on the same socket. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct bpf_snap_pending);
 } pend_tx SEC(".maps");
+
+const volatile __u32 pend_mask = 16383;
+
+/* The slot of a socket, by its cookie: a 64-bit number the kernel never
+ * gives two sockets, so a slot left by a closed socket can never be taken
+ * for a new one at the same address.  Cookies count up; Fibonacci
+ * hashing spreads them over the slots. */
+static __always_inline struct bpf_snap_pending *pend_slot(void *map,
+							  __u64 cookie)
+{
+	__u32 i = (__u32)((cookie * 0x9E3779B97F4A7C15ULL) >> 40) & pend_mask;
+
+	return bpf_map_lookup_elem(map, &i);
+}
 
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
@@ -186,43 +199,57 @@ static __always_inline void hist_add(void *map, __u32 which,
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u64 skaddr = (__u64)sk;
 	struct bpf_snap_pending *p;
+	__u64 cookie;
 
 	if (oldstate == TCP_CLOSE_ && newstate == TCP_SYN_SENT_) {
-		struct bpf_snap_pending np = {};
+		struct bpf_snap_key k = {};
 
 		if (sk->sk_protocol != BPF_SNAP_PROTO_TCP)
 			return 0;
-		np.key.proto = BPF_SNAP_PROTO_TCP;
-		if (!who(&np.key) || !sk_dest(sk, &np.key))
+		k.proto = BPF_SNAP_PROTO_TCP;
+		if (!who(&k) || !sk_dest(sk, &k))
 			return 0;
-		np.start_ns = bpf_ktime_get_ns();
-		edge_add(&np.key, 1, 0);
-		bpf_map_update_elem(&pend_conn, &skaddr, &np, BPF_ANY);
+		edge_add(&k, 1, 0);
+		cookie = bpf_get_socket_cookie(sk);
+		p = pend_slot(&pend_conn, cookie);
+		if (!p)
+			return 0;
+		if (p->start_ns && p->cookie != cookie)
+			count_drop(BPF_SNAP_MAP_PEND_CONN);
+		p->cookie = cookie;
+		p->key = k;
+		p->start_ns = bpf_ktime_get_ns();
 		return 0;
 	}
-	/* A send-to-receive timer must not outlive its socket: the next
-	 * socket at this address would inherit it.  Look before deleting:
-	 * a lookup takes no lock, a delete takes the bucket's. */
-	if (newstate == TCP_CLOSE_ && bpf_map_lookup_elem(&pend_tx, &skaddr))
-		bpf_map_delete_elem(&pend_tx, &skaddr);
 	if (oldstate != TCP_SYN_SENT_)
 		return 0;
-	p = bpf_map_lookup_elem(&pend_conn, &skaddr);
-	if (!p || !p->start_ns)
+	cookie = bpf_get_socket_cookie(sk);
+	p = pend_slot(&pend_conn, cookie);
+	if (!p || p->cookie != cookie || !p->start_ns)
 		return 0;
 	if (newstate == TCP_ESTABLISHED_)
 		hist_add(&conn_lat, BPF_SNAP_MAP_CONN_LAT, &p->key,
 			 bpf_ktime_get_ns() - p->start_ns);
 	else
 		edge_add(&p->key, 0, 1);
-	/* Marked done rather than deleted: a delete takes the bucket's
-	 * lock, and the LRU recycles the entry anyway.  A later socket at
-	 * this address overwrites it at its own CLOSE->SYN_SENT, or, when
-	 * not counted, finds it done. */
 	p->start_ns = 0;
 	return 0;
+}
+
+/* Take a socket's timer slot for a new owner, counting a running timer
+ * of another socket that this pushes out. */
+static __always_inline void pend_claim(struct bpf_snap_pending *p,
+				       __u64 cookie, __u32 tgid, __u32 flags,
+				       const struct bpf_snap_key *k)
+{
+	if (p->start_ns && p->cookie != cookie)
+		count_drop(BPF_SNAP_MAP_PEND_TX);
+	p->cookie = cookie;
+	p->tgid = tgid;
+	p->flags = flags;
+	p->key = *k;
+	p->start_ns = 0;
 }
 
 /* Unconnected UDP sends.  Always returns 1: 0 would fail the
@@ -236,41 +263,39 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
  * filter lookups (half the cost of a send), and a process that is not
  * counted leaves an IGNORE entry so its sends cost one lookup. */
 static __always_inline void udp_unconnected(struct bpf_sock_addr *ctx,
-					    struct bpf_snap_pending *np)
+					    struct bpf_snap_key *k)
 {
-	__u64 skaddr = (__u64)ctx->sk;
+	__u64 cookie = bpf_get_socket_cookie(ctx);
 	__u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-	struct bpf_snap_pending *p = bpf_map_lookup_elem(&pend_tx, &skaddr);
-	int known = p && p->tgid == tgid && p->key.proto == BPF_SNAP_PROTO_UDP;
+	struct bpf_snap_pending *p = pend_slot(&pend_tx, cookie);
+	int known;
 
-	np->key.proto = BPF_SNAP_PROTO_UDP;
-	np->key.dport = bpf_ntohs((__u16)ctx->user_port);
-	np->tgid = tgid;
+	if (!p)
+		return;
+	known = p->cookie == cookie && p->tgid == tgid &&
+		p->key.proto == BPF_SNAP_PROTO_UDP;
+	k->proto = BPF_SNAP_PROTO_UDP;
+	k->dport = bpf_ntohs((__u16)ctx->user_port);
 	if (known) {
 		if (p->flags & BPF_SNAP_PENDING_IGNORE)
 			return;
-		np->key.target = p->key.target;
-		__builtin_memcpy(np->key.comm, p->key.comm,
-				 sizeof(np->key.comm));
-	} else if (!who(&np->key)) {
-		np->flags = BPF_SNAP_PENDING_IGNORE;
-		bpf_map_update_elem(&pend_tx, &skaddr, np, BPF_ANY);
+		k->target = p->key.target;
+		__builtin_memcpy(k->comm, p->key.comm, sizeof(k->comm));
+		p->key = *k;
+	} else if (!who(k)) {
+		pend_claim(p, cookie, tgid, BPF_SNAP_PENDING_IGNORE, k);
 		return;
+	} else {
+		pend_claim(p, cookie, tgid, 0, k);
 	}
-	edge_add(&np->key, 1, 0);
-	np->start_ns = bpf_ktime_get_ns();
-	if (known) {
-		p->key = np->key;
-		p->start_ns = np->start_ns;
-		return;
-	}
-	bpf_map_update_elem(&pend_tx, &skaddr, np, BPF_ANY);
+	edge_add(k, 1, 0);
+	p->start_ns = bpf_ktime_get_ns();
 }
 
 SEC("cgroup/sendmsg4")
 int bs_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	struct bpf_snap_pending np = {};
+	struct bpf_snap_key k = {};
 	struct bpf_sock *sk = ctx->sk;
 	__u32 a;
 
@@ -280,17 +305,17 @@ int bs_sendmsg4(struct bpf_sock_addr *ctx)
 	 * sock_send_length, once. */
 	if (sk->state == TCP_ESTABLISHED_)
 		return 1;
-	np.key.family = BPF_SNAP_AF_INET;
+	k.family = BPF_SNAP_AF_INET;
 	a = ctx->user_ip4;
-	__builtin_memcpy(np.key.daddr, &a, 4);
-	udp_unconnected(ctx, &np);
+	__builtin_memcpy(k.daddr, &a, 4);
+	udp_unconnected(ctx, &k);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int bs_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	struct bpf_snap_pending np = {};
+	struct bpf_snap_key k = {};
 	struct bpf_sock *sk = ctx->sk;
 	__u32 a[4];
 
@@ -298,13 +323,13 @@ int bs_sendmsg6(struct bpf_sock_addr *ctx)
 		return 1;
 	if (sk->state == TCP_ESTABLISHED_)
 		return 1;
-	np.key.family = BPF_SNAP_AF_INET6;
+	k.family = BPF_SNAP_AF_INET6;
 	a[0] = ctx->user_ip6[0];
 	a[1] = ctx->user_ip6[1];
 	a[2] = ctx->user_ip6[2];
 	a[3] = ctx->user_ip6[3];
-	__builtin_memcpy(np.key.daddr, a, 16);
-	udp_unconnected(ctx, &np);
+	__builtin_memcpy(k.daddr, a, 16);
+	udp_unconnected(ctx, &k);
 	return 1;
 }
 
@@ -314,11 +339,12 @@ int bs_sendmsg6(struct bpf_sock_addr *ctx)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 {
-	__u64 skaddr = (__u64)sk;
-	struct bpf_snap_pending np = {}, *p;
+	struct bpf_snap_key k = {};
+	struct bpf_snap_pending *p;
+	__u64 cookie;
 	__u32 tgid;
 	__u16 proto;
-	int known;
+	int mine;
 
 	if (!sk)
 		return 0;
@@ -328,64 +354,59 @@ int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 	/* Unconnected UDP is counted and timed by the cgroup hook. */
 	if (sk->__sk_common.skc_state != TCP_ESTABLISHED_)
 		return 0;
-	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
+	cookie = bpf_get_socket_cookie(sk);
+	p = pend_slot(&pend_tx, cookie);
+	if (!p)
+		return 0;
+	mine = p->cookie == cookie;
 	/* TCP: the first send of a request starts the timer; a running
 	 * timer (or an IGNORE entry) ends the work here. */
 	if (proto == BPF_SNAP_PROTO_TCP &&
 	    (ret <= 0 ||
-	     (p && (p->start_ns || (p->flags & BPF_SNAP_PENDING_IGNORE)))))
+	     (mine && (p->start_ns || (p->flags & BPF_SNAP_PENDING_IGNORE)))))
 		return 0;
-	np.key.proto = (__u8)proto;
-	if (!sk_dest(sk, &np.key))
+	k.proto = (__u8)proto;
+	if (!sk_dest(sk, &k))
 		return 0;
 	tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-	np.tgid = tgid;
-	/* As in the cgroup hook, the entry caches who owns the socket. */
-	known = p && p->tgid == tgid && p->key.proto == proto;
-	if (known) {
+	if (mine && p->tgid == tgid && p->key.proto == proto) {
 		if (p->flags & BPF_SNAP_PENDING_IGNORE)
 			return 0;
-		np.key.target = p->key.target;
-		__builtin_memcpy(np.key.comm, p->key.comm, sizeof(np.key.comm));
-	} else if (!who(&np.key)) {
-		np.flags = BPF_SNAP_PENDING_IGNORE;
-		bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_ANY);
+		k.target = p->key.target;
+		__builtin_memcpy(k.comm, p->key.comm, sizeof(k.comm));
+		p->key = k;
+	} else if (!who(&k)) {
+		pend_claim(p, cookie, tgid, BPF_SNAP_PENDING_IGNORE, &k);
 		return 0;
+	} else {
+		pend_claim(p, cookie, tgid, 0, &k);
 	}
 	/* Connected UDP sends are counted here: the cgroup hook does not
 	 * run for them. */
 	if (proto == BPF_SNAP_PROTO_UDP)
-		edge_add(&np.key, 1, 0);
+		edge_add(&k, 1, 0);
 	if (ret <= 0)
 		return 0;
-	/* UDP sockets never pass through a close state change, so each
-	 * send restarts the timer: a stale timer of a freed socket is
-	 * overwritten, not inherited. */
-	np.start_ns = bpf_ktime_get_ns();
-	if (known) {
-		p->key = np.key;
-		p->start_ns = np.start_ns;
-		return 0;
-	}
-	bpf_map_update_elem(&pend_tx, &skaddr, &np, BPF_ANY);
+	/* UDP has no requests to tell apart: each send restarts the
+	 * timer, so a receive times the last send before it. */
+	p->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(bs_recv_len, struct sock *sk, int ret, int flags)
 {
-	__u64 skaddr = (__u64)sk;
 	struct bpf_snap_pending *p;
-	__u64 start;
+	__u64 cookie, start;
 
-	if (ret <= 0)
+	if (ret <= 0 || !sk)
 		return 0;
-	p = bpf_map_lookup_elem(&pend_tx, &skaddr);
-	if (!p || !(start = p->start_ns))
+	cookie = bpf_get_socket_cookie(sk);
+	p = pend_slot(&pend_tx, cookie);
+	if (!p || p->cookie != cookie || !(start = p->start_ns))
 		return 0;
-	/* The timer stops, but the entry stays: it remembers who owns the
-	 * socket, which spares the next send the comm and filter lookups
-	 * (TCP_CLOSE removes it with the socket). */
+	/* The timer stops, but the slot stays: it remembers who owns the
+	 * socket, which spares the next send the comm and filter lookups. */
 	p->start_ns = 0;
 	/* Only the sender's own receive ends its timer. */
 	if (p->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))

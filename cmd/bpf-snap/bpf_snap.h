@@ -15,7 +15,8 @@
  *   targets   HASH  char comm[16]       -> struct bpf_snap_target
  *   dropped   ARRAY __u32 (enum bpf_snap_map) -> __u64 keys not inserted
  *   info      ARRAY __u32 0             -> struct bpf_snap_info
- *   pend_conn, pend_tx LRU_HASH  __u64 socket address -> struct bpf_snap_pending
+ *   pend_conn, pend_tx ARRAY  slot (hash of the socket's cookie)
+ *                             -> struct bpf_snap_pending
  */
 #ifndef BPF_SNAP_H
 #define BPF_SNAP_H
@@ -67,14 +68,22 @@ struct bpf_snap_target {
 	char name[BPF_SNAP_NAME_LEN]; /* NUL-terminated process label */
 };
 
-/* A socket's entry in pend_conn / pend_tx: when its connect or its
- * send-to-receive timer started (0: none runs), and who owns it, which
- * spares later sends the comm and filter lookups. */
+/*
+ * A socket's slot in pend_conn / pend_tx, direct-mapped tables indexed by
+ * a hash of the socket's cookie: when its connect or its send-to-receive
+ * timer started (0: none runs), and who owns it, which spares later sends
+ * the comm and filter lookups.  An array slot is reached without a hash
+ * table's locks and allocation (measured: a hash or LRU insert and delete
+ * cost more than all the rest of a connect's work); the price is that two
+ * sockets in flight on one slot share it, and the first one's sample is
+ * lost (counted in dropped[BPF_SNAP_MAP_PEND_*]).
+ */
 #define BPF_SNAP_PENDING_IGNORE 1 /* socket of a process not counted */
 struct bpf_snap_pending {
+	__u64 cookie; /* the socket's cookie (never reused); 0: free */
 	__u64 start_ns;
-	__u32 tgid;  /* the owner: a receive by another process discards
-		      * the timer (socket memory is reused) */
+	__u32 tgid;  /* the owner: a receive by another process (a fork
+		      * sharing the socket) discards the timer */
 	__u32 flags; /* BPF_SNAP_PENDING_* */
 	struct bpf_snap_key key;
 };
@@ -83,6 +92,8 @@ enum bpf_snap_map {
 	BPF_SNAP_MAP_EDGES,
 	BPF_SNAP_MAP_CONN_LAT,
 	BPF_SNAP_MAP_TX_LAT,
+	BPF_SNAP_MAP_PEND_CONN, /* connects whose slot another took */
+	BPF_SNAP_MAP_PEND_TX,	/* running timers whose slot another took */
 	BPF_SNAP_MAP_NR,
 };
 

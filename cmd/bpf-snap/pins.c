@@ -27,8 +27,9 @@ const struct pins_map_desc pins_maps[] = {
 	 BPF_SNAP_MAP_CONN_LAT},
 	{"tx_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
 	 BPF_SNAP_MAP_TX_LAT},
-	{"pend_conn", 8, sizeof(struct bpf_snap_pending), -1},
-	{"pend_tx", 8, sizeof(struct bpf_snap_pending), -1},
+	{"pend_conn", 4, sizeof(struct bpf_snap_pending),
+	 BPF_SNAP_MAP_PEND_CONN},
+	{"pend_tx", 4, sizeof(struct bpf_snap_pending), BPF_SNAP_MAP_PEND_TX},
 	{"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
 	{"dropped", 4, 8, -1},
 	{"info", 4, sizeof(struct bpf_snap_info), -1},
@@ -243,12 +244,18 @@ static void sink_add(const char *keys, const char *vals, size_t n,
 	}
 }
 
-static void count_add(const char *keys, const char *vals, size_t n,
-		      void *arg)
+/* Slots of a socket table in use (a socket address in them). */
+static void count_used(const char *keys, const char *vals, size_t n,
+		       void *arg)
 {
 	(void)keys;
-	(void)vals;
-	*(size_t *)arg += n;
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_snap_pending p;
+
+		memcpy(&p, vals + i * sizeof p, sizeof p);
+		if (p.cookie)
+			(*(size_t *)arg)++;
+	}
 }
 
 /*
@@ -399,7 +406,7 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 			cnt = 0;
 			if (map_walk(fds[i], info[i].key_size,
 				     info[i].value_size, info[i].max_entries,
-				     count_add, &cnt) < 0)
+				     count_used, &cnt) < 0)
 				goto readfail;
 		}
 		m->entries = cnt;
@@ -722,7 +729,7 @@ int pins_status(const char *dir, FILE *out, char *err, size_t errlen)
 			s.maps[i].name, (unsigned long long)s.maps[i].entries,
 			(unsigned long long)s.maps[i].capacity);
 		if (s.maps[i].has_dropped)
-			fprintf(out, ", %llu new keys dropped when full",
+			fprintf(out, ", %llu dropped",
 				(unsigned long long)s.maps[i].dropped);
 		fputc('\n', out);
 	}

@@ -46,7 +46,7 @@ assert_eq "capacity reported" 16 "$(sed -n 's/^bpf_snap_map_capacity{map="edges"
 assert_eq "dropped keys counted" 4 "$(sed -n 's/^bpf_snap_dropped_keys_total{map="edges"} //p' "$T/full.prom")"
 assert_eq "16 rows of sends, one each" 16 "$(grep -c "^netagent_edge_total{process=\"lim\",proto=\"udp\",dport=\"400[0-9][0-9]\",dst_ip=\"127.0.0.1\"} 1\$" "$T/full.prom")"
 check_prom "$T/full.prom"
-assert_match "status shows the drops" "edges +16/16 entries, 4 new keys dropped" "$("$BS" -s "$ST" --pin-dir "$PIN" status)"
+assert_match "status shows the drops" "edges +16/16 entries, 4 dropped" "$("$BS" -s "$ST" --pin-dir "$PIN" status)"
 
 # --- privilege -------------------------------------------------------------
 # $T is private to root; nobody needs a directory it can reach.
