@@ -6,6 +6,10 @@
 # asn-db.pl) turns @ip-location-db/asn-style CSV into a database whose
 # labels trace-once reads back (on a small CSV made here: no download).
 . "$TOP/tests/integration/lib.sh"
+# check_promfile serves files as trace-once.prom: take it away afterwards.
+if [ -n "${TEXTFILE_DIR:-}" ]; then
+	on_exit "rm -f '$TEXTFILE_DIR/trace-once.prom'"
+fi
 
 # --- the example configuration, as shipped -------------------------------
 if [ "$(id -u)" = 0 ] && command -v mtr >/dev/null; then
@@ -18,7 +22,6 @@ if [ "$(id -u)" = 0 ] && command -v mtr >/dev/null; then
 	mkdir -p "$T/serve"
 	cp "$T/example.prom" "$T/serve/trace-once.prom"
 	check_promfile "$T/serve/trace-once.prom"
-	[ -n "${TEXTFILE_DIR:-}" ] && on_exit "rm -f '$TEXTFILE_DIR/trace-once.prom'"
 else
 	skip "example config" "needs root and mtr"
 fi
