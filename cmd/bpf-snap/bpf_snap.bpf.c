@@ -237,14 +237,14 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
-/* Take a socket's timer slot for a new owner, counting a running timer
- * of another socket that this pushes out. */
+/* Take a socket's timer slot for a new owner.  A running timer of
+ * another socket that this pushes out is not counted as dropped: the
+ * timer of a socket that sent and never received stays in its slot after
+ * the socket is gone, and most of what is pushed out is such. */
 static __always_inline void pend_claim(struct bpf_snap_pending *p,
 				       __u64 cookie, __u32 tgid, __u32 flags,
 				       const struct bpf_snap_key *k)
 {
-	if (p->start_ns && p->cookie != cookie)
-		count_drop(BPF_SNAP_MAP_PEND_TX);
 	p->cookie = cookie;
 	p->tgid = tgid;
 	p->flags = flags;

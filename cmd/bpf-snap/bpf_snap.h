@@ -75,8 +75,8 @@ struct bpf_snap_target {
  * the comm and filter lookups.  An array slot is reached without a hash
  * table's locks and allocation (measured: a hash or LRU insert and delete
  * cost more than all the rest of a connect's work); the price is that two
- * sockets in flight on one slot share it, and the first one's sample is
- * lost (counted in dropped[BPF_SNAP_MAP_PEND_*]).
+ * sockets on one slot share it, and the first one's sample is lost
+ * (counted in dropped[BPF_SNAP_MAP_PEND_CONN] for connects in flight).
  */
 #define BPF_SNAP_PENDING_IGNORE 1 /* socket of a process not counted */
 struct bpf_snap_pending {
@@ -93,7 +93,6 @@ enum bpf_snap_map {
 	BPF_SNAP_MAP_CONN_LAT,
 	BPF_SNAP_MAP_TX_LAT,
 	BPF_SNAP_MAP_PEND_CONN, /* connects whose slot another took */
-	BPF_SNAP_MAP_PEND_TX,	/* running timers whose slot another took */
 	BPF_SNAP_MAP_NR,
 };
 

@@ -29,7 +29,7 @@ const struct pins_map_desc pins_maps[] = {
 	 BPF_SNAP_MAP_TX_LAT},
 	{"pend_conn", 4, sizeof(struct bpf_snap_pending),
 	 BPF_SNAP_MAP_PEND_CONN},
-	{"pend_tx", 4, sizeof(struct bpf_snap_pending), BPF_SNAP_MAP_PEND_TX},
+	{"pend_tx", 4, sizeof(struct bpf_snap_pending), -1},
 	{"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
 	{"dropped", 4, 8, -1},
 	{"info", 4, sizeof(struct bpf_snap_info), -1},

@@ -182,6 +182,7 @@ L="process=\"client\",proto=\"tcp\",dport=\"$P1\",dst_ip=\"127.0.0.1\""
 assert_eq "tx duration of TCP request/response" 3 "$(h $TX "$L" count)"
 # Nine kernel keys: the v4-mapped connect is its own key until user space
 # folds it.
+assert_eq "no connect lost to a shared slot" 0 "$(sed -n 's/^bpf_snap_dropped_keys_total{map="pend_conn"} //p' "$T/bpf-snap.prom")"
 assert_match "map fill level reported" '^bpf_snap_map_entries\{map="edges"\} 9$' "$(grep 'map_entries{map="edges"}' "$T/bpf-snap.prom")"
 
 if [ -n "${PROM_URL:-}" ]; then
