@@ -97,14 +97,18 @@ int logread_line_start(int fd, uint64_t size, size_t max_back, uint64_t *off)
 {
 	char buf[4096];
 	uint64_t end = size;
-	*off = 0;
+	/* No newline near the end: skip it all, the over-long tail is
+	 * counted when its newline comes. */
+	*off = size;
 	while (end > 0 && size - end < max_back) {
 		size_t n = end < sizeof buf ? (size_t)end : sizeof buf;
 		ssize_t got = pread_full(fd, buf, n, end - n);
 		if (got < 0)
 			return -1;
-		if ((size_t)got < n)
-			return 0; /* shrank meanwhile: start from 0 */
+		if ((size_t)got < n) {
+			*off = 0; /* shrank meanwhile: start from 0 */
+			return 0;
+		}
 		for (size_t i = n; i > 0; i--)
 			if (buf[i - 1] == '\n') {
 				*off = end - n + i;

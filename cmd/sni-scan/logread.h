@@ -26,8 +26,8 @@ int logread_describe(int fd, uint32_t hlen, struct logpos_file *f);
  * 0 if the file has no complete first line yet. */
 int logread_head(int fd, uint64_t size, uint32_t *hlen, uint64_t *hash);
 
-/* The offset just past the last newline before size (0 if none within
- * max_back bytes): where --from-end starts so no line is cut. */
+/* The offset just past the last newline before size (size if none
+ * within max_back bytes): where --from-end starts so no line is cut. */
 int logread_line_start(int fd, uint64_t size, size_t max_back,
 		       uint64_t *off);
 
