@@ -54,10 +54,11 @@ for snippet in "$TOP"/cmd/*/demo.sh; do
 	fi
 done
 
-python3 - "$G" "$TOP/lib/metrics" "$PROM_URL" "$TEXTFILE_DIR" <<'EOF'
+python3 - "$G" "$TOP/lib/metrics" "$PROM_URL" "$TEXTFILE_DIR" \
+	"$TOP/node-exporter-integration/prometheus/rules/promsnap.rules.yml" <<'EOF'
 import glob, json, os, re, sys, time, urllib.parse, urllib.request
 
-gdir, defdir, prom, tfdir = sys.argv[1:5]
+gdir, defdir, prom, tfdir, rulesfile = sys.argv[1:6]
 NAME = "zz_ops_dashboards"
 failed = False
 
@@ -90,6 +91,7 @@ for f in sorted(glob.glob(os.path.join(defdir, "*.def"))):
         families.setdefault(stem, []).append(m.group(1))
         types[m.group(1)] = m.group(2)
         helps[m.group(1)] = re.sub(r"\\(.)", r"\1", m.group(3))
+fam_tool = {n: stem.replace("_", "-") for stem, ns in families.items() for n in ns}
 known = set(types) | {"node_textfile_scrape_error", "node_textfile_mtime_seconds", "ALERTS"}
 
 boards = {}
@@ -422,6 +424,33 @@ for name, b in boards.items():
     if absent:
         skip("%s: non-empty check for %d queries" % (name, len(qs) - required),
              "not in the harness Prometheus now: " + ", ".join(sorted(absent)))
+# The recording rules' expressions on the same data (real where a tool
+# wrote a file, fixtures otherwise): each returns series, so their label
+# names and functions fit what the tools write.
+try:
+    import yaml
+    groups = yaml.safe_load(open(rulesfile))["groups"]
+except Exception as e:
+    groups = []
+    not_ok("read %s" % rulesfile, e)
+for g in groups:
+    for r_ in g["rules"]:
+        if "record" not in r_ or r_["record"] == "promsnap:expected_interval_seconds":
+            continue
+        e = r_["expr"]
+        res = query(e, now)
+        sels = selectors(e, {})
+        tools_ = {fam_tool.get(re.sub(r"(_bucket|_sum|_count)?\{.*", "", s_)) for s_ in sels}
+        src = "fixture" if tools_ & fixture_tools else "the tools' own"
+        if res.get("status") != "success":
+            not_ok("recording rule %s evaluates" % r_["record"], res.get("error"))
+        elif res["data"]["result"]:
+            ok("recording rule %s: %d series on %s data" % (
+                r_["record"], len(res["data"]["result"]), src))
+        elif all(present(s_) for s_ in sels):
+            not_ok("recording rule %s" % r_["record"], "empty although %s exist" % ", ".join(sels))
+        else:
+            skip("recording rule %s" % r_["record"], "its series are not in the harness now")
 for p in fixtures:
     os.unlink(p)
 sys.exit(1 if failed else 0)
