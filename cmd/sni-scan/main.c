@@ -585,6 +585,21 @@ static int process_stdin(struct ctx *x, struct scan *sc, struct log_out *lo)
 	return 0;
 }
 
+/* The format of one log: --log-format, --format, the log's own
+ * log_format or format, or the default preset, in that order. */
+static int compile_for(const struct settings *s, const struct log_spec *ls,
+		       struct logformat **lf, char *err, size_t errlen)
+{
+	const char *fmt = s->cli_log_format ? s->cli_log_format :
+			  s->cli_format	     ? NULL :
+						  ls->log_format;
+	const char *preset = s->cli_format ? s->cli_format :
+			     ls->format	   ? ls->format :
+						 DEFAULT_FORMAT;
+	return fmt ? logformat_compile(fmt, lf, err, errlen) :
+		     logformat_preset(preset, lf, err, errlen);
+}
+
 static int process_log(struct ctx *x, const struct log_spec *ls,
 		       struct log_out *lo)
 {
@@ -594,17 +609,7 @@ static int process_log(struct ctx *x, const struct log_spec *ls,
 	char err[512];
 	int rc;
 
-	const char *fmt = s->cli_log_format ? s->cli_log_format :
-			  s->cli_format	     ? NULL :
-						  ls->log_format;
-	const char *preset = s->cli_format ? s->cli_format :
-			     ls->format	   ? ls->format :
-						 DEFAULT_FORMAT;
-	if (fmt)
-		rc = logformat_compile(fmt, &lf, err, sizeof err);
-	else
-		rc = logformat_preset(preset, &lf, err, sizeof err);
-	if (rc < 0) {
+	if (compile_for(s, ls, &lf, err, sizeof err) < 0) {
 		log_err("%s: %s", ls->path, err);
 		return EXIT_CONFIG;
 	}
@@ -709,10 +714,109 @@ static int emit_log(struct run *r, const struct log_out *lo)
 	return e ? -1 : 0;
 }
 
+/* Logs named on the command line replace those of the config; with
+ * neither, the default log. */
+static void resolve_logs(struct settings *s)
+{
+	if (s->ncli_inputs) {
+		for (size_t i = 0; i < s->ncli_inputs; i++) {
+			memset(&s->logs[i], 0, sizeof s->logs[i]);
+			s->logs[i].path = s->cli_inputs[i];
+		}
+		s->nlogs = s->ncli_inputs;
+	}
+	if (s->nlogs == 0) {
+		s->logs[0].path = DEFAULT_LOG;
+		s->nlogs = 1;
+	}
+}
+
+/*
+ * The run's work: load the counters from state, read every log, expire,
+ * save the counters back, and add every series to r->pf.  Returns 0 or an
+ * exit code.
+ */
+static int measure(struct run *r, struct settings *s)
+{
+	static struct log_out outs[MAX_LOGS];
+	struct counters *c = counters_new((size_t)s->max_series);
+	struct ctx x;
+	size_t nouts = 0;
+	uint64_t dropped = 0;
+	int rc = 0, with_up = 0;
+
+	if (!c) {
+		log_err("out of memory");
+		return 1;
+	}
+	counters_keep(c, s->by_fe, s->by_be);
+	struct load_ctx lc = {.c = c, .st = r->state};
+	statefile_foreach(r->state, "sni/", load_entry, &lc);
+	statefile_get_u64(r->state, "dropped", &dropped);
+
+	memset(&x, 0, sizeof x);
+	x.r = r;
+	x.s = s;
+	x.c = c;
+	x.budget = s->max_bytes ? s->max_bytes : UINT64_MAX;
+	for (size_t i = 0; i < s->nlogs; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(s->logs[k].path, s->logs[i].path))
+				dup = 1;
+		if (dup)
+			continue; /* one position per file */
+		memset(&outs[nouts], 0, sizeof outs[nouts]);
+		rc = process_log(&x, &s->logs[i], &outs[nouts]);
+		nouts++;
+		if (rc)
+			goto out;
+		struct logformat *lf;
+		char err[512];
+		if (compile_for(s, &s->logs[i], &lf, err, sizeof err) == 0) {
+			with_up |= logformat_has_bytes_in(lf);
+			logformat_free(lf);
+		}
+	}
+
+	size_t gone = counters_expire(c, r->now, s->expire_after);
+	if (gone)
+		log_info("%zu names unseen for the expiry time forgotten",
+			 gone);
+	struct save_ctx sv = {.st = r->state};
+	counters_foreach(c, save_entry, &sv);
+	dropped += c->dropped;
+	if (sv.err || statefile_set_u64(r->state, "dropped", dropped) < 0) {
+		log_err("state: out of memory");
+		rc = 1;
+		goto out;
+	}
+	if (counters_fmt(c, r->pf, with_up, s->by_fe, s->by_be) < 0 ||
+	    promfile_add(r->pf, "sni_scan_series_dropped_total",
+			 (double)dropped, NULL) < 0) {
+		log_err("metrics: %s", promfile_error(r->pf));
+		rc = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < nouts; i++)
+		if (emit_log(r, &outs[i]) < 0) {
+			log_err("metrics: %s", promfile_error(r->pf));
+			rc = 1;
+			goto out;
+		}
+out:
+	counters_free(c);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	static struct settings s;
-	static struct log_out outs[MAX_LOGS];
+	static struct settings s = {
+		.max_line = 64 * 1024,
+		.truncate_at = 1024,
+		.max_series = 10000,
+		.expire_after = 30 * 86400,
+	};
 	struct cli_tool tool = {
 		.name = TOOL,
 		.synopsis = "[options] [LOG...]",
@@ -729,17 +833,10 @@ int main(int argc, char **argv)
 	};
 	struct cli_opts opts;
 	struct cfg_node *cfg = NULL;
-	struct counters *c = NULL;
 	struct run r;
-	struct ctx x;
 	char err[1024];
-	int first, rc, code = 0;
-	size_t nouts = 0;
+	int first, rc, code;
 
-	s.max_line = 64 * 1024;
-	s.truncate_at = 1024;
-	s.max_series = 10000;
-	s.expire_after = 30 * 86400;
 	rc = cli_parse(&tool, argc, argv, &opts, &first);
 	if (rc != CLI_CONTINUE)
 		return rc;
@@ -756,101 +853,12 @@ int main(int argc, char **argv)
 	if (load_config(&s, &cfg, &opts, err, sizeof err) < 0) {
 		log_err("%s", err);
 		code = EXIT_CONFIG;
-		goto out;
+	} else {
+		resolve_logs(&s);
+		if (s.reset)
+			statefile_clear(r.state);
+		code = measure(&r, &s);
 	}
-	if (s.ncli_inputs) {
-		/* Logs on the command line replace those of the config. */
-		s.nlogs = 0;
-		for (size_t i = 0; i < s.ncli_inputs; i++) {
-			memset(&s.logs[i], 0, sizeof s.logs[i]);
-			s.logs[i].path = s.cli_inputs[i];
-		}
-		s.nlogs = s.ncli_inputs;
-	}
-	if (s.nlogs == 0) {
-		s.logs[0].path = DEFAULT_LOG;
-		s.nlogs = 1;
-	}
-	if (s.reset)
-		statefile_clear(r.state);
-	c = counters_new((size_t)s.max_series);
-	if (!c) {
-		log_err("out of memory");
-		code = 1;
-		goto out;
-	}
-	counters_keep(c, s.by_fe, s.by_be);
-	struct load_ctx lc = {.c = c, .st = r.state};
-	statefile_foreach(r.state, "sni/", load_entry, &lc);
-	uint64_t dropped = 0;
-	statefile_get_u64(r.state, "dropped", &dropped);
-	c->dropped = 0;
-
-	memset(&x, 0, sizeof x);
-	x.r = &r;
-	x.s = &s;
-	x.c = c;
-	x.budget = s.max_bytes ? s.max_bytes : UINT64_MAX;
-	for (size_t i = 0; i < s.nlogs; i++) {
-		int dup = 0;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(s.logs[k].path, s.logs[i].path))
-				dup = 1;
-		if (dup)
-			continue; /* one position per file */
-		memset(&outs[nouts], 0, sizeof outs[nouts]);
-		rc = process_log(&x, &s.logs[i], &outs[nouts]);
-		nouts++;
-		if (rc) {
-			code = rc;
-			goto out;
-		}
-	}
-
-	size_t gone = counters_expire(c, r.now, s.expire_after);
-	if (gone)
-		log_info("%zu names unseen for the expiry time forgotten",
-			 gone);
-	struct save_ctx sv = {.st = r.state};
-	counters_foreach(c, save_entry, &sv);
-	if (sv.err) {
-		log_err("state: out of memory");
-		code = 1;
-		goto out;
-	}
-	dropped += c->dropped;
-	statefile_set_u64(r.state, "dropped", dropped);
-
-	int with_up = 0;
-	for (size_t i = 0; i < s.nlogs; i++) {
-		struct logformat *lf = NULL;
-		const struct log_spec *ls = &s.logs[i];
-		const char *fmt = s.cli_log_format ? s.cli_log_format :
-				  s.cli_format	     ? NULL :
-							ls->log_format;
-		if ((fmt ? logformat_compile(fmt, &lf, err, sizeof err) :
-			   logformat_preset(s.cli_format ? s.cli_format :
-					    ls->format ? ls->format :
-							 DEFAULT_FORMAT,
-					    &lf, err, sizeof err)) == 0)
-			with_up |= logformat_has_bytes_in(lf);
-		logformat_free(lf);
-	}
-	if (counters_fmt(c, r.pf, with_up, s.by_fe, s.by_be) < 0 ||
-	    promfile_add(r.pf, "sni_scan_series_dropped_total",
-			 (double)dropped, NULL) < 0) {
-		log_err("metrics: %s", promfile_error(r.pf));
-		code = 1;
-		goto out;
-	}
-	for (size_t i = 0; i < nouts; i++)
-		if (emit_log(&r, &outs[i]) < 0) {
-			log_err("metrics: %s", promfile_error(r.pf));
-			code = 1;
-			goto out;
-		}
-out:
-	counters_free(c);
 	rc = run_finish(&r, code);
 	cfg_free(cfg);
 	return rc;
