@@ -104,8 +104,9 @@ $(SAN)/$(1): $$($(1)_SRCS:%.c=$(SAN)/obj/%.o) $(SAN)/libpromsnap.a
 endef
 $(foreach t,$(ALL_TOOLS) $(TEST_TOOLS),$(eval $(call tool_rules,$(t))))
 
+# Every Check suite links tests/testutil.c (fixtures, suite runner).
 define check_rules
-$(SAN)/tests/$(1): $$($(1)_SRCS:%.c=$(SAN)/obj/%.o) $(SAN)/libpromsnap.a
+$(SAN)/tests/$(1): $$(patsubst %.c,$(SAN)/obj/%.o,$$(sort $$($(1)_SRCS) tests/testutil.c)) $(SAN)/libpromsnap.a
 	$$(call msg,LINK-SAN,$$@)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) $$(SAN_CFLAGS) $$^ $$($(1)_LDLIBS) $$(LDLIBS) $$(CHECK_LIBS) -o $$@

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "cli.h"
 
 struct ctx {
@@ -152,9 +153,5 @@ int main(void)
 			    sizeof usage_errors / sizeof usage_errors[0]);
 	tcase_add_test(tc, test_help_and_version_exit_0);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

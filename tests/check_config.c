@@ -6,14 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-
-static char *fixture_path(const char *rel)
-{
-	static char path[1024];
-	const char *dir = getenv("PROMSNAP_FIXTURES");
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/fixtures", rel);
-	return path;
-}
+#include "testutil.h"
 
 static struct cfg_node *yaml(const char *text, char *err, size_t len)
 {
@@ -23,7 +16,8 @@ static struct cfg_node *yaml(const char *text, char *err, size_t len)
 START_TEST(test_tracer_config_positions)
 {
 	char err[512];
-	const char *path = fixture_path("config/tracer.yaml");
+	char path[1024];
+	tu_fixture_path(path, sizeof path, "config/tracer.yaml");
 	struct cfg_node *root = cfg_load(path, err, sizeof err);
 	ck_assert_msg(root != NULL, "%s", err);
 	static const char *const known[] = {"metrics_port", "db_path",
@@ -127,7 +121,8 @@ END_TEST
 START_TEST(test_json_positions_and_unicode)
 {
 	char err[512];
-	const char *path = fixture_path("config/targets.json");
+	char path[1024];
+	tu_fixture_path(path, sizeof path, "config/targets.json");
 	struct cfg_node *root = cfg_load(path, err, sizeof err);
 	ck_assert_msg(root != NULL, "%s", err);
 	ck_assert_int_eq(root->kind, CFG_SEQ);
@@ -222,9 +217,5 @@ int main(void)
 	tcase_add_test(tc, test_kinds_and_nulls);
 	tcase_add_test(tc, test_load_errors);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

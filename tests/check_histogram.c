@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "histogram.h"
 
 static const double le3[] = {0.001, 0.01, 0.1};
@@ -70,9 +71,5 @@ int main(void)
 	tcase_add_test(tc, test_init_rejects);
 	tcase_add_test(tc, test_string_roundtrip);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "parse_num.h"
 
 static const struct {
@@ -125,9 +126,5 @@ static Suite *parse_num_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(parse_num_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(parse_num_suite());
 }

@@ -11,20 +11,7 @@
 
 #include "atomicfile.h"
 #include "promfile.h"
-
-static char *fixture(const char *rel)
-{
-	const char *dir = getenv("PROMSNAP_FIXTURES");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/fixtures", rel);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open fixture %s", path);
-	char *buf = calloc(1, 1 << 16);
-	size_t n = fread(buf, 1, (1 << 16) - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
+#include "testutil.h"
 
 static char *render(struct promfile *pf)
 {
@@ -76,7 +63,7 @@ START_TEST(test_families_whole_output)
 						&h, "target", "t", NULL),
 			 -1); /* not in the table */
 	char *out = render(pf);
-	char *want = fixture("promfile/families/expected");
+	char *want = tu_fixture(NULL, "promfile/families/expected");
 	ck_assert_str_eq(out, want);
 	ck_assert_uint_eq(promfile_series(pf), 8);
 	free(out);
@@ -100,7 +87,7 @@ START_TEST(test_escaping)
 				      NULL),
 			 0);
 	char *out = render(pf);
-	char *want = fixture("promfile/escaping/expected");
+	char *want = tu_fixture(NULL, "promfile/escaping/expected");
 	ck_assert_str_eq(out, want);
 	free(out);
 	free(want);
@@ -122,7 +109,7 @@ START_TEST(test_histogram_output)
 						"target", "a", NULL),
 			 0);
 	char *out = render(pf);
-	char *want = fixture("promfile/histogram/expected");
+	char *want = tu_fixture(NULL, "promfile/histogram/expected");
 	ck_assert_str_eq(out, want);
 	free(out);
 	free(want);
@@ -334,9 +321,5 @@ int main(void)
 	tcase_add_test(io, test_commit_atomic);
 	tcase_add_test(io, test_temp_name_hidden);
 	suite_add_tcase(s, io);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "statefile.h"
 
 static char dir[64];
@@ -285,9 +286,5 @@ int main(void)
 	tcase_add_test(tc, test_dir_created_0750);
 	tcase_add_test(tc, test_del_and_foreach);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }
