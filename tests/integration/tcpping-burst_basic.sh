@@ -54,14 +54,14 @@ cat >"$T/targets.json" <<JSON
   {"name": "json6", "address": "[::1]:$TP_PORT"}
 ]
 JSON
-"$TP" -s "$T/state2" -o "$T/json.prom" -targets "$T/targets.json" -interval 5ms --count 3 2>"$T/err"
+"$TP" -s "$T/state2" -o "$T/json.prom" -targets "$T/targets.json" -interval 5ms --count 3 --min-timeout 1s 2>"$T/err"
 assert_eq "-targets FILE exits 0" 0 $?
 assert_eq "-targets: json1 received" 3 "$(tp_metric "$T/json.prom" "tcp_echo_received_total{target=\"json1\",address=\"127.0.0.1:$TP_PORT\"}")"
 # The server listens on 127.0.0.1 only, so [::1] is refused: dropped.
 assert_eq "-targets: [::1] parsed, refused" 1 "$(tp_metric "$T/json.prom" "tcp_echo_dropped_total{target=\"json6\",address=\"[::1]:$TP_PORT\"}")"
 
 # Host names are resolved each run (localhost comes from /etc/hosts).
-"$TP" -s "$T/state3" -o "$T/name.prom" -t "byname=localhost:$TP_PORT" --count 2 --interval 5ms 2>"$T/err"
+"$TP" -s "$T/state3" -o "$T/name.prom" -t "byname=localhost:$TP_PORT" --count 2 --interval 5ms --min-timeout 1s 2>"$T/err"
 got=$(tp_metric "$T/name.prom" "tcp_echo_received_total{target=\"byname\",address=\"localhost:$TP_PORT\"}")
 if [ "$got" = 2 ] || [ "$got" = 0 ]; then
 	# localhost may resolve to ::1 first, where nothing listens.
@@ -72,7 +72,7 @@ fi
 
 # Human summary on a terminal (script gives the tool a pty).
 if command -v script >/dev/null 2>&1; then
-	script -qec "$TP -s $T/state4 -d $T -t tty=127.0.0.1:$TP_PORT --count 4 --interval 5ms" /dev/null >"$T/tty.out" 2>&1
+	script -qec "$TP -s $T/state4 -d $T -t tty=127.0.0.1:$TP_PORT --count 4 --interval 5ms --min-timeout 1s" /dev/null >"$T/tty.out" 2>&1
 	assert_match "summary on a terminal" '^4 probes sent, 4 received, 0\.0% loss' "$(tr -d '\r' <"$T/tty.out")"
 	assert_match "summary rtt line" '^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms' "$(tr -d '\r' <"$T/tty.out")"
 	script -qec "$TP -s $T/state4 -o - -t tty=127.0.0.1:$TP_PORT --count 1" /dev/null >"$T/tty2.out" 2>&1

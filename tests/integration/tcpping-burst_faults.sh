@@ -103,7 +103,7 @@ for m in badmagic forged; do
 done
 P=$(port replay)
 L="target=\"replay\",address=\"127.0.0.1:$P\""
-"$TP" -s "$T/s-replay" -o "$T/replay.prom" -t "replay=127.0.0.1:$P" --count 4 --interval 10ms 2>"$T/err"
+"$TP" -s "$T/s-replay" -o "$T/replay.prom" -t "replay=127.0.0.1:$P" --count 4 --interval 10ms --min-timeout 1s 2>"$T/err"
 assert_eq "replay: each probe counted once" 4 "$(tp_metric "$T/replay.prom" "tcp_echo_received_total{$L}")"
 assert_eq "replay: copies are garbage" 4 "$(tp_metric "$T/replay.prom" "tcp_echo_garbage_total{$L}")"
 assert_eq "replay: rtt count" 4 "$(tp_metric "$T/replay.prom" "tcp_echo_rtt_seconds_count{$L}")"

@@ -72,7 +72,7 @@ PS=$!
 on_exit "kill $PS"
 wait_until 20 grep -q '^server-port' "$T/ps.out" || { not_ok "python server starts" "$(cat "$T/ps.out")"; exit 1; }
 PP=$(awk '{print $2}' "$T/ps.out")
-"$TP" -s "$T/st" -o "$T/c.prom" -t "py=127.0.0.1:$PP" --count 8 --interval 10ms 2>"$T/err"
+"$TP" -s "$T/st" -o "$T/c.prom" -t "py=127.0.0.1:$PP" --count 8 --interval 10ms --min-timeout 1s 2>"$T/err"
 L="target=\"py\",address=\"127.0.0.1:$PP\""
 assert_eq "our client vs python server: received" 8 "$(tp_metric "$T/c.prom" "tcp_echo_received_total{$L}")"
 assert_eq "our client vs python server: no garbage" 0 "$(tp_metric "$T/c.prom" "tcp_echo_garbage_total{$L}")"
@@ -124,7 +124,7 @@ V6=$!
 on_exit "kill $V6; wait $V6"
 if wait_until 20 grep -q 'listening on \[::1\]:' "$T/v6srv.log"; then
 	P6=$(sed -n 's/.*listening on \[::1\]:\([0-9]*\).*/\1/p' "$T/v6srv.log")
-	"$TP" -s "$T/st6" -o "$T/v6.prom" -t "six=[::1]:$P6" --count 4 --interval 5ms 2>"$T/err"
+	"$TP" -s "$T/st6" -o "$T/v6.prom" -t "six=[::1]:$P6" --count 4 --interval 5ms --min-timeout 1s 2>"$T/err"
 	assert_eq "IPv6: received" 4 "$(tp_metric "$T/v6.prom" "tcp_echo_received_total{target=\"six\",address=\"[::1]:$P6\"}")"
 	wait_until 5 sh -c "grep -q '^tcpping_echo_probes_total 4\$' '$T/v6srv.prom'"
 	assert_eq "IPv6: server counted 4" 4 "$(tp_metric "$T/v6srv.prom" tcpping_echo_probes_total)"

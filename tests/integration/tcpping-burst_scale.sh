@@ -49,8 +49,8 @@ done <"$T/ports"
 assert_eq "$N ports" "$N" "$i"
 
 # One target first, then all 200, same burst shape: 10 probes, 50 ms.
-"$TP" -s "$T/one" -o "$T/one.prom" --count 10 --interval 50ms "$1" "$2" 2>"$T/err"
-"$TP" -s "$T/all" -o "$T/all.prom" --count 10 --interval 50ms "$@" 2>"$T/err"
+"$TP" -s "$T/one" -o "$T/one.prom" --count 10 --interval 50ms --min-timeout 1s "$1" "$2" 2>"$T/err"
+"$TP" -s "$T/all" -o "$T/all.prom" --count 10 --interval 50ms --min-timeout 1s "$@" 2>"$T/err"
 assert_eq "200 targets: exit 0" 0 $?
 recv=$(awk '/^tcp_echo_received_total/ { s += $2 } END { print s }' "$T/all.prom")
 assert_eq "200 targets: every probe answered" 2000 "$recv"

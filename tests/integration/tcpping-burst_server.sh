@@ -94,7 +94,7 @@ echo done >&9
 wait "$FL"
 wait_until 20 sh -c "grep -q '^tcpping_echo_open_connections 0\$' '$S'"
 assert_eq "flood gone: closed on EOF" 300 "$(m 'tcpping_echo_connections_closed_total{reason="eof"}')"
-"$TP" -s "$T/c2" -o "$T/after.prom" -t "after=127.0.0.1:$TP_PORT" --count 5 --interval 10ms 2>"$T/err"
+"$TP" -s "$T/c2" -o "$T/after.prom" -t "after=127.0.0.1:$TP_PORT" --count 5 --interval 10ms --min-timeout 1s 2>"$T/err"
 assert_eq "after the flood: burst answered" 5 "$(tp_metric "$T/after.prom" "tcp_echo_received_total{target=\"after\",address=\"127.0.0.1:$TP_PORT\"}")"
 
 # No reflection: arbitrary bytes close the connection without a byte back;
