@@ -70,6 +70,8 @@ haproxy_sni_zero_bytes{sni="none"} 0
 sni_scan_series_dropped_total 0
 EOF
 assert_eq "stdin (journalctl pipeline): whole per-SNI output" "$(cat want.txt)" "$(sni_lines stdin.prom)"
+"$S" -s st2i -o - --input in.log >input.prom
+assert_eq "--input LOG reads like an operand" "$(cat want.txt)" "$(sni_lines input.prom)"
 # A last line without newline counts on stdin: the input ends there.
 printf '%s' "$(line 9 1 b.example.com)" | "$S" -s st2b -o - - >nonl.prom
 assert_eq "stdin: last line without newline counts" 1 "$(val nonl.prom 'haproxy_sni_connections{sni="b.example.com"}')"
