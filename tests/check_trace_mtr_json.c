@@ -37,7 +37,7 @@ static const char *const cases[] = {
     "v093_strings",
     "empty_hubs",
     "truncated",
-    "v093_no_hubs_malformed",
+    "v093_empty_hubs_unclosed",
     "empty_input",
     "not_object",
     "negative_rtt",
@@ -45,7 +45,7 @@ static const char *const cases[] = {
     "count_not_increasing",
     "host_injection",
     "count_too_big",
-    "duplicate_key",
+    "duplicate_key", "v093_unclosed_other",
 };
 
 START_TEST(test_decode_fixture)

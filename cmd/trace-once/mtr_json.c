@@ -126,6 +126,40 @@ static int decode_hop(const json_t *h, size_t i, struct mtr_hop *hop, char *err,
 	return 0;
 }
 
+/*
+ * mtr 0.93 printed its JSON with printf and, for a report without hops,
+ * left the hubs array open: `"hubs": [  }`.  That one shape is read as an
+ * empty array (an unreachable target, not a broken mtr); anything else
+ * that does not parse stays an error.  NULL if buf is not that shape.
+ */
+static json_t *load_v093_empty(const char *buf, size_t len)
+{
+	static const char key[] = "\"hubs\": [";
+	const char *p = memmem(buf, len, key, sizeof key - 1);
+	json_error_t jerr;
+	json_t *root;
+	char *fixed;
+	size_t at;
+
+	if (!p)
+		return NULL;
+	at = (size_t)(p - buf) + sizeof key - 1;
+	while (at < len && (buf[at] == ' ' || buf[at] == '\n'))
+		at++;
+	if (at >= len || buf[at] != '}')
+		return NULL;
+	fixed = malloc(len + 1);
+	if (!fixed)
+		return NULL;
+	/* Close the array where mtr forgot to. */
+	memcpy(fixed, buf, at);
+	fixed[at] = ']';
+	memcpy(fixed + at + 1, buf + at, len - at);
+	root = json_loadb(fixed, len + 1, JSON_REJECT_DUPLICATES, &jerr);
+	free(fixed);
+	return root;
+}
+
 int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
 		    char *err, size_t errlen)
 {
@@ -138,6 +172,8 @@ int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
 	if (len == 0)
 		return fail(err, errlen, "empty report");
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		root = load_v093_empty(buf, len);
 	if (!root)
 		return fail(err, errlen, "line %d column %d: %s", jerr.line,
 			    jerr.column, jerr.text);

@@ -4,8 +4,9 @@
  *
  * Accepts both JSON dialects in the field: mtr 0.93 printed every value
  * with printf, so "count", "tos" and "tests" are strings ("1", "0x0",
- * "10"); mtr 0.94 and later build the document with jansson and write
- * integers and floats.  Numbers are therefore taken from JSON numbers or
+ * "10"), and a report without hops left its hubs array unclosed, which is
+ * read as empty; mtr 0.94 and later build the document with jansson and
+ * write integers and floats.  Numbers are therefore taken from JSON numbers or
  * from strings holding a number.  RTTs stay in milliseconds as mtr gives
  * them; Loss% stays a percentage (0..100).
  *
