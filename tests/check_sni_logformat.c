@@ -40,7 +40,7 @@ static const struct {
 	unsigned long long out, in;
 	int logasap;
 } lines[] = {
-	{TCP, "10.0.0.1:5 " TS " fe be/s 1/2/3 4312 517 -- 1/1/0/0/0 0/0 SNI=a.b", 1, "a.b", "fe", "be", 4312, 517, 0},
+	{TCP, "127.0.0.1:5 " TS " fe be/s 1/2/3 4312 517 -- 1/1/0/0/0 0/0 SNI=a.b", 1, "a.b", "fe", "be", 4312, 517, 0},
 	{TCP, "::1:5 " TS " fe~ be/s 1/2/3 1 2 -- 1/1/0/0/0 0/0 SNI=x", 1, "x", "fe", "be", 1, 2, 0},
 	{TCP, "::1:5 " TS " fe be/s -1/-1/3 +0 0 -- 1/1/0/0/0 0/0 SNI=x", 1, "x", "fe", "be", 0, 0, 1},
 	{TCP, "::1:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 SNI=sp ace", 1, "sp ace", "fe", "be", 7, 0, 0},
