@@ -123,6 +123,7 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c,
 	struct bpf_snap_bpf *skel = NULL;
 	char tmp[PATH_MAX];
 	__u32 pend_slots = 1;
+	size_t n;
 	int cgfd = -1, rc = -1, e = 0, made_tmp = 0;
 
 	switch (pins_attached(o->dir)) {
@@ -139,6 +140,9 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c,
 			return seterr(err, errlen, errno, "%s: %s", o->dir,
 				      strerror(errno));
 	}
+	if ((n = pins_remove_stale(o->dir)))
+		log_warn("%s: removed %zu pins of an attach that died half-way",
+			 o->dir, n);
 	libbpf_set_print(o->verbose ? libbpf_log : NULL);
 	if (mkdir_parents(o->dir) < 0)
 		return seterr(err, errlen, errno, "%s: %s", o->dir,

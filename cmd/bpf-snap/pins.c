@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -482,6 +483,44 @@ int pins_remove_dir(const char *dir)
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		return -1;
 	return n;
+}
+
+size_t pins_remove_stale(const char *dir)
+{
+	char parent[PATH_MAX], p[PATH_MAX];
+	const char *base = strrchr(dir, '/');
+	size_t baselen, removed = 0;
+	char *slash;
+	struct dirent *de;
+	DIR *dp;
+
+	base = base ? base + 1 : dir;
+	baselen = strlen(base);
+	snprintf(parent, sizeof parent, "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	if (!(dp = opendir(parent)))
+		return 0;
+	while ((de = readdir(dp))) {
+		char *end;
+		long pid;
+		int r;
+
+		if (strncmp(de->d_name, base, baselen) ||
+		    strncmp(de->d_name + baselen, "-new-", 5))
+			continue;
+		pid = strtol(de->d_name + baselen + 5, &end, 10);
+		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", parent, de->d_name);
+		if ((r = pins_remove_dir(p)) > 0)
+			removed += (size_t)r;
+	}
+	closedir(dp);
+	return removed;
 }
 
 /* IDs of what a pin directory holds, to check they are gone. */

@@ -84,4 +84,9 @@ int pins_status(const char *dir, FILE *out, char *err, size_t errlen);
  * failure path and detach).  Returns the number removed, -1 on error. */
 int pins_remove_dir(const char *dir);
 
+/* Remove the "<dir>-new-<pid>" directories of attaches that died before
+ * renaming them into place (their pid is gone): their pins would keep
+ * programs running that nothing reads.  Returns how many pins went. */
+size_t pins_remove_stale(const char *dir);
+
 #endif

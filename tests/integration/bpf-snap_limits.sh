@@ -89,6 +89,20 @@ for id in $ids; do
 done
 assert_eq "its programs are gone all the same" 1 "$gone"
 
+# --- an attach that died half-way ---------------------------------------------
+# Its temporary pin directory (named after a pid that no longer runs)
+# still holds what it pinned; the next attach removes it.
+STALE="$PIN-new-999999999"
+mkdir -p "$STALE" &&
+	bpftool map create "$STALE/edges" type array key 4 value 4 entries 1 name bs_stale ||
+	not_ok "stale pins" "bpftool map create failed"
+out=$("$BS" -s "$ST" --pin-dir "$PIN" --all attach 2>&1)
+assert_eq "attach over a dead attach's pins" 0 $?
+assert_match "says it cleaned up" "removed 1 pins of an attach that died half-way" "$out"
+assert_eq "the stale directory is gone" 1 "$([ -e "$STALE" ] && echo 0 || echo 1)"
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+assert_eq "and detach after it" 0 $?
+
 # --- the lock -----------------------------------------------------------------
 # attach, detach and snapshots take the state directory's lock: a run
 # that finds it held exits 75 at once and changes nothing.
