@@ -103,6 +103,27 @@ assert_eq "the stale directory is gone" 1 "$([ -e "$STALE" ] && echo 0 || echo 1
 "$BS" -q -s "$ST" --pin-dir "$PIN" detach
 assert_eq "and detach after it" 0 $?
 
+# --- attach killed at random points -------------------------------------------
+# Whatever point SIGKILL hits, the next attach ends with one complete set
+# and detach then leaves none of our programs loaded.
+base=$(bpftool prog list 2>/dev/null | grep -c "name bs_")
+i=0
+while [ $i -lt 8 ]; do
+	"$BS" -q -s "$ST" --pin-dir "$PIN" --all attach >/dev/null 2>&1 &
+	kpid=$!
+	sleep "0.0$((i * 12 % 100))"
+	kill -9 $kpid 2>/dev/null
+	wait $kpid 2>/dev/null
+	i=$((i + 1))
+done
+"$BS" -q -s "$ST" --pin-dir "$PIN" --all attach
+assert_eq "attach after killed attaches" 0 $?
+assert_eq "one complete set attached" 5 "$("$BS" -s "$ST" --pin-dir "$PIN" status | grep -c 'prog id')"
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+assert_eq "detach after killed attaches" 0 $?
+wait_until 5 sh -c "[ \$(bpftool prog list | grep -c 'name bs_') -le $base ]"
+assert_eq "no orphaned programs left" "$base" "$(bpftool prog list | grep -c 'name bs_')"
+
 # --- the lock -----------------------------------------------------------------
 # attach, detach and snapshots take the state directory's lock: a run
 # that finds it held exits 75 at once and changes nothing.
