@@ -266,6 +266,35 @@ START_TEST(test_netdev_fixture)
 }
 END_TEST
 
+/* The index agrees with the single lookup for every name, and leaves out
+ * the malformed line and the headers. */
+START_TEST(test_netdev_index)
+{
+	static const char *const names[] = {"lo",   "eth0", "vnet0", "vnet10",
+					    "bad0", "vnet", "zz"};
+	size_t len;
+	char *in = slurp("netdev", "host", "input", &len);
+	struct qn_netdev_entry *e = NULL;
+	ssize_t n = decode_netdev_all(in, len, &e);
+
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(e[0].name, "eth0");
+	ck_assert_str_eq(e[3].name, "vnet10");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct qn_devstats d;
+		const struct qn_netdev_entry *f =
+		    qn_netdev_find(e, (size_t)n, names[i]);
+		int rc = decode_netdev(in, len, names[i], &d);
+
+		ck_assert_msg((f != NULL) == (rc == 0), "%s", names[i]);
+		if (f)
+			ck_assert(!memcmp(&f->s, &d, sizeof d));
+	}
+	free(e);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_valid_ifname)
 {
 	ck_assert_int_eq(qn_valid_ifname("vnet0"), 1);
@@ -294,6 +323,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_fd_target);
 	tcase_add_test(tc, test_netns_stat_u64);
 	tcase_add_test(tc, test_netdev_fixture);
+	tcase_add_test(tc, test_netdev_index);
 	tcase_add_test(tc, test_valid_ifname);
 	suite_add_tcase(s, tc);
 	return s;

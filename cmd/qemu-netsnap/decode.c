@@ -2,6 +2,7 @@
 #include "decode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Command lines of libvirt guests run to a few kilobytes; 4096 arguments
@@ -413,38 +414,126 @@ static int next_u64(const char *l, size_t ll, size_t *i, uint64_t *out)
 	return 0;
 }
 
+/* One line of a net/dev text: 1 if it is not a device line (the two
+ * header lines), 0 with the name and counters, -1 if malformed. */
+static int netdev_line(const char *l, size_t ll, char name[QN_IFNAME_MAX],
+		       struct qn_devstats *out)
+{
+	const char *colon = memchr(l, ':', ll);
+	size_t s = 0, nlen;
+	uint64_t f[16];
+	size_t j;
+
+	if (!colon)
+		return 1;
+	while (l + s < colon && l[s] == ' ')
+		s++;
+	nlen = (size_t)(colon - (l + s));
+	if (nlen == 0 || nlen >= QN_IFNAME_MAX)
+		return -1;
+	memcpy(name, l + s, nlen);
+	name[nlen] = '\0';
+	j = (size_t)(colon - l) + 1;
+	for (int k = 0; k < 16; k++)
+		if (next_u64(l, ll, &j, &f[k]))
+			return -1;
+	out->rx_bytes = f[0];
+	out->rx_packets = f[1];
+	out->rx_dropped = f[3];
+	out->tx_bytes = f[8];
+	out->tx_packets = f[9];
+	out->tx_dropped = f[11];
+	return 0;
+}
+
 int decode_netdev(const char *buf, size_t len, const char *ifname,
 		  struct qn_devstats *out)
 {
-	size_t nlen = strlen(ifname), i = 0;
+	size_t i = 0;
 
 	while (i < len) {
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t ll = nl ? (size_t)(nl - (buf + i)) : len - i;
 		const char *l = buf + i;
-		size_t s = 0;
+		char name[QN_IFNAME_MAX];
+		struct qn_devstats d;
+		int rc;
 
 		i += ll + 1;
-		while (s < ll && l[s] == ' ')
-			s++;
-		if (ll - s > nlen && !memcmp(l + s, ifname, nlen) &&
-		    l[s + nlen] == ':') {
-			uint64_t f[16];
-			size_t j = s + nlen + 1;
-
-			for (int k = 0; k < 16; k++)
-				if (next_u64(l, ll, &j, &f[k]))
-					return -1;
-			out->rx_bytes = f[0];
-			out->rx_packets = f[1];
-			out->rx_dropped = f[3];
-			out->tx_bytes = f[8];
-			out->tx_packets = f[9];
-			out->tx_dropped = f[11];
+		rc = netdev_line(l, ll, name, &d);
+		if (rc == 1)
+			continue;
+		if (rc == 0 && !strcmp(name, ifname)) {
+			*out = d;
 			return 0;
+		}
+		if (rc < 0) {
+			/* Malformed: only an error if it is the line we are
+			 * looking for. */
+			const char *colon = memchr(l, ':', ll);
+			size_t s = 0;
+
+			while (s < ll && l[s] == ' ')
+				s++;
+			if (colon &&
+			    (size_t)(colon - (l + s)) == strlen(ifname) &&
+			    !memcmp(l + s, ifname, strlen(ifname)))
+				return -1;
 		}
 	}
 	return 1;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct qn_netdev_entry *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+ssize_t decode_netdev_all(const char *buf, size_t len,
+			  struct qn_netdev_entry **out)
+{
+	size_t i = 0, n = 0, cap = 0;
+	struct qn_netdev_entry *e = NULL;
+
+	while (i < len) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t ll = nl ? (size_t)(nl - (buf + i)) : len - i;
+		struct qn_netdev_entry cur;
+
+		memset(&cur, 0, sizeof cur);
+		if (netdev_line(buf + i, ll, cur.name, &cur.s) == 0) {
+			if (n == cap) {
+				struct qn_netdev_entry *ne;
+
+				cap = cap ? cap * 2 : 64;
+				ne = realloc(e, cap * sizeof *e);
+				if (!ne) {
+					free(e);
+					return -1;
+				}
+				e = ne;
+			}
+			e[n++] = cur;
+		}
+		i += ll + 1;
+	}
+	if (n)
+		qsort(e, n, sizeof *e, cmp_entry);
+	*out = e;
+	return (ssize_t)n;
+}
+
+const struct qn_netdev_entry *qn_netdev_find(const struct qn_netdev_entry *e,
+					     size_t n, const char *name)
+{
+	struct qn_netdev_entry key;
+
+	if (!n || strlen(name) >= sizeof key.name)
+		return NULL;
+	strcpy(key.name, name);
+	return bsearch(&key, e, n, sizeof *e, cmp_entry);
 }
 
 int decode_stat_starttime(const char *buf, size_t len, uint64_t *out)

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Label values are bounded so that a hostile command line cannot blow up
  * the .prom file or the state. */
@@ -95,6 +96,18 @@ struct qn_devstats {
  * line for ifname is malformed. */
 int decode_netdev(const char *buf, size_t len, const char *ifname,
 		  struct qn_devstats *out);
+
+/* Every device line of a net/dev text, sorted by name, in a malloc'd
+ * array (free() it), for many lookups in one big file.  Malformed lines
+ * are left out.  Returns the count, or -1 (ENOMEM). */
+struct qn_netdev_entry {
+	char name[QN_IFNAME_MAX];
+	struct qn_devstats s;
+};
+ssize_t decode_netdev_all(const char *buf, size_t len,
+			  struct qn_netdev_entry **out);
+const struct qn_netdev_entry *qn_netdev_find(const struct qn_netdev_entry *e,
+					     size_t n, const char *name);
 
 /* Field 22 of /proc/<pid>/stat (after the last ')', since comm may hold
  * spaces and parentheses). */

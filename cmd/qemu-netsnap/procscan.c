@@ -20,10 +20,10 @@ struct ctx {
 	const struct qn_scan_opts *o;
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
-	/* <proc>/self/net/dev, read on first need. */
+	/* <proc>/self/net/dev, read and indexed on first need. */
 	int netdev_loaded, netdev_errno;
-	char *netdev;
-	ssize_t netdev_len;
+	struct qn_netdev_entry *devs;
+	ssize_t ndevs;
 	/* ifindex -> name of the macvtap devices, read on first need. */
 	int idx_loaded;
 	size_t nidx;
@@ -167,6 +167,7 @@ fail:
 static int read_dev_stats(struct ctx *c, const char *ifname,
 			  struct qn_devstats *d, int *ifindex)
 {
+	const struct qn_netdev_entry *e;
 	char path[QN_IFNAME_MAX + 32];
 	uint64_t idx;
 
@@ -183,17 +184,30 @@ static int read_dev_stats(struct ctx *c, const char *ifname,
 	}
 	*ifindex = (int)idx;
 	if (!c->netdev_loaded) {
+		char *text;
+		ssize_t len;
+
 		c->netdev_loaded = 1;
-		c->netdev_len =
-		    read_all_at(c->procfd, "self/net/dev", &c->netdev);
-		if (c->netdev_len < 0)
+		c->ndevs = -1;
+		len = read_all_at(c->procfd, "self/net/dev", &text);
+		if (len < 0) {
 			c->netdev_errno = errno;
+		} else {
+			/* Indexed once: a host with a thousand VMs has a
+			 * thousand lines to look names up in. */
+			c->ndevs =
+			    decode_netdev_all(text, (size_t)len, &c->devs);
+			if (c->ndevs < 0)
+				c->netdev_errno = ENOMEM;
+			free(text);
+		}
 	}
-	if (c->netdev_len < 0 ||
-	    decode_netdev(c->netdev, (size_t)c->netdev_len, ifname, d)) {
+	if (c->ndevs <= 0 ||
+	    !(e = qn_netdev_find(c->devs, (size_t)c->ndevs, ifname))) {
 		errno = ENOENT;
 		return -1;
 	}
+	*d = e->s;
 	return 0;
 }
 
@@ -524,7 +538,7 @@ out:
 		closedir(d);
 	free(cmd);
 	free(c.idx);
-	free(c.netdev);
+	free(c.devs);
 	if (c.netfd >= 0)
 		close(c.netfd);
 	if (c.procfd >= 0)

@@ -23,6 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	decode_netdev(buf, size, "vnet0", &d);
 	decode_netdev(buf, size, "a", &d);
+	{
+		struct qn_netdev_entry *e = NULL;
+		ssize_t n = decode_netdev_all(buf, size, &e);
+
+		/* Every indexed name must be found again and be a valid
+		 * name.  (The single lookup may disagree when a name is
+		 * repeated, which the kernel never writes.) */
+		for (ssize_t i = 0; i < n; i++)
+			if (!qn_netdev_find(e, (size_t)n, e[i].name) ||
+			    strlen(e[i].name) >= QN_IFNAME_MAX)
+				abort();
+		free(e);
+	}
 	decode_stat_starttime(buf, size, &v);
 	decode_u64(buf, size, &v);
 	z = malloc(size + 1);

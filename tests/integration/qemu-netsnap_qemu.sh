@@ -24,16 +24,19 @@ need_cmd setpriv
 [ -c /dev/net/tun ] || { skip all "no /dev/net/tun"; exit 0; }
 
 S=$$
+# Ids unique to this run: two runs of this test at once (two checkouts'
+# make check) would otherwise merge each other's VMs by uuid.
+U=$(printf %08x "$S")
 TA=qna$S TB=qnb$S TC=qnc$S TP=qnp$S NS=qn-ns-$S
-UD=6a0c2f6e-0000-4000-8000-00000000000d
-UE=6a0c2f6e-0000-4000-8000-00000000000e
+UD=$U-0000-4000-8000-00000000000d
+UE=$U-0000-4000-8000-00000000000e
 ME=52:54:00:51:00:0e
-UF=6a0c2f6e-0000-4000-8000-00000000000f
+UF=$U-0000-4000-8000-00000000000f
 MF=52:54:00:51:00:0f VH=qnv$S VP=qnw$S MV=qnm$S NSF=qn-mv-$S
-UA=6a0c2f6e-0000-4000-8000-00000000000a
-UB_ARG=6a0c2f6e-0000-4000-8000-0000000000b0 # -uuid of B: must lose
-UB=6a0c2f6e-0000-4000-8000-00000000000b	    # from run/vm/<UUID>/
-UC=6a0c2f6e-0000-4000-8000-00000000000c
+UA=$U-0000-4000-8000-00000000000a
+UB_ARG=$U-0000-4000-8000-0000000000b0 # -uuid of B: must lose
+UB=$U-0000-4000-8000-00000000000b	    # from run/vm/<UUID>/
+UC=$U-0000-4000-8000-00000000000c
 MA=52:54:00:51:00:0a MB=52:54:00:51:00:0b MC=52:54:00:51:00:0c
 FRAME=1042
 
@@ -53,6 +56,10 @@ on_exit "stop_vm a; stop_vm b; stop_vm c; stop_vm d; stop_vm e; ip link del $TP 
 start_vm() {
 	_n=$1 _u=$2 _tap=$3 _mac=$4 _nx=$5 _dx=$6
 	shift 6
+	# A persistent tap keeps its counters: readiness below is the
+	# guest sending more than the tap had already seen.
+	_rx0=$(${NETNS:+ip netns exec "$NETNS"} cat \
+		"/sys/class/net/$_tap/statistics/rx_packets" 2>/dev/null || echo 0)
 	${NETNS:+ip netns exec "$NETNS"} timeout 300 qemu-system-x86_64 \
 		-display none -machine accel=tcg -m 64 -nodefaults \
 		-boot reboot-timeout=0 -uuid "$_u" -name "guest=vm-$_n" \
@@ -78,7 +85,7 @@ start_vm() {
 	# Frames pushed before the firmware has set up the NIC can land in a
 	# second queue of a multiqueue tap that QEMU then detaches, and are
 	# never read: wait for the guest's first frame (its DHCP request).
-	if ! wait_until 60 sh -c "[ \$(${NETNS:+ip netns exec $NETNS} cat /sys/class/net/$_tap/statistics/rx_packets) -gt 0 ]"; then
+	if ! wait_until 60 sh -c "[ \$(${NETNS:+ip netns exec $NETNS} cat /sys/class/net/$_tap/statistics/rx_packets) -gt $_rx0 ]"; then
 		not_ok "guest $_n up on $_tap" "sent nothing in 60 s"
 		exit 1
 	fi
