@@ -67,9 +67,12 @@ struct {
 } info SEC(".maps");
 
 /* Sockets in SYN_SENT, and sockets' send-to-receive timers: see struct
- * bpf_snap_pending.  Sized by attach (a power of two, pend_mask + 1). */
+ * bpf_snap_pending.  Sized by attach (a power of two, pend_mask + 1).
+ * Mappable, so a snapshot counts the slots in use by reading memory
+ * rather than copying 16384 entries out through bpf(2). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct bpf_snap_pending);
@@ -77,6 +80,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct bpf_snap_pending);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -259,6 +260,26 @@ static void count_used(const char *keys, const char *vals, size_t n,
 	}
 }
 
+/* The same count on a mappable array, read in place: a full table is
+ * 1 MB that need not be copied.  -1 if the map cannot be mapped. */
+static int count_mapped(int fd, const struct bpf_map_info *info, size_t *n)
+{
+	size_t len = (size_t)info->max_entries * info->value_size;
+	long pg = sysconf(_SC_PAGESIZE);
+	const char *m;
+
+	if (!(info->map_flags & BPF_F_MMAPABLE) || !len || pg <= 0 ||
+	    info->value_size % 8)
+		return -1;
+	len = (len + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	count_used(NULL, m, info->max_entries, n);
+	munmap((void *)m, len);
+	return 0;
+}
+
 /*
  * Read a whole map into a new array of records of recsz bytes, key at 0
  * and value at voff.  The array is sized for the map's capacity with
@@ -405,7 +426,8 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 			break;
 		default:
 			cnt = 0;
-			if (map_walk(fds[i], info[i].key_size,
+			if (count_mapped(fds[i], &info[i], &cnt) < 0 &&
+			    map_walk(fds[i], info[i].key_size,
 				     info[i].value_size, info[i].max_entries,
 				     count_used, &cnt) < 0)
 				goto readfail;
