@@ -252,6 +252,44 @@ START_TEST(test_tstate_runs)
 }
 END_TEST
 
+/* A path flapping over many addresses: the state keeps a bounded number
+ * of sent counters per target, the most recently seen. */
+START_TEST(test_sent_cap)
+{
+	struct statefile *st = statefile_new_memory("trace-once");
+	struct tstate ts;
+	char host[64];
+	double a[1] = {1};
+	size_t n;
+
+	tstate_load(st, "flappy", &ts);
+	for (int i = 0; i < TSTATE_SENT_MAX + 10; i++) {
+		const char *h[1] = {host};
+		struct mtr_report r;
+
+		snprintf(host, sizeof host, "18.0.%d.%d", i / 250, i % 250 + 1);
+		r = mk("18.0.0.1", h, a, 1);
+		ck_assert_int_eq(tstate_record(st, "flappy", &ts, TRACE_OK, &r,
+					       1, 1, 10, 1000 + i, 1000 + i),
+				 0);
+	}
+	n = statefile_count(st) - 5; /* last result runs report hist */
+	ck_assert_uint_eq(n, TSTATE_SENT_MAX);
+	ck_assert_ptr_null(statefile_get(st, "sent/flappy/1/18.0.0.1"));
+	ck_assert_ptr_null(statefile_get(st, "sent/flappy/1/18.0.0.10"));
+	ck_assert_ptr_nonnull(statefile_get(st, "sent/flappy/1/18.0.0.11"));
+	snprintf(host, sizeof host, "18.0.%d.%d", (TSTATE_SENT_MAX + 9) / 250,
+		 (TSTATE_SENT_MAX + 9) % 250 + 1);
+	{
+		char k[128];
+
+		snprintf(k, sizeof k, "sent/flappy/1/%s", host);
+		ck_assert_ptr_nonnull(statefile_get(st, k));
+	}
+	statefile_close(st);
+}
+END_TEST
+
 START_TEST(test_prune_targets)
 {
 	struct statefile *st = statefile_new_memory("trace-once");
@@ -301,6 +339,7 @@ static Suite *suite(void)
 			    sizeof bad_report / sizeof bad_report[0]);
 	tcase_add_test(tc, test_tstate_runs);
 	tcase_add_test(tc, test_prune_targets);
+	tcase_add_test(tc, test_sent_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -87,11 +87,20 @@ void tstate_load(const struct statefile *st, const char *name,
 	}
 }
 
+struct sent_entry {
+	char *key;
+	double seen;
+};
+
 struct prune_ctx {
 	struct statefile *st;
 	double now;
+	struct sent_entry *kept;
+	size_t n, cap;
+	int oom;
 };
 
+/* Drops expired or unreadable sent/ entries, remembers the rest. */
 static int prune_sent(const char *k, const char *v, void *arg)
 {
 	struct prune_ctx *p = arg;
@@ -99,9 +108,59 @@ static int prune_sent(const char *k, const char *v, void *arg)
 	char extra;
 
 	if (sscanf(v, "%lf,%lf%c", &total, &seen, &extra) != 2 ||
-	    p->now - seen > TSTATE_SENT_EXPIRE)
+	    p->now - seen > TSTATE_SENT_EXPIRE) {
 		statefile_del(p->st, k);
+		return 0;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		struct sent_entry *e = realloc(p->kept, cap * sizeof *e);
+
+		if (!e) {
+			p->oom = 1;
+			return 0;
+		}
+		p->kept = e;
+		p->cap = cap;
+	}
+	p->kept[p->n].key = strdup(k);
+	if (!p->kept[p->n].key) {
+		p->oom = 1;
+		return 0;
+	}
+	p->kept[p->n++].seen = seen;
 	return 0;
+}
+
+static int by_seen(const void *a, const void *b)
+{
+	const struct sent_entry *x = a, *y = b;
+
+	return (x->seen > y->seen) - (x->seen < y->seen);
+}
+
+/*
+ * Expire a target's sent/ entries, and keep at most TSTATE_SENT_MAX of
+ * them: hop addresses come from the network, and a path that flaps over
+ * many addresses must not grow the state without bound.  The entries
+ * seen longest ago go first.
+ */
+static void prune_target_sent(struct statefile *st, const char *name,
+			      double now)
+{
+	struct prune_ctx pc = {st, now, NULL, 0, 0, 0};
+	char prefix[TCONFIG_KEY_MAX];
+
+	snprintf(prefix, sizeof prefix, "sent/%s/", name);
+	statefile_foreach(st, prefix, prune_sent, &pc);
+	if (pc.n > TSTATE_SENT_MAX && !pc.oom) {
+		qsort(pc.kept, pc.n, sizeof pc.kept[0], by_seen);
+		for (size_t i = 0; i < pc.n - TSTATE_SENT_MAX; i++)
+			statefile_del(st, pc.kept[i].key);
+	}
+	for (size_t i = 0; i < pc.n; i++)
+		free(pc.kept[i].key);
+	free(pc.kept);
 }
 
 int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
@@ -134,10 +193,8 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 					  slot);
 	}
 	if (res == TRACE_OK && rep) {
-		struct prune_ctx pc = {st, now};
 		char *buf = malloc(ROUTE_REPORT_TEXT_MAX);
 		char hb[ROUTE_HISTORY_MAX * 4 + 128];
-		char prefix[TCONFIG_KEY_MAX];
 
 		if (!buf)
 			return -1;
@@ -175,8 +232,7 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 			snprintf(nv, sizeof nv, "%s,%s", tv, sv);
 			e |= statefile_set(st, k, nv);
 		}
-		snprintf(prefix, sizeof prefix, "sent/%s/", name);
-		statefile_foreach(st, prefix, prune_sent, &pc);
+		prune_target_sent(st, name, now);
 	}
 	return e ? -1 : 0;
 }

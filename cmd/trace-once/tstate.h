@@ -31,8 +31,10 @@
 /* Room for any state key of a target. */
 #define TCONFIG_KEY_MAX (TCONFIG_NAME_MAX + MTR_HOST_MAX + 32)
 
-/* sent/ entries of hops not seen for this long are forgotten. */
+/* sent/ entries of hops not seen for this long are forgotten, and a
+ * target keeps at most TSTATE_SENT_MAX of them (the oldest go first). */
 #define TSTATE_SENT_EXPIRE (7 * 86400.0)
+#define TSTATE_SENT_MAX	   512
 /* A target gone from the configuration is forgotten this long after its
  * last run: a target commented out for a while keeps its counters. */
 #define TSTATE_TARGET_EXPIRE (7 * 86400.0)
