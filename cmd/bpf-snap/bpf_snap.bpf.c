@@ -194,7 +194,6 @@ static __always_inline void hist_add(void *map, __u32 which,
 	s = bpf_snap_slot(ns);
 	__sync_fetch_and_add(&h->slots[s], 1);
 	__sync_fetch_and_add(&h->sum_ns, ns);
-	__sync_fetch_and_add(&h->count, 1);
 }
 
 /* TCP connect attempts, failures and latency.  CLOSE->SYN_SENT runs in

@@ -59,7 +59,8 @@ struct bpf_snap_count {
 struct bpf_snap_hist {
 	__u64 slots[BPF_SNAP_SLOTS];
 	__u64 sum_ns;
-	__u64 count;
+	__u64 reserved; /* the count is the sum of the slots: one atomic
+			 * add fewer per event */
 };
 
 struct bpf_snap_target {

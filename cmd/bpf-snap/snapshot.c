@@ -93,10 +93,9 @@ void compute_histogram(const struct bpf_snap_hist *src, struct histogram *h)
 			h->bucket[0] += c;
 		else if (s <= SNAPSHOT_LE_LAST_SLOT)
 			h->bucket[s - SNAPSHOT_LE_FIRST_SLOT] += c;
-		/* The count is the sum of the slots rather than the
-		 * kernel's count field: the kernel bumps slot, sum and
-		 * count one after the other, and a snapshot between the
-		 * two must not show a bucket above +Inf. */
+		/* The count is the sum of the slots: the kernel keeps no
+		 * separate count (one atomic add fewer per event), and so
+		 * no snapshot can show a bucket above +Inf. */
 		h->count += c;
 	}
 	h->sum = (double)src->sum_ns / 1e9;
