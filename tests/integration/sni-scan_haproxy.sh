@@ -29,6 +29,7 @@ P_SYSLOG=$(udp_port)
 P_HTTP=$(port)
 P_WEB=$(port)
 P_HTTPLOG=$(udp_port)
+P_SHORT=$(udp_port)
 
 cd "$T" || exit 1
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sni-scan.test \
@@ -161,6 +162,8 @@ defaults
 frontend fe_pass
     bind 127.0.0.1:$P_PASS
     log 127.0.0.1:$P_SYSLOG local0
+    # HAProxy cuts these lines at 160 bytes (its len).
+    log 127.0.0.1:$P_SHORT len 160 local0
     tcp-request inspect-delay 5s
     tcp-request content set-var(sess.sni) req.ssl_sni
     tcp-request content accept if { req.ssl_hello_type 1 }
@@ -206,6 +209,9 @@ on_exit "kill $SRV"
 python3 rx.py "$P_SYSLOG" syslog.log rx.ready &
 RX=$!
 on_exit "kill $RX"
+python3 rx.py "$P_SHORT" short.log rx3.ready &
+RX3=$!
+on_exit "kill $RX3"
 python3 rx.py "$P_HTTPLOG" http.log rx2.ready &
 RX2=$!
 on_exit "kill $RX2"
@@ -225,7 +231,7 @@ tcp_up() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
 if ! wait_until 20 tcp_up "$P_PASS" || ! wait_until 20 tcp_up "$P_TERM" ||
 	! wait_until 20 tcp_up "$P_BACK" || ! wait_until 20 test -s rx.ready ||
 	! wait_until 20 tcp_up "$P_HTTP" || ! wait_until 20 tcp_up "$P_WEB" ||
-	! wait_until 20 test -s rx2.ready; then
+	! wait_until 20 test -s rx2.ready || ! wait_until 20 test -s rx3.ready; then
 	not_ok "haproxy, s_server and the syslog receiver start" "$(cat haproxy.err s_server.log)"
 	exit 1
 fi
@@ -303,6 +309,18 @@ if wait_until 20 junk_logged; then
 	check_counts "SSL handshake failure line: no name counted" raw.prom
 else
 	not_ok "HAProxy logs an SSL handshake failure" "$(tail -2 raw.log)"
+fi
+
+# Lines HAProxy cut at its `len` (160 here): counted as truncated, none
+# attributed to a name -- a cut name could look like a valid one.
+short_logged() { [ "$(lines_in short.log)" -ge $((sent / 2)) ]; }
+if wait_until 20 short_logged; then
+	scan short --truncate-at 160 short.log
+	assert_eq "lines cut by HAProxy's len: all truncated, no name counted" \
+		"$(lines_in short.log) " \
+		"$(metric short.prom 'sni_scan_lines_total{log="short.log",result="truncated"}') $(grep '^haproxy_sni_connections' short.prom)"
+else
+	not_ok "HAProxy logs to the short target" "$(lines_in short.log)"
 fi
 
 # Nothing new: a second run changes no counter.
