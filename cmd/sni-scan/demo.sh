@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 # make demo: sni-scan once.  With haproxy and openssl installed, a real
 # HAProxy on 127.0.0.1 (the TLS passthrough frontend of sni-scan(8),
 # logging raw to a file) in front of an `openssl s_server`, and a few TLS

@@ -447,7 +447,7 @@ fi
 if [ -n "${PROM_URL:-}" ]; then
 	cp sys.prom "$TEXTFILE_DIR/sni-scan.prom"
 	want=$(python3 expect.py clients.json | grep -F 'haproxy_sni_total_bytes{sni="a.example.com"}' | awk '{print $2}')
-	if r=$(prom_wait "haproxy_sni_total_bytes{sni=\"a.example.com\"} == $want" 30); then
+	if prom_wait "haproxy_sni_total_bytes{sni=\"a.example.com\"} == $want" 30 >/dev/null; then
 		ok "Prometheus has haproxy_sni_total_bytes{sni=\"a.example.com\"} = $want"
 	else
 		not_ok "Prometheus has the per-SNI bytes" "$(prom_query 'haproxy_sni_total_bytes')"
