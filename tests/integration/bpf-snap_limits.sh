@@ -63,6 +63,24 @@ err=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
 assert_eq "attach without privilege exits 77" 77 $?
 assert_match "attach says why" "permission denied|Operation not permitted" "$err"
 
+# --- the capabilities of the shipped systemd units ----------------------------
+# cron/bpf-snap-attach.service: CAP_BPF CAP_PERFMON CAP_NET_ADMIN;
+# cron/bpf-snap.service: CAP_BPF only.
+UNIT_ATTACH="-all,+bpf,+perfmon,+net_admin"
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+setpriv --bounding-set=$UNIT_ATTACH --inh-caps=$UNIT_ATTACH \
+	"$BS" -q -s "$ST" --pin-dir "$PIN" -c "$T/small.yaml" attach
+assert_eq "attach with the attach unit's capabilities" 0 $?
+setpriv --bounding-set=-all,+bpf --inh-caps=-all,+bpf \
+	"$BS" -q -s "$ST" --pin-dir "$PIN" -o "$T/caps.prom"
+assert_eq "snapshot with CAP_BPF alone" 0 $?
+check_prom "$T/caps.prom"
+setpriv --bounding-set=$UNIT_ATTACH --inh-caps=$UNIT_ATTACH \
+	"$BS" -q -s "$ST" --pin-dir "$PIN" detach 2>/dev/null
+assert_eq "detach with the attach unit's capabilities" 0 $?
+assert_eq "pins gone" 1 "$([ -e "$PIN" ] && echo 0 || echo 1)"
+"$BS" -q -c "$T/small.yaml" -s "$ST" --pin-dir "$PIN" attach
+
 # --- partial pins ------------------------------------------------------------
 rm -f "$PIN/link_bs_recv_len"
 "$BS" -s "$ST" --pin-dir "$PIN" -o "$T/part.prom" 2>"$T/part.err"
