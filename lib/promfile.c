@@ -156,6 +156,11 @@ void prom_format_value(double v, char *buf, size_t len)
 		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
+	/* Counters are mostly whole numbers: print those directly. */
+	if (fabs(v) < 1e15 && v == (double)(long long)v) {
+		snprintf(buf, len, "%lld", (long long)v);
+		return;
+	}
 	/* Shortest of %.15g..%.17g that reads back as the same double. */
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);

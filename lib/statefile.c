@@ -256,13 +256,18 @@ static int needs_escape(unsigned char c)
 
 static int put_escaped(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (needs_escape(c)) {
-			if (fprintf(f, "%%%02X", c) < 0)
-				return -1;
-		} else if (putc(c, f) == EOF) {
+	while (*s) {
+		/* Copy the run of bytes that need no escape in one call. */
+		size_t n = 0;
+		while (s[n] && !needs_escape((unsigned char)s[n]))
+			n++;
+		if (n && fwrite(s, 1, n, f) != n)
 			return -1;
+		s += n;
+		if (*s) {
+			if (fprintf(f, "%%%02X", (unsigned char)*s) < 0)
+				return -1;
+			s++;
 		}
 	}
 	return 0;
