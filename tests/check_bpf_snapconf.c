@@ -87,11 +87,10 @@ static void dump(const struct snapconf *c, char *out, size_t len)
 }
 
 static const char *const configs[] = {
-	"seed_example",	    "stack_example",   "json",
-	"empty",	    "all_with_targets", "maps",
-	"long_comm",	    "name_defaults",   "err_unknown_key",
-	"err_dup_comm",	    "err_no_comm",     "err_map_size",
-	"err_targets_kind", "err_long_name", "err_empty_comm",
+    "seed_example",	"stack_example", "json",	   "empty",
+    "all_with_targets", "maps",		 "long_comm",	   "name_defaults",
+    "err_unknown_key",	"err_dup_comm",	 "err_no_comm",	   "err_map_size",
+    "err_targets_kind", "err_long_name", "err_empty_comm",
 };
 
 START_TEST(test_config)
@@ -106,11 +105,10 @@ START_TEST(test_config)
 	snprintf(in, sizeof in, "%s/bpf-snap/config/%s/input", fixdir(),
 		 configs[_i]);
 	text = slurp(in, &len);
-	root = text[0] == '{'
-		       ? cfg_parse_json(text, len, "bpf-snap.json", err,
-					sizeof err)
-		       : cfg_parse_yaml(text, len, "bpf-snap.yaml", err,
-					sizeof err);
+	root =
+	    text[0] == '{'
+		? cfg_parse_json(text, len, "bpf-snap.json", err, sizeof err)
+		: cfg_parse_yaml(text, len, "bpf-snap.yaml", err, sizeof err);
 	ck_assert_msg(root != NULL, "%s", err);
 	snapconf_init(c);
 	if (snapconf_compile(root, c, err, sizeof err) < 0) {
@@ -139,8 +137,8 @@ START_TEST(test_defaults)
 }
 END_TEST
 
-static const char *const mountinfos[] = {"hybrid", "pure_v2", "escaped",
-					 "namespaced", "none", "truncated"};
+static const char *const mountinfos[] = {"hybrid",     "pure_v2", "escaped",
+					 "namespaced", "none",	  "truncated"};
 
 START_TEST(test_mountinfo)
 {
@@ -163,12 +161,11 @@ END_TEST
 START_TEST(test_mountinfo_small_buffer)
 {
 	static const char mi[] =
-		"41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	    "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
 	char out[8];
 
-	ck_assert_int_eq(decode_mountinfo_cgroup2(mi, sizeof mi - 1, out,
-						  sizeof out),
-			 -1);
+	ck_assert_int_eq(
+	    decode_mountinfo_cgroup2(mi, sizeof mi - 1, out, sizeof out), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 }
 END_TEST

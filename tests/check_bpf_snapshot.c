@@ -124,7 +124,7 @@ static void load_fixture(const char *path, struct fixture *fx)
 			tok[n++] = t;
 		if (!strcmp(tok[0], "target")) {
 			struct bpf_snap_target *t =
-				&fx->targets[fx->s.n_targets++];
+			    &fx->targets[fx->s.n_targets++];
 			ck_assert_int_eq(n, 3);
 			t->id = (uint32_t)atoi(tok[1]);
 			unpct(tok[2], t->name, sizeof t->name);
@@ -136,8 +136,8 @@ static void load_fixture(const char *path, struct fixture *fx)
 			e->val.failures = strtoull(tok[8], NULL, 10);
 		} else if (!strcmp(tok[0], "conn") || !strcmp(tok[0], "tx")) {
 			struct snap_hist *h = tok[0][0] == 'c'
-				? &fx->conn[fx->s.n_conn++]
-				: &fx->tx[fx->s.n_tx++];
+						  ? &fx->conn[fx->s.n_conn++]
+						  : &fx->tx[fx->s.n_tx++];
 			char *ss = NULL;
 			ck_assert_int_eq(n, 9);
 			parse_key(tok + 1, &h->key);
@@ -146,8 +146,8 @@ static void load_fixture(const char *path, struct fixture *fx)
 			     p = strtok_r(NULL, ",", &ss)) {
 				unsigned slot;
 				unsigned long long c;
-				ck_assert_int_eq(sscanf(p, "%u:%llu", &slot, &c),
-						 2);
+				ck_assert_int_eq(
+				    sscanf(p, "%u:%llu", &slot, &c), 2);
 				ck_assert_uint_lt(slot, BPF_SNAP_SLOTS);
 				h->val.slots[slot] += c;
 			}
@@ -155,7 +155,8 @@ static void load_fixture(const char *path, struct fixture *fx)
 			size_t i = fx->s.n_maps++;
 			struct snap_map *m = &fx->s.maps[i];
 			ck_assert(n == 4 || n == 5);
-			snprintf(fx->names[i], sizeof fx->names[i], "%s", tok[1]);
+			snprintf(fx->names[i], sizeof fx->names[i], "%s",
+				 tok[1]);
 			m->name = fx->names[i];
 			m->entries = strtoull(tok[2], NULL, 10);
 			m->capacity = strtoull(tok[3], NULL, 10);
@@ -221,19 +222,19 @@ static const struct {
 	uint8_t addr[16];
 	const char *want; /* NULL: must fail */
 } addrs[] = {
-	{BPF_SNAP_AF_INET, {127, 0, 0, 1}, "127.0.0.1"},
-	/* Bytes after the first four are ignored for IPv4. */
-	{BPF_SNAP_AF_INET, {198, 18, 0, 2, 9, 9}, "198.18.0.2"},
-	{BPF_SNAP_AF_INET6, {[15] = 1}, "::1"},
-	{BPF_SNAP_AF_INET6, {[10] = 0xff, [11] = 0xff, 127, 0, 0, 1},
-	 "127.0.0.1"},
-	/* 0xffff one group early is not the v4-mapped prefix. */
-	{BPF_SNAP_AF_INET6, {[8] = 0xff, [9] = 0xff, 127, 0, 0, 1, 2, 3},
-	 "::ffff:7f00:1:203"},
-	{BPF_SNAP_AF_INET6, {0xfd, 0, [15] = 2}, "fd00::2"},
-	{BPF_SNAP_AF_INET6, {0}, "::"},
-	{0, {0}, NULL},
-	{1, {127, 0, 0, 1}, NULL},
+    {BPF_SNAP_AF_INET, {127, 0, 0, 1}, "127.0.0.1"},
+    /* Bytes after the first four are ignored for IPv4. */
+    {BPF_SNAP_AF_INET, {198, 18, 0, 2, 9, 9}, "198.18.0.2"},
+    {BPF_SNAP_AF_INET6, {[15] = 1}, "::1"},
+    {BPF_SNAP_AF_INET6, {[10] = 0xff, [11] = 0xff, 127, 0, 0, 1}, "127.0.0.1"},
+    /* 0xffff one group early is not the v4-mapped prefix. */
+    {BPF_SNAP_AF_INET6,
+     {[8] = 0xff, [9] = 0xff, 127, 0, 0, 1, 2, 3},
+     "::ffff:7f00:1:203"},
+    {BPF_SNAP_AF_INET6, {0xfd, 0, [15] = 2}, "fd00::2"},
+    {BPF_SNAP_AF_INET6, {0}, "::"},
+    {0, {0}, NULL},
+    {1, {127, 0, 0, 1}, NULL},
 };
 
 START_TEST(test_decode_addr)
@@ -295,11 +296,24 @@ static const struct {
 	uint64_t ns;
 	uint32_t slot;
 } slots[] = {
-	{0, 0},		{1, 0},		 {2, 1},	   {3, 2},
-	{4, 2},		{5, 3},		 {8192, 13},	   {8193, 14},
-	{10000, 14},	{16384, 14},	 {1000000000, 30}, {1073741824, 30},
-	{1073741825, 31}, {17179869184ULL, 34}, {17179869185ULL, 35},
-	{1ULL << 39, 39}, {(1ULL << 39) + 1, 39}, {UINT64_MAX, 39},
+    {0, 0},
+    {1, 0},
+    {2, 1},
+    {3, 2},
+    {4, 2},
+    {5, 3},
+    {8192, 13},
+    {8193, 14},
+    {10000, 14},
+    {16384, 14},
+    {1000000000, 30},
+    {1073741824, 30},
+    {1073741825, 31},
+    {17179869184ULL, 34},
+    {17179869185ULL, 35},
+    {1ULL << 39, 39},
+    {(1ULL << 39) + 1, 39},
+    {UINT64_MAX, 39},
 };
 
 START_TEST(test_slot)

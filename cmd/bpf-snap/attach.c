@@ -35,7 +35,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 }
 
 static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
 {
 	va_list ap;
@@ -71,9 +71,9 @@ static int pin_all(struct bpf_snap_bpf *skel, const char *dir, char *err,
 				  skel->maps.pend_tx, skel->maps.targets,
 				  skel->maps.dropped, skel->maps.info};
 	struct bpf_link *links[] = {
-		skel->links.bs_sock_state, skel->links.bs_send_len,
-		skel->links.bs_recv_len, skel->links.bs_sendmsg4,
-		skel->links.bs_sendmsg6};
+	    skel->links.bs_sock_state, skel->links.bs_send_len,
+	    skel->links.bs_recv_len, skel->links.bs_sendmsg4,
+	    skel->links.bs_sendmsg6};
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < pins_n_maps; i++) {
@@ -105,8 +105,8 @@ static int fill_maps(struct bpf_snap_bpf *skel, const struct snapconf *c,
 
 		snapconf_filter_entry(c, i, key, &val);
 		if (bpf_map_update_elem(tfd, key, &val, BPF_NOEXIST) < 0)
-			return seterr(err, errlen, errno,
-				      "targets map: %s", strerror(errno));
+			return seterr(err, errlen, errno, "targets map: %s",
+				      strerror(errno));
 	}
 	info.version = BPF_SNAP_INFO_VERSION;
 	info.filtered = c->all ? 0 : 1;
@@ -117,8 +117,8 @@ static int fill_maps(struct bpf_snap_bpf *skel, const struct snapconf *c,
 	return 0;
 }
 
-int attach_run(const struct attach_opts *o, const struct snapconf *c,
-	       char *err, size_t errlen)
+int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
+	       size_t errlen)
 {
 	struct bpf_snap_bpf *skel = NULL;
 	char tmp[PATH_MAX];
@@ -184,15 +184,15 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c,
 		e = errno;
 		goto out;
 	}
-#define ATTACH(prog, expr)                                                   \
-	do {                                                                 \
-		skel->links.prog = (expr);                                   \
-		if (!skel->links.prog) {                                     \
-			e = errno;                                           \
-			seterr(err, errlen, e, "attach %s: %s", #prog,      \
-			       strerror(e));                                 \
-			goto out;                                            \
-		}                                                            \
+#define ATTACH(prog, expr)                                                     \
+	do {                                                                   \
+		skel->links.prog = (expr);                                     \
+		if (!skel->links.prog) {                                       \
+			e = errno;                                             \
+			seterr(err, errlen, e, "attach %s: %s", #prog,         \
+			       strerror(e));                                   \
+			goto out;                                              \
+		}                                                              \
 	} while (0)
 	ATTACH(bs_sock_state, bpf_program__attach(skel->progs.bs_sock_state));
 	ATTACH(bs_send_len, bpf_program__attach(skel->progs.bs_send_len));

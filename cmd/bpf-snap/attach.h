@@ -4,9 +4,10 @@
  * needs the kernel's BTF), attach them, and pin maps and links so the
  * kernel keeps counting after the process exits.
  *
- * The pins are made in "<dir>-new-<pid>" (bpffs refuses dots in names) and renamed to dir in one step,
- * so a snapshot sees either nothing or a complete set; on any failure
- * the half-made directory is removed and nothing stays attached.
+ * The pins are made in "<dir>-new-<pid>" (bpffs refuses dots in names) and
+ * renamed to dir in one step, so a snapshot sees either nothing or a complete
+ * set; on any failure the half-made directory is removed and nothing stays
+ * attached.
  *
  * Returns 0; -1 with errno EEXIST if dir already holds a complete
  * attachment (nothing is changed), or another errno with err filled
@@ -26,7 +27,7 @@ struct attach_opts {
 	int verbose;	    /* pass libbpf's messages to the log */
 };
 
-int attach_run(const struct attach_opts *o, const struct snapconf *c,
-	       char *err, size_t errlen);
+int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
+	       size_t errlen);
 
 #endif

@@ -101,8 +101,8 @@ static __always_inline struct bpf_snap_pending *pend_slot(void *map,
 }
 
 #define TCP_ESTABLISHED_ 1
-#define TCP_SYN_SENT_ 2
-#define TCP_CLOSE_ 7
+#define TCP_SYN_SENT_	 2
+#define TCP_CLOSE_	 7
 
 static __always_inline void count_drop(__u32 map)
 {
@@ -145,9 +145,8 @@ static __always_inline int sk_dest(struct sock *sk, struct bpf_snap_key *k)
 	}
 	if (family == BPF_SNAP_AF_INET6) {
 		k->family = BPF_SNAP_AF_INET6;
-		__builtin_memcpy(k->daddr,
-				 sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8,
-				 16);
+		__builtin_memcpy(
+		    k->daddr, sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8, 16);
 		return 1;
 	}
 	return 0;
@@ -244,8 +243,8 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
  * another socket that this pushes out is not counted as dropped: the
  * timer of a socket that sent and never received stays in its slot after
  * the socket is gone, and most of what is pushed out is such. */
-static __always_inline void pend_claim(struct bpf_snap_pending *p,
-				       __u64 cookie, __u32 tgid, __u32 flags,
+static __always_inline void pend_claim(struct bpf_snap_pending *p, __u64 cookie,
+				       __u32 tgid, __u32 flags,
 				       const struct bpf_snap_key *k)
 {
 	p->cookie = cookie;

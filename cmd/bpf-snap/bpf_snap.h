@@ -31,8 +31,8 @@
  * d <= 1 ns); the last slot also takes everything longer. */
 #define BPF_SNAP_SLOTS 40
 
-#define BPF_SNAP_AF_INET 2
-#define BPF_SNAP_AF_INET6 10
+#define BPF_SNAP_AF_INET   2
+#define BPF_SNAP_AF_INET6  10
 #define BPF_SNAP_PROTO_TCP 6
 #define BPF_SNAP_PROTO_UDP 17
 
@@ -99,8 +99,8 @@ enum bpf_snap_map {
 
 #define BPF_SNAP_INFO_VERSION 1
 struct bpf_snap_info {
-	__u32 version;	/* BPF_SNAP_INFO_VERSION */
-	__u32 filtered; /* 1: only targets are counted */
+	__u32 version;		/* BPF_SNAP_INFO_VERSION */
+	__u32 filtered;		/* 1: only targets are counted */
 	__u64 attached_unix_ns; /* wall clock at attach, written by attach */
 };
 

@@ -44,7 +44,8 @@ static int handle(int opt, const char *arg, void *ctx)
 	case OPT_PIN_DIR:
 		if (!*arg || arg[0] != '/') {
 			log_err("--pin-dir: expected an absolute path, got "
-				"\"%s\"", arg);
+				"\"%s\"",
+				arg);
 			return -1;
 		}
 		o->pin_dir = arg;
@@ -57,37 +58,37 @@ static int handle(int opt, const char *arg, void *ctx)
 }
 
 static const struct option longopts[] = {
-	{"all", no_argument, NULL, OPT_ALL},
-	{"pin-dir", required_argument, NULL, OPT_PIN_DIR},
-	{"cgroup", required_argument, NULL, OPT_CGROUP},
-	{NULL, 0, NULL, 0},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"pin-dir", required_argument, NULL, OPT_PIN_DIR},
+    {"cgroup", required_argument, NULL, OPT_CGROUP},
+    {NULL, 0, NULL, 0},
 };
 
 static struct bs_opts bso;
 
 static const struct cli_tool tool = {
-	.name = TOOL,
-	.synopsis = "[options] [attach | detach | status | snapshot]",
-	.summary = "Count outbound TCP connects and UDP sends per process in "
-		   "the kernel (attach), and\nwrite the counts to "
-		   "bpf-snap.prom (the default, snapshot).",
-	.options_help =
-		"      --all               attach: count every process under "
-		"its comm,\n"
-		"                          whatever the targets\n"
-		"      --pin-dir DIR       pin directory on a bpffs\n"
-		"                          [default: " PINS_DEFAULT_DIR "]\n"
-		"      --cgroup DIR        attach: cgroup2 directory for the "
-		"UDP sendmsg\n"
-		"                          hooks [default: the cgroup2 root "
-		"from\n"
-		"                          /proc/self/mountinfo]\n",
-	.epilog = "Commands: attach (at boot), snapshot (the timer), status, "
-		  "detach.\n",
-	.shortopts = "",
-	.longopts = longopts,
-	.handle = handle,
-	.ctx = &bso,
+    .name = TOOL,
+    .synopsis = "[options] [attach | detach | status | snapshot]",
+    .summary = "Count outbound TCP connects and UDP sends per process in "
+	       "the kernel (attach), and\nwrite the counts to "
+	       "bpf-snap.prom (the default, snapshot).",
+    .options_help =
+	"      --all               attach: count every process under "
+	"its comm,\n"
+	"                          whatever the targets\n"
+	"      --pin-dir DIR       pin directory on a bpffs\n"
+	"                          [default: " PINS_DEFAULT_DIR "]\n"
+	"      --cgroup DIR        attach: cgroup2 directory for the "
+	"UDP sendmsg\n"
+	"                          hooks [default: the cgroup2 root "
+	"from\n"
+	"                          /proc/self/mountinfo]\n",
+    .epilog = "Commands: attach (at boot), snapshot (the timer), status, "
+	      "detach.\n",
+    .shortopts = "",
+    .longopts = longopts,
+    .handle = handle,
+    .ctx = &bso,
 };
 
 static int exit_for(int e)
@@ -144,8 +145,7 @@ static int load_config(const struct cli_opts *opts, struct snapconf *c)
 	snapconf_init(c);
 	if (access(opts->config, F_OK) < 0 && errno == ENOENT &&
 	    !opts->config_given) {
-		log_info("%s: not found, counting every process",
-			 opts->config);
+		log_info("%s: not found, counting every process", opts->config);
 		return 0;
 	}
 	root = cfg_load(opts->config, err, sizeof err);
@@ -246,10 +246,11 @@ static int cmd_attach(const struct cli_opts *opts, const char *dir)
 	if (attach_run(&ao, c, err, sizeof err) < 0) {
 		if (errno == EEXIST) {
 			if (opts->verbosity >= 0)
-				printf("%s: already attached (pins in %s); nothing "
-			       "changed; detach first to apply another "
-			       "configuration\n",
-			       TOOL, dir);
+				printf("%s: already attached (pins in %s); "
+				       "nothing "
+				       "changed; detach first to apply another "
+				       "configuration\n",
+				       TOOL, dir);
 			rc = 0;
 			goto out;
 		}
@@ -263,8 +264,8 @@ static int cmd_attach(const struct cli_opts *opts, const char *dir)
 		printf("%s: attached, counting every process; pins in %s\n",
 		       TOOL, dir);
 	else
-		printf("%s: attached, counting %zu targets; pins in %s\n",
-		       TOOL, c->n_targets, dir);
+		printf("%s: attached, counting %zu targets; pins in %s\n", TOOL,
+		       c->n_targets, dir);
 	rc = 0;
 out:
 	if (st)
@@ -320,8 +321,7 @@ static int cmd_status(const char *dir)
  * should work as well as "bpf-snap -c FILE attach": when the operand is
  * a command, parse again with it taken out.
  */
-static int parse(int argc, char **argv, struct cli_opts *opts,
-		 const char **cmd)
+static int parse(int argc, char **argv, struct cli_opts *opts, const char **cmd)
 {
 	static const char *const cmds[] = {"attach", "detach", "status",
 					   "snapshot", NULL};

@@ -23,30 +23,28 @@
 #endif
 
 const struct pins_map_desc pins_maps[] = {
-	{"edges", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_count),
-	 BPF_SNAP_MAP_EDGES},
-	{"conn_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
-	 BPF_SNAP_MAP_CONN_LAT},
-	{"tx_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
-	 BPF_SNAP_MAP_TX_LAT},
-	{"pend_conn", 4, sizeof(struct bpf_snap_pending),
-	 BPF_SNAP_MAP_PEND_CONN},
-	{"pend_tx", 4, sizeof(struct bpf_snap_pending), -1},
-	{"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
-	{"dropped", 4, 8, -1},
-	{"info", 4, sizeof(struct bpf_snap_info), -1},
+    {"edges", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_count),
+     BPF_SNAP_MAP_EDGES},
+    {"conn_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
+     BPF_SNAP_MAP_CONN_LAT},
+    {"tx_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
+     BPF_SNAP_MAP_TX_LAT},
+    {"pend_conn", 4, sizeof(struct bpf_snap_pending), BPF_SNAP_MAP_PEND_CONN},
+    {"pend_tx", 4, sizeof(struct bpf_snap_pending), -1},
+    {"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
+    {"dropped", 4, 8, -1},
+    {"info", 4, sizeof(struct bpf_snap_info), -1},
 };
 const size_t pins_n_maps = sizeof pins_maps / sizeof pins_maps[0];
 
-const char *const pins_links[] = {"bs_sock_state", "bs_send_len",
-				  "bs_recv_len", "bs_sendmsg4",
-				  "bs_sendmsg6"};
+const char *const pins_links[] = {"bs_sock_state", "bs_send_len", "bs_recv_len",
+				  "bs_sendmsg4", "bs_sendmsg6"};
 const size_t pins_n_links = sizeof pins_links / sizeof pins_links[0];
 
 enum { M_EDGES, M_CONN, M_TX, M_PCONN, M_PTX, M_TARGETS, M_DROPPED, M_INFO };
 
 static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
 {
 	va_list ap;
@@ -62,8 +60,8 @@ static int is_bpffs(const char *path)
 {
 	struct statfs sf;
 
-	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type ==
-						 (unsigned long)BPF_FS_MAGIC;
+	return statfs(path, &sf) == 0 &&
+	       (unsigned long)sf.f_type == (unsigned long)BPF_FS_MAGIC;
 }
 
 int pins_bpffs_ready(const char *dir, int may_mount, int *mounted, char *err,
@@ -82,12 +80,12 @@ int pins_bpffs_ready(const char *dir, int may_mount, int *mounted, char *err,
 				      "%s: not a bpf filesystem",
 				      PINS_BPFFS_ROOT);
 		if (mount("bpf", PINS_BPFFS_ROOT, "bpf", 0, "mode=0700") < 0)
-			return seterr(err, errlen, errno == EPERM ? EPERM : errno,
-				      "%s: not a bpf filesystem and cannot "
-				      "mount one (%s); run as root: mount -t "
-				      "bpf bpf %s",
-				      PINS_BPFFS_ROOT, strerror(errno),
-				      PINS_BPFFS_ROOT);
+			return seterr(
+			    err, errlen, errno == EPERM ? EPERM : errno,
+			    "%s: not a bpf filesystem and cannot "
+			    "mount one (%s); run as root: mount -t "
+			    "bpf bpf %s",
+			    PINS_BPFFS_ROOT, strerror(errno), PINS_BPFFS_ROOT);
 		*mounted = 1;
 		return 0;
 	}
@@ -164,9 +162,10 @@ static int map_walk(int fd, unsigned ksz, unsigned vsz, unsigned cap,
 		goto out;
 	}
 	while (total < cap) {
-		__u32 count = (__u32)(cap - total < chunk ? cap - total : chunk);
-		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
-					     keys, vals, &count, &opts);
+		__u32 count =
+		    (__u32)(cap - total < chunk ? cap - total : chunk);
+		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys,
+					     vals, &count, &opts);
 
 		if (r < 0 && errno != ENOENT) {
 			if (first && (errno == EINVAL || errno == ENOTSUP ||
@@ -184,38 +183,37 @@ static int map_walk(int fd, unsigned ksz, unsigned vsz, unsigned cap,
 		first = 0;
 	}
 	goto out;
-slow:
-	{
-		size_t n = 0;
-		char prev[64];
-		int have_prev = 0;
+slow : {
+	size_t n = 0;
+	char prev[64];
+	int have_prev = 0;
 
-		if (ksz > sizeof prev) {
-			e = EINVAL;
+	if (ksz > sizeof prev) {
+		e = EINVAL;
+		goto out;
+	}
+	while (total + n < cap &&
+	       bpf_map_get_next_key(fd, have_prev ? prev : NULL,
+				    keys + n * ksz) == 0) {
+		memcpy(prev, keys + n * ksz, ksz);
+		have_prev = 1;
+		if (bpf_map_lookup_elem(fd, keys + n * ksz, vals + n * vsz) ==
+		    0)
+			n++;
+		else if (errno != ENOENT) {
+			e = errno;
 			goto out;
 		}
-		while (total + n < cap &&
-		       bpf_map_get_next_key(fd, have_prev ? prev : NULL,
-					    keys + n * ksz) == 0) {
-			memcpy(prev, keys + n * ksz, ksz);
-			have_prev = 1;
-			if (bpf_map_lookup_elem(fd, keys + n * ksz,
-						vals + n * vsz) == 0)
-				n++;
-			else if (errno != ENOENT) {
-				e = errno;
-				goto out;
-			}
-			/* A key deleted in between is skipped. */
-			if (n == chunk) {
-				fn(keys, vals, n, arg);
-				total += n;
-				n = 0;
-			}
-		}
-		if (n)
+		/* A key deleted in between is skipped. */
+		if (n == chunk) {
 			fn(keys, vals, n, arg);
+			total += n;
+			n = 0;
+		}
 	}
+	if (n)
+		fn(keys, vals, n, arg);
+}
 out:
 	free(keys);
 	free(vals);
@@ -233,8 +231,7 @@ struct sink {
 	unsigned ksz, vsz, recsz, voff;
 };
 
-static void sink_add(const char *keys, const char *vals, size_t n,
-		     void *arg)
+static void sink_add(const char *keys, const char *vals, size_t n, void *arg)
 {
 	struct sink *sk = arg;
 
@@ -247,8 +244,7 @@ static void sink_add(const char *keys, const char *vals, size_t n,
 }
 
 /* Slots of a socket table in use (a socket address in them). */
-static void count_used(const char *keys, const char *vals, size_t n,
-		       void *arg)
+static void count_used(const char *keys, const char *vals, size_t n, void *arg)
 {
 	(void)keys;
 	for (size_t i = 0; i < n; i++) {
@@ -378,7 +374,8 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 	if (map_read_recs(fds[M_EDGES], sizeof(struct bpf_snap_key),
 			  sizeof(struct bpf_snap_count),
 			  info[M_EDGES].max_entries, sizeof(struct snap_edge),
-			  offsetof(struct snap_edge, val), &vp, &s->n_edges) < 0)
+			  offsetof(struct snap_edge, val), &vp,
+			  &s->n_edges) < 0)
 		goto readfail;
 	s->edges = d->edges = vp;
 	if (map_read_recs(fds[M_CONN], sizeof(struct bpf_snap_key),
@@ -394,11 +391,10 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 		goto readfail;
 	s->tx = d->tx = vp;
 	/* Targets: the keys are the comms, the values carry everything. */
-	if (map_read_recs(fds[M_TARGETS], BPF_SNAP_COMM_LEN,
-			  sizeof(struct bpf_snap_target),
-			  info[M_TARGETS].max_entries,
-			  sizeof(struct bpf_snap_target), 0, &vp,
-			  &s->n_targets) < 0)
+	if (map_read_recs(
+		fds[M_TARGETS], BPF_SNAP_COMM_LEN,
+		sizeof(struct bpf_snap_target), info[M_TARGETS].max_entries,
+		sizeof(struct bpf_snap_target), 0, &vp, &s->n_targets) < 0)
 		goto readfail;
 	s->targets = d->targets = vp;
 	/* Fill levels, in pins_maps order (lookup tables last). */
@@ -638,8 +634,8 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int pins_detach(const char *dir, double timeout, size_t *removed,
-		int *verified, char *err, size_t errlen)
+int pins_detach(const char *dir, double timeout, size_t *removed, int *verified,
+		char *err, size_t errlen)
 {
 	struct held h;
 	char parent[PATH_MAX], p[PATH_MAX];
@@ -734,8 +730,10 @@ int pins_status(const char *dir, FILE *out, char *err, size_t errlen)
 		return seterr(err, errlen, ENOENT, "%s: nothing attached", dir);
 	}
 	if (a == -1) {
-		fprintf(out, "partly attached in %s: run bpf-snap detach, "
-			     "then attach\n", dir);
+		fprintf(out,
+			"partly attached in %s: run bpf-snap detach, "
+			"then attach\n",
+			dir);
 		return seterr(err, errlen, ENOENT, "%s: partly attached", dir);
 	}
 	if (pins_read(dir, &s, &d, err, errlen) < 0)
@@ -786,8 +784,8 @@ int pins_status(const char *dir, FILE *out, char *err, size_t errlen)
 			li.prog_id, pi.name[0] ? pi.name : "?");
 	}
 	for (size_t i = 0; i < s.n_maps; i++) {
-		fprintf(out, "map  %-14s %llu/%llu entries",
-			s.maps[i].name, (unsigned long long)s.maps[i].entries,
+		fprintf(out, "map  %-14s %llu/%llu entries", s.maps[i].name,
+			(unsigned long long)s.maps[i].entries,
 			(unsigned long long)s.maps[i].capacity);
 		if (s.maps[i].has_dropped)
 			fprintf(out, ", %llu dropped",

@@ -20,7 +20,7 @@
 
 #include "snapshot.h"
 
-#define PINS_BPFFS_ROOT "/sys/fs/bpf"
+#define PINS_BPFFS_ROOT	 "/sys/fs/bpf"
 #define PINS_DEFAULT_DIR "/sys/fs/bpf/promsnap/bpf-snap"
 
 struct pins_map_desc {
@@ -73,8 +73,8 @@ void pins_data_free(struct pins_data *d);
  * *verified is 0 when the check could not be made: looking objects up
  * by ID needs CAP_SYS_ADMIN, which the unpinning itself does not.
  */
-int pins_detach(const char *dir, double timeout, size_t *removed,
-		int *verified, char *err, size_t errlen);
+int pins_detach(const char *dir, double timeout, size_t *removed, int *verified,
+		char *err, size_t errlen);
 
 /* Plain-text report of what is attached in dir, to out.  Returns 0 if
  * attached, -1 with errno ENOENT if not (after saying so on out). */

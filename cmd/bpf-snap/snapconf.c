@@ -17,7 +17,7 @@ void snapconf_init(struct snapconf *c)
 }
 
 static void note(struct snapconf *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void note(struct snapconf *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -59,7 +59,8 @@ static int compile_target(const struct cfg_node *item, const char *path,
 		/* The kernel keeps only the first 15 bytes of a comm, so
 		 * this is what such a process shows. */
 		n = BPF_SNAP_COMM_LEN - 1;
-		note(c, "%s.match_comm: \"%s\" is longer than %d bytes; "
+		note(c,
+		     "%s.match_comm: \"%s\" is longer than %d bytes; "
 		     "matching its first %d, as the kernel truncates comm",
 		     path, comm, BPF_SNAP_COMM_LEN - 1, BPF_SNAP_COMM_LEN - 1);
 	}
@@ -97,12 +98,11 @@ static int compile_maps(const struct cfg_node *maps, struct snapconf *c,
 	return 0;
 }
 
-int snapconf_compile(const struct cfg_node *root, struct snapconf *c,
-		     char *err, size_t errlen)
+int snapconf_compile(const struct cfg_node *root, struct snapconf *c, char *err,
+		     size_t errlen)
 {
-	static const char *const keys[] = {"interfaces", "targets", "export",
-					   "otel",	 "all",	    "maps",
-					   NULL};
+	static const char *const keys[] = {
+	    "interfaces", "targets", "export", "otel", "all", "maps", NULL};
 	const struct cfg_node *seq = NULL, *n;
 	char path[64];
 	int all = 0;
@@ -147,7 +147,8 @@ int snapconf_compile(const struct cfg_node *root, struct snapconf *c,
 		if (ep && *ep)
 			note(c, "otel: not used: bpf-snap exports no spans");
 	}
-	if ((n = cfg_get(root, "maps")) && !(n->kind == CFG_SCALAR && n->is_null) &&
+	if ((n = cfg_get(root, "maps")) &&
+	    !(n->kind == CFG_SCALAR && n->is_null) &&
 	    compile_maps(n, c, err, errlen) < 0)
 		return -1;
 	return 0;
@@ -171,8 +172,9 @@ static int unescape(const char *s, size_t n, char *out, size_t outlen)
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 
-		if (ch == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
-		    s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+		if (ch == '\\' && i + 3 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
+		    s[i + 3] >= '0' && s[i + 3] <= '7') {
 			ch = (char)((s[i + 1] - '0') * 64 +
 				    (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
 			i += 3;
@@ -216,8 +218,7 @@ int decode_mountinfo_cgroup2(const char *text, size_t len, char *out,
 				break;
 			}
 		if (nf == 6 && sep && (size_t)(eol - sep) >= 8 &&
-		    !memcmp(sep, "cgroup2 ", 8) && fl[3] == 1 &&
-		    f[3][0] == '/')
+		    !memcmp(sep, "cgroup2 ", 8) && fl[3] == 1 && f[3][0] == '/')
 			return unescape(f[4], fl[4], out, outlen);
 		line = eol + 1;
 	}

@@ -29,13 +29,13 @@
 #include "config.h"
 
 #define SNAPCONF_MAX_TARGETS 256
-#define SNAPCONF_MAX_NOTES 8
+#define SNAPCONF_MAX_NOTES   8
 #define SNAPCONF_MIN_ENTRIES 16
 #define SNAPCONF_MAX_ENTRIES (1u << 20)
 
 struct snapconf_target {
-	char name[BPF_SNAP_NAME_LEN];  /* NUL-terminated label */
-	char comm[BPF_SNAP_COMM_LEN];  /* zero-padded, at most 15 bytes */
+	char name[BPF_SNAP_NAME_LEN]; /* NUL-terminated label */
+	char comm[BPF_SNAP_COMM_LEN]; /* zero-padded, at most 15 bytes */
 };
 
 struct snapconf {
@@ -50,8 +50,8 @@ struct snapconf {
 /* Defaults: no targets (so all processes), the default map sizes. */
 void snapconf_init(struct snapconf *c);
 /* Fill c from root (NULL: keep the defaults).  c must be initialised. */
-int snapconf_compile(const struct cfg_node *root, struct snapconf *c,
-		     char *err, size_t errlen);
+int snapconf_compile(const struct cfg_node *root, struct snapconf *c, char *err,
+		     size_t errlen);
 /* The kernel filter entry of targets[i]: comm key and value (id i+1). */
 void snapconf_filter_entry(const struct snapconf *c, size_t i,
 			   char key[BPF_SNAP_COMM_LEN],

@@ -9,12 +9,11 @@
 #include <string.h>
 
 #define PROCESS_MAX (BPF_SNAP_NAME_LEN + 1)
-#define DST_MAX 48
+#define DST_MAX	    48
 
-int decode_addr(uint8_t family, const uint8_t daddr[16], char *buf,
-		size_t len)
+int decode_addr(uint8_t family, const uint8_t daddr[16], char *buf, size_t len)
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0,
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
 					   0, 0, 0, 0, 0xff, 0xff};
 	const void *a = daddr;
 	int af = AF_INET;
@@ -101,8 +100,7 @@ void compute_histogram(const struct bpf_snap_hist *src, struct histogram *h)
 	h->sum = (double)src->sum_ns / 1e9;
 }
 
-void compute_histogram_merge(struct histogram *dst,
-			     const struct histogram *src)
+void compute_histogram_merge(struct histogram *dst, const struct histogram *src)
 {
 	for (unsigned i = 0; i < dst->n && i < src->n; i++)
 		dst->bucket[i] += src->bucket[i];
@@ -136,8 +134,8 @@ static int row_cmp(const void *pa, const void *pb)
 
 static int same_port(const struct row *a, const struct row *b)
 {
-	return !strcmp(a->process, b->process) &&
-	       !strcmp(a->proto, b->proto) && a->dport == b->dport;
+	return !strcmp(a->process, b->process) && !strcmp(a->proto, b->proto) &&
+	       a->dport == b->dport;
 }
 
 static int decode_row(const struct snapshot *s, const struct bpf_snap_key *k,
@@ -154,8 +152,7 @@ static int decode_row(const struct snapshot *s, const struct bpf_snap_key *k,
 	return 0;
 }
 
-static int fail(struct promfile *pf, char *err, size_t errlen,
-		const char *what)
+static int fail(struct promfile *pf, char *err, size_t errlen, const char *what)
 {
 	int e = errno;
 
@@ -284,10 +281,10 @@ static int fmt_hists(const struct snapshot *s, const struct snap_hist *src,
 		}
 		snprintf(port, sizeof port, "%u", rows[i].dport);
 		if (by_dst)
-			r = promfile_add_histogram(
-				pf, name, &acc, "process", rows[i].process,
-				"proto", rows[i].proto, "dport", port,
-				"dst_ip", rows[i].dst, NULL);
+			r = promfile_add_histogram(pf, name, &acc, "process",
+						   rows[i].process, "proto",
+						   rows[i].proto, "dport", port,
+						   "dst_ip", rows[i].dst, NULL);
 		else
 			r = promfile_add_histogram(pf, name, &acc, "process",
 						   rows[i].process, "dport",
@@ -303,14 +300,14 @@ out:
 	return rc;
 }
 
-static int fmt_maps(const struct snapshot *s, struct promfile *pf,
-		    char *err, size_t errlen)
+static int fmt_maps(const struct snapshot *s, struct promfile *pf, char *err,
+		    size_t errlen)
 {
 	for (size_t i = 0; i < s->n_maps && i < SNAPSHOT_MAX_MAPS; i++) {
 		const struct snap_map *m = &s->maps[i];
 
-		if (promfile_add(pf, "bpf_snap_map_entries",
-				 (double)m->entries, "map", m->name, NULL) ||
+		if (promfile_add(pf, "bpf_snap_map_entries", (double)m->entries,
+				 "map", m->name, NULL) ||
 		    promfile_add(pf, "bpf_snap_map_capacity",
 				 (double)m->capacity, "map", m->name, NULL) ||
 		    (m->has_dropped &&
@@ -328,8 +325,8 @@ static int fmt_maps(const struct snapshot *s, struct promfile *pf,
 	return 0;
 }
 
-int snapshot_fmt(const struct snapshot *s, struct promfile *pf,
-		 size_t *skipped, char *err, size_t errlen)
+int snapshot_fmt(const struct snapshot *s, struct promfile *pf, size_t *skipped,
+		 char *err, size_t errlen)
 {
 	size_t dummy = 0;
 
@@ -340,8 +337,8 @@ int snapshot_fmt(const struct snapshot *s, struct promfile *pf,
 	    fmt_hists(s, s->conn, s->n_conn,
 		      "netagent_connect_duration_seconds", 0, pf, skipped, err,
 		      errlen) < 0 ||
-	    fmt_hists(s, s->tx, s->n_tx, "netagent_tx_duration_seconds", 1,
-		      pf, skipped, err, errlen) < 0 ||
+	    fmt_hists(s, s->tx, s->n_tx, "netagent_tx_duration_seconds", 1, pf,
+		      skipped, err, errlen) < 0 ||
 	    fmt_maps(s, pf, err, errlen) < 0)
 		return -1;
 	return 0;

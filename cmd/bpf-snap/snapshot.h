@@ -29,8 +29,8 @@
 /* Histogram bounds: 2^13 ns (8.192 us) .. 2^34 ns (17.2 s), one bucket
  * per power of two, covering 10 us .. 10 s. */
 #define SNAPSHOT_LE_FIRST_SLOT 13
-#define SNAPSHOT_LE_LAST_SLOT 34
-#define SNAPSHOT_LE_N (SNAPSHOT_LE_LAST_SLOT - SNAPSHOT_LE_FIRST_SLOT + 1)
+#define SNAPSHOT_LE_LAST_SLOT  34
+#define SNAPSHOT_LE_N	       (SNAPSHOT_LE_LAST_SLOT - SNAPSHOT_LE_FIRST_SLOT + 1)
 
 struct snap_edge {
 	struct bpf_snap_key key;
@@ -68,8 +68,7 @@ struct snapshot {
 
 /* "a.b.c.d" or the RFC 5952 text of an IPv6 address; an IPv4-mapped
  * IPv6 address becomes its IPv4 text.  -1 (EINVAL) for another family. */
-int decode_addr(uint8_t family, const uint8_t daddr[16], char *buf,
-		size_t len);
+int decode_addr(uint8_t family, const uint8_t daddr[16], char *buf, size_t len);
 /* "tcp", "udp", or NULL for another protocol number. */
 const char *decode_proto(uint8_t proto);
 /*
@@ -86,8 +85,7 @@ int decode_process(const struct bpf_snap_key *key,
  * slot i (durations in (2^(i-1), 2^i] ns) goes to bound 2^i ns, slots
  * below the first bound into the first, slots above the last only into
  * the count.  sum is sum_ns in seconds. */
-void compute_histogram(const struct bpf_snap_hist *src,
-		       struct histogram *h);
+void compute_histogram(const struct bpf_snap_hist *src, struct histogram *h);
 /* Add the src histogram's buckets, sum and count into dst (same bounds). */
 void compute_histogram_merge(struct histogram *dst,
 			     const struct histogram *src);
@@ -98,7 +96,7 @@ void compute_histogram_merge(struct histogram *dst,
  * counted in *skipped (may be NULL).  Returns 0, or -1 with errno set and
  * err filled (promfile refused a sample, or out of memory).
  */
-int snapshot_fmt(const struct snapshot *s, struct promfile *pf,
-		 size_t *skipped, char *err, size_t errlen);
+int snapshot_fmt(const struct snapshot *s, struct promfile *pf, size_t *skipped,
+		 char *err, size_t errlen);
 
 #endif

@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	decode_mountinfo_cgroup2(text, size, path, sizeof path);
 	root = size && text[0] == '{'
-		       ? cfg_parse_json(text, size, "f.json", err, sizeof err)
-		       : cfg_parse_yaml(text, size, "f.yaml", err, sizeof err);
+		   ? cfg_parse_json(text, size, "f.json", err, sizeof err)
+		   : cfg_parse_yaml(text, size, "f.yaml", err, sizeof err);
 	if (!root)
 		return 0;
 	snapconf_init(&c);

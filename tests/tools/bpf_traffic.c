@@ -105,8 +105,8 @@ static int xfer(int fd, int udp, const struct sockaddr_storage *ss,
 	ssize_t n;
 
 	if (udp)
-		n = sendto(fd, buf, sizeof buf, 0,
-			   (const struct sockaddr *)ss, len);
+		n = sendto(fd, buf, sizeof buf, 0, (const struct sockaddr *)ss,
+			   len);
 	else
 		n = send(fd, buf, sizeof buf, 0);
 	if (n != (ssize_t)sizeof buf)
@@ -145,8 +145,8 @@ static int client(const char *act, const char *host, int port, long count)
 			if (want_ok ? r < 0 : (r == 0 || errno != ECONNREFUSED))
 				return die(want_ok ? "connect"
 						   : "connect not refused");
-			if (rst &&
-			    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg))
+			if (rst && setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+					      sizeof lg))
 				return die("SO_LINGER");
 			close(fd);
 		}
@@ -213,9 +213,9 @@ static int server(const char *act, const char *host, int port, long ms)
 		return die("listen");
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return die("getsockname");
-	printf("ready %u\n", ntohs(af == AF_INET
-					   ? ((struct sockaddr_in *)&ss)->sin_port
-					   : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	printf("ready %u\n",
+	       ntohs(af == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+				   : ((struct sockaddr_in6 *)&ss)->sin6_port));
 	fflush(stdout);
 	while (sink)
 		pause();
@@ -231,8 +231,8 @@ static int server(const char *act, const char *host, int port, long ms)
 				continue;
 			if (ms)
 				msleep(ms);
-			sendto(fd, buf, (size_t)n, 0,
-			       (struct sockaddr *)&peer, pl);
+			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&peer,
+			       pl);
 		}
 	}
 	if (hold) {
@@ -278,9 +278,9 @@ static int freeport(const char *host)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return die("freeport");
-	printf("%u\n", ntohs(af == AF_INET
-				     ? ((struct sockaddr_in *)&ss)->sin_port
-				     : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	printf("%u\n",
+	       ntohs(af == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+				   : ((struct sockaddr_in6 *)&ss)->sin6_port));
 	close(fd);
 	return 0;
 }
