@@ -159,6 +159,12 @@ assert_eq "and attached nothing" 1 "$([ -e "$PIN" ] && echo 0 || echo 1)"
 kill $lockpid 2>/dev/null
 wait $lockpid 2>/dev/null
 
+# --- the shipped example configuration -----------------------------------------
+err=$("$BS" -c "$TOP/cmd/bpf-snap/bpf-snap.yaml" -s "$ST" --pin-dir "$PIN" attach 2>&1 >/dev/null)
+assert_eq "the example configuration attaches" 0 $?
+assert_eq "without a remark" "" "$err"
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+
 # --- configuration errors ------------------------------------------------------
 printf 'targets:\n  - name: x\n    match_comm: [a, b]\n' >"$T/bad.yaml"
 err=$("$BS" -c "$T/bad.yaml" -s "$ST" --pin-dir "$PIN" attach 2>&1)
