@@ -263,7 +263,7 @@ static void echo_read(struct loop *L, struct burst_target *b)
 			double rtt;
 			if (session_on_echo(&b->se, buf + off, now, &rtt) ==
 			    ECHO_RECEIVED) {
-				histogram_observe(&b->stats->rtt, rtt);
+				histogram_observe(&b->stats->hist, rtt);
 				/* -vv: every sample, for benchmarks and
 				 * debugging (the check is one compare). */
 				if (log_verbosity() >= 2)
@@ -385,7 +385,7 @@ static void conn_send(struct loop *L, struct burst_target *b, double now)
 			double rtt;
 			if (session_complete(&b->se, i, mono_now(), &rtt) ==
 			    ECHO_RECEIVED)
-				histogram_observe(&b->stats->conn, rtt);
+				histogram_observe(&b->stats->hist, rtt);
 			conn_close_probe(L, b, i);
 		} else if (epoll_ctl(L->ep, EPOLL_CTL_ADD, fd, &ev)) {
 			session_fail(&b->se, i);
@@ -406,7 +406,7 @@ static void conn_event(struct loop *L, struct burst_target *b, unsigned i)
 		note(b, "connect: %s", strerror(e));
 		session_fail(&b->se, i);
 	} else if (session_complete(&b->se, i, now, &rtt) == ECHO_RECEIVED) {
-		histogram_observe(&b->stats->conn, rtt);
+		histogram_observe(&b->stats->hist, rtt);
 	}
 	conn_close_probe(L, b, i);
 	if (session_done(&b->se))

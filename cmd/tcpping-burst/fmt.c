@@ -21,11 +21,13 @@ const double tcpping_buckets[] = {
 const unsigned tcpping_nbuckets =
 	sizeof tcpping_buckets / sizeof tcpping_buckets[0];
 
-void stats_init(struct tstats *s, const struct rto_params *p)
+void stats_init(struct tstats *s, const struct rto_params *p,
+		enum probe_mode mode)
 {
 	memset(s, 0, sizeof *s);
-	histogram_init(&s->rtt, tcpping_buckets, tcpping_nbuckets);
-	histogram_init(&s->conn, tcpping_buckets, tcpping_nbuckets);
+	s->mode = mode;
+	s->fresh = 1;
+	histogram_init(&s->hist, tcpping_buckets, tcpping_nbuckets);
 	s->last_rtt = NAN;
 	rto_init(&s->rto, p);
 }
@@ -83,8 +85,14 @@ static int hist_save(struct statefile *st, const char *k,
 	return statefile_set(st, k, buf);
 }
 
+static const char *hist_key(enum probe_mode mode, int other)
+{
+	return (mode == MODE_ECHO) != !!other ? "rtt_hist" : "connect_hist";
+}
+
 int stats_load(const struct statefile *st, const struct target *t,
-	       const struct rto_params *p, struct tstats *s)
+	       const struct rto_params *p, enum probe_mode mode,
+	       struct tstats *s)
 {
 	char k[TARGET_NAME_MAX + 32];
 	const char *addr, *v;
@@ -92,7 +100,7 @@ int stats_load(const struct statefile *st, const struct target *t,
 	uint64_t samples;
 	int n = -1;
 
-	stats_init(s, p);
+	stats_init(s, p, mode);
 	key(k, sizeof k, t, "address");
 	addr = statefile_get(st, k);
 	if (!addr)
@@ -106,12 +114,15 @@ int stats_load(const struct statefile *st, const struct target *t,
 		   &s->dropped, &s->late, &s->garbage, &n) != 6 ||
 	    v[n] != '\0')
 		goto reset;
-	key(k, sizeof k, t, "rtt_hist");
-	if (hist_load(&s->rtt, statefile_get(st, k)))
+	key(k, sizeof k, t, hist_key(mode, 0));
+	if (hist_load(&s->hist, statefile_get(st, k)))
 		goto reset;
-	key(k, sizeof k, t, "connect_hist");
-	if (hist_load(&s->conn, statefile_get(st, k)))
+	/* The other mode's histogram is only checked for presence: it is
+	 * parsed, and reset if broken, when that mode runs. */
+	key(k, sizeof k, t, hist_key(mode, 1));
+	if (!statefile_get(st, k))
 		goto reset;
+	s->fresh = 0;
 	/* The RTO is advice, not a counter: if it does not parse the target
 	 * simply starts from --timeout again. */
 	key(k, sizeof k, t, "rto");
@@ -128,7 +139,7 @@ int stats_load(const struct statefile *st, const struct target *t,
 	}
 	return 0;
 reset:
-	stats_init(s, p);
+	stats_init(s, p, mode);
 	return 1;
 }
 
@@ -149,10 +160,16 @@ int stats_save(struct statefile *st, const struct target *t,
 			    "last_rtt=%.17g",
 			    s->rto.srtt, s->rto.rttvar, s->rto.rto,
 			    s->rto.have_sample, s->last_rtt);
-	key(k, sizeof k, t, "rtt_hist");
-	e |= hist_save(st, k, &s->rtt);
-	key(k, sizeof k, t, "connect_hist");
-	e |= hist_save(st, k, &s->conn);
+	key(k, sizeof k, t, hist_key(s->mode, 0));
+	e |= hist_save(st, k, &s->hist);
+	/* A new or reset target starts the other histogram empty too; an
+	 * existing one keeps what it has. */
+	key(k, sizeof k, t, hist_key(s->mode, 1));
+	if (s->fresh || !statefile_get(st, k)) {
+		struct histogram empty;
+		histogram_init(&empty, tcpping_buckets, tcpping_nbuckets);
+		e |= hist_save(st, k, &empty);
+	}
 	return e ? -1 : 0;
 }
 
@@ -172,7 +189,7 @@ void stats_add_burst(struct tstats *s, const struct session *se,
 }
 
 int stats_fmt(struct promfile *pf, const struct target *t,
-	      const struct tstats *s, enum probe_mode mode)
+	      const struct tstats *s)
 {
 	const char *tn = t->name, *ad = t->address;
 	int e = 0;
@@ -189,14 +206,12 @@ int stats_fmt(struct promfile *pf, const struct target *t,
 			  "target", tn, "address", ad, NULL);
 	e |= promfile_add(pf, "tcp_echo_garbage_total", (double)s->garbage,
 			  "target", tn, "address", ad, NULL);
-	if (mode == MODE_ECHO)
-		e |= promfile_add_histogram(pf, "tcp_echo_rtt_seconds",
-					    &s->rtt, "target", tn, "address",
-					    ad, NULL);
-	else
-		e |= promfile_add_histogram(pf, "tcp_connect_duration_seconds",
-					    &s->conn, "target", tn, "address",
-					    ad, NULL);
+	e |= promfile_add_histogram(pf,
+				    s->mode == MODE_ECHO
+					    ? "tcp_echo_rtt_seconds"
+					    : "tcp_connect_duration_seconds",
+				    &s->hist, "target", tn, "address", ad,
+				    NULL);
 	if (!isnan(s->last_rtt))
 		e |= promfile_add(pf, "tcp_echo_last_rtt_seconds", s->last_rtt,
 				  "target", tn, "address", ad, NULL);

@@ -32,18 +32,25 @@ extern const unsigned tcpping_nbuckets;
 
 struct tstats {
 	uint64_t sent, received, timeouts, dropped, late, garbage;
-	struct histogram rtt, conn;
+	/* The run's mode's histogram only (tcp_echo_rtt_seconds in echo
+	 * mode, tcp_connect_duration_seconds in connect mode): the other one
+	 * waits in the state file untouched, which halves this struct. */
+	enum probe_mode mode;
+	struct histogram hist;
+	int fresh; /* nothing usable was loaded: the other one starts empty */
 	double last_rtt; /* NaN until the first answered probe */
 	int connected;
 	double loss;
 	struct rto rto;
 };
 
-void stats_init(struct tstats *s, const struct rto_params *p);
+void stats_init(struct tstats *s, const struct rto_params *p,
+		enum probe_mode mode);
 /* Returns 1 if the remembered numbers were dropped (address changed or a
  * value did not parse), else 0. */
 int stats_load(const struct statefile *st, const struct target *t,
-	       const struct rto_params *p, struct tstats *s);
+	       const struct rto_params *p, enum probe_mode mode,
+	       struct tstats *s);
 int stats_save(struct statefile *st, const struct target *t,
 	       const struct tstats *s);
 /* Fold one finished burst into the totals (the RTO was updated in place
@@ -53,7 +60,7 @@ void stats_add_burst(struct tstats *s, const struct session *se,
 /* Echo mode writes the RTT histogram, connect mode the handshake one: an
  * always-empty histogram would only add 20 series per target. */
 int stats_fmt(struct promfile *pf, const struct target *t,
-	      const struct tstats *s, enum probe_mode mode);
+	      const struct tstats *s);
 int stats_prune(struct statefile *st, const struct target_list *l);
 
 /* ping-style summary of one burst for a terminal. */

@@ -303,7 +303,7 @@ static int client(struct run *r, struct ctx *c)
 		goto out;
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		if (stats_load(r->state, &l.v[i], &p, &st[i]))
+		if (stats_load(r->state, &l.v[i], &p, conf.mode, &st[i]))
 			log_warn("%s: address changed or state unreadable: "
 				 "counters restart",
 				 l.v[i].name);
@@ -322,7 +322,7 @@ static int client(struct run *r, struct ctx *c)
 		if (bt[i].why[0])
 			log_info("%s: %s", l.v[i].name, bt[i].why);
 		if (stats_save(r->state, &l.v[i], &st[i]) ||
-		    stats_fmt(r->pf, &l.v[i], &st[i], conf.mode)) {
+		    stats_fmt(r->pf, &l.v[i], &st[i])) {
 			log_err("%s: %s", l.v[i].name,
 				promfile_error(r->pf));
 			rc = 1;

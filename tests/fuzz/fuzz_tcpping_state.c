@@ -36,18 +36,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	target_parse_spec("a=127.0.0.1:4000", &t, err, sizeof err);
 	targets_add(&l, &t, err, sizeof err);
-	stats_load(st, &t, &p, &s);
+	stats_load(st, &t, &p, size && (data[0] & 1) ? MODE_CONNECT : MODE_ECHO,
+		   &s);
 	if (!(s.rto.rto >= p.min && s.rto.rto <= p.max))
 		abort();
 	session_init(&se, slots, 2, 7, 0, 0.1, &s.rto, &p);
 	session_send(&se, 0, 1, b);
 	if (session_on_echo(&se, b, 0.001, &rtt) == ECHO_RECEIVED)
-		histogram_observe(&s.rtt, rtt);
+		histogram_observe(&s.hist, rtt);
 	session_send(&se, 0.1, 2, b);
 	session_expire(&se, 10);
 	stats_add_burst(&s, &se, 1, 0);
 	if (stats_save(st, &t, &s) == 0 &&
-	    stats_fmt(pf, &t, &s, MODE_ECHO) == 0 &&
+	    stats_fmt(pf, &t, &s) == 0 &&
 	    promfile_render(pf, &out, &len) == 0)
 		free(out);
 	stats_prune(st, &l);
