@@ -254,6 +254,17 @@ static __always_inline void pend_claim(struct bpf_snap_pending *p, __u64 cookie,
 	p->start_ns = 0;
 }
 
+/* Remember that a socket's owner is not counted, unless the slot holds
+ * another socket's running timer: an uncounted process must never cost
+ * a counted one its sample (it only costs itself a lookup next time). */
+static __always_inline void ignore_claim(struct bpf_snap_pending *p,
+					 __u64 cookie, __u32 tgid,
+					 const struct bpf_snap_key *k)
+{
+	if (!p->start_ns || p->cookie == cookie)
+		pend_claim(p, cookie, tgid, BPF_SNAP_PENDING_IGNORE, k);
+}
+
 /* Unconnected UDP sends.  Always returns 1: 0 would fail the
  * application's sendmsg with EPERM.  The hook runs before the send, in
  * the sending thread, and is the only place that sees the destination
@@ -285,7 +296,7 @@ static __always_inline void udp_unconnected(struct bpf_sock_addr *ctx,
 		__builtin_memcpy(k->comm, p->key.comm, sizeof(k->comm));
 		p->key = *k;
 	} else if (!who(k)) {
-		pend_claim(p, cookie, tgid, BPF_SNAP_PENDING_IGNORE, k);
+		ignore_claim(p, cookie, tgid, k);
 		return;
 	} else {
 		pend_claim(p, cookie, tgid, 0, k);
@@ -378,7 +389,7 @@ int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 		__builtin_memcpy(k.comm, p->key.comm, sizeof(k.comm));
 		p->key = k;
 	} else if (!who(&k)) {
-		pend_claim(p, cookie, tgid, BPF_SNAP_PENDING_IGNORE, &k);
+		ignore_claim(p, cookie, tgid, &k);
 		return 0;
 	} else {
 		pend_claim(p, cookie, tgid, 0, &k);
