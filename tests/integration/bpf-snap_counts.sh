@@ -111,6 +111,7 @@ client udp 127.0.0.1 $P2 7
 client udp ::ffff:127.0.0.1 $P2 2
 client udpc 127.0.0.1 $P2 4
 client urr 127.0.0.1 $P4 2
+client ucrr 127.0.0.1 $P4 2
 client rr 127.0.0.1 $P1 3
 client tcp 127.0.0.1 $P3 2
 ip netns exec $NSA "$TR" -n "$CLI" tcp 198.18.0.2 $P5 4 >/dev/null || not_ok "netns tcp" "exit $?"
@@ -136,7 +137,7 @@ netagent_connect_total{process="client",proto="tcp",dport="$P3"} 2
 netagent_connect_total{process="client",proto="tcp",dport="$PC"} 1
 netagent_connect_total{process="client",proto="tcp",dport="$P5"} 4
 netagent_connect_total{process="client",proto="udp",dport="$P2"} 13
-netagent_connect_total{process="client",proto="udp",dport="$P4"} 2
+netagent_connect_total{process="client",proto="udp",dport="$P4"} 4
 netagent_connect_total{process="client",proto="udp",dport="$P5"} 3
 netagent_edge_total{process="client",proto="tcp",dport="$P1",dst_ip="127.0.0.1"} 7
 netagent_edge_total{process="client",proto="tcp",dport="$P6",dst_ip="::1"} 3
@@ -144,7 +145,7 @@ netagent_edge_total{process="client",proto="tcp",dport="$P3",dst_ip="127.0.0.1"}
 netagent_edge_total{process="client",proto="tcp",dport="$PC",dst_ip="127.0.0.1"} 1
 netagent_edge_total{process="client",proto="tcp",dport="$P5",dst_ip="198.18.0.2"} 4
 netagent_edge_total{process="client",proto="udp",dport="$P2",dst_ip="127.0.0.1"} 13
-netagent_edge_total{process="client",proto="udp",dport="$P4",dst_ip="127.0.0.1"} 2
+netagent_edge_total{process="client",proto="udp",dport="$P4",dst_ip="127.0.0.1"} 4
 netagent_edge_total{process="client",proto="udp",dport="$P5",dst_ip="198.18.0.2"} 3
 EOW
 grep -E '^netagent_(connect_total|edge_total|connect_failures_total)\{' "$T/bpf-snap.prom" | sort >"$T/got"
@@ -174,10 +175,11 @@ assert_eq "loopback connects are fast" 7 "$(h $CD "process=\"client\",dport=\"$P
 assert_eq "IPv6 loopback connects are fast" 3 "$(h $CD "process=\"client\",dport=\"$P6\"" 0.536870912)"
 assert_eq "refused connect has no latency" "" "$(h $CD "process=\"client\",dport=\"$PC\"" count)"
 assert_eq "netns connects measured" 4 "$(h $CD "process=\"client\",dport=\"$P5\"" count)"
-# The UDP echo answers after 100 ms: (67 ms, 134 ms].
+# The UDP echo answers after 100 ms: (67 ms, 134 ms], for the two sends
+# on an unconnected socket and the two on a connected one.
 L="process=\"client\",proto=\"udp\",dport=\"$P4\",dst_ip=\"127.0.0.1\""
 assert_eq "tx duration: none under 67 ms" 0 "$(h $TX "$L" 0.067108864)"
-assert_eq "tx duration: both within 134 ms" 2 "$(h $TX "$L" 0.134217728)"
+assert_eq "tx duration: all four within 134 ms" 4 "$(h $TX "$L" 0.134217728)"
 L="process=\"client\",proto=\"tcp\",dport=\"$P1\",dst_ip=\"127.0.0.1\""
 assert_eq "tx duration of TCP request/response" 3 "$(h $TX "$L" count)"
 # Nine kernel keys: the v4-mapped connect is its own key until user space

@@ -15,6 +15,8 @@
  *     udpc     connect(), then COUNT send()
  *     rr       one TCP connect, then COUNT x (send 4 bytes, read 4)
  *     urr      unconnected UDP: COUNT x (sendto 4 bytes, recv 4)
+ *     ucrr     connected UDP (as glibc's resolver): connect(), then
+ *              COUNT x (send 4 bytes, recv 4)
  *     udpn     one sendto() to each of COUNT ports from PORT up (keys)
  *   bpf-traffic [-n COMM] serve-echo|serve-uecho HOST PORT DELAY_MS
  *     echo every read after DELAY_MS (TCP, or UDP datagrams)
@@ -104,7 +106,8 @@ static int xfer(int fd, int udp, const struct sockaddr_storage *ss,
 	char buf[4] = "ping";
 	ssize_t n;
 
-	if (udp)
+	/* ss is NULL for a connected socket. */
+	if (ss)
 		n = sendto(fd, buf, sizeof buf, 0, (const struct sockaddr *)ss,
 			   len);
 	else
@@ -174,15 +177,17 @@ static int client(const char *act, const char *host, int port, long count)
 			    errno != ECONNREFUSED)
 				return die("sendto");
 		}
-	} else if (!strcmp(act, "rr") || !strcmp(act, "urr")) {
+	} else if (!strcmp(act, "rr") || !strcmp(act, "urr") ||
+		   !strcmp(act, "ucrr")) {
 		int udp = act[0] == 'u';
+		int conn = !strcmp(act, "rr") || !strcmp(act, "ucrr");
 
 		if ((fd = socket(af, udp ? SOCK_DGRAM : SOCK_STREAM, 0)) < 0)
 			return die("socket");
-		if (!udp && connect(fd, sa, len) < 0)
+		if (conn && connect(fd, sa, len) < 0)
 			return die("connect");
 		for (long i = 0; i < count; i++)
-			if (xfer(fd, udp, &ss, len) < 0)
+			if (xfer(fd, udp, conn ? NULL : &ss, len) < 0)
 				return die("request/response");
 	} else {
 		fprintf(stderr, "bpf-traffic: %s: unknown action\n", act);
