@@ -168,9 +168,9 @@ int main(int argc, char **argv)
 	}
 	if (scan.denied) {
 		/* Said once, however many VMs it concerns. */
-		log_warn("%s/%d/%s: permission denied: reading the "
-			 "descriptors of another user's QEMU needs "
-			 "CAP_SYS_PTRACE; %zu of %zu QEMU processes unreadable",
+		log_warn("%s/%d/%s: permission denied: reading another user's "
+			 "QEMU process needs CAP_SYS_PTRACE; %zu of %zu QEMU "
+			 "processes unreadable",
 			 a.proc_root, scan.denied_pid, scan.denied_what,
 			 scan.denied, scan.n);
 		if (scan.denied == scan.n) {

@@ -136,7 +136,7 @@ if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 		2>"$T/partial.err"
 	assert_eq "one VM refused, others read: exit 0" 0 $?
 	assert_eq "one VM refused: said once, with the process and the count" \
-		"qemu-netsnap: $NB/host/proc/100/fdinfo: permission denied: reading the descriptors of another user's QEMU needs CAP_SYS_PTRACE; 1 of 3 QEMU processes unreadable" \
+		"qemu-netsnap: $NB/host/proc/100/fdinfo: permission denied: reading another user's QEMU process needs CAP_SYS_PTRACE; 1 of 3 QEMU processes unreadable" \
 		"$(cat "$T/partial.err")"
 	assert_eq "one VM refused: counted with the vanished one" \
 		"qemu_netsnap_unreadable_processes 2" \

@@ -223,7 +223,7 @@ asnobody() {
 asnobody 2>"$T/nocap.err"
 assert_eq "as nobody without CAP_SYS_PTRACE: exit 77" 77 $?
 assert_match "without CAP_SYS_PTRACE: says so, once" \
-	"^qemu-netsnap: /proc/[0-9]+/(fd|fdinfo|ns/net): permission denied: reading the descriptors of another user's QEMU needs CAP_SYS_PTRACE; [0-9]+ of [0-9]+ QEMU processes unreadable$" \
+	"^qemu-netsnap: /proc/[0-9]+/(fd|fdinfo|ns/net): permission denied: reading another user's QEMU process needs CAP_SYS_PTRACE; [0-9]+ of [0-9]+ QEMU processes unreadable$" \
 	"$(cat "$T/nocap.err")"
 assert_eq "without CAP_SYS_PTRACE: one line on stderr" 1 \
 	"$(wc -l <"$T/nocap.err")"
