@@ -30,6 +30,8 @@ P_HTTP=$(port)
 P_WEB=$(port)
 P_HTTPLOG=$(udp_port)
 P_SHORT=$(udp_port)
+P_ASAP=$(port)
+P_ASAPLOG=$(udp_port)
 
 cd "$T" || exit 1
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sni-scan.test \
@@ -176,6 +178,18 @@ frontend fe_term
     log-format "$LF_TERM"
     default_backend be_term
 
+# option logasap: logged when the connection starts, bytes as "+0".
+frontend fe_asap
+    bind 127.0.0.1:$P_ASAP
+    no log
+    log 127.0.0.1:$P_ASAPLOG local0
+    option logasap
+    tcp-request inspect-delay 5s
+    tcp-request content set-var(sess.sni) req.ssl_sni
+    tcp-request content accept if { req.ssl_hello_type 1 }
+    log-format "$LF_PASS"
+    default_backend be_pass
+
 # HTTP mode, TLS terminated: the http-sni preset, logged to its own file.
 frontend fe_http
     mode http
@@ -209,6 +223,9 @@ on_exit "kill $SRV"
 python3 rx.py "$P_SYSLOG" syslog.log rx.ready &
 RX=$!
 on_exit "kill $RX"
+python3 rx.py "$P_ASAPLOG" asap.log rx4.ready &
+RX4=$!
+on_exit "kill $RX4"
 python3 rx.py "$P_SHORT" short.log rx3.ready &
 RX3=$!
 on_exit "kill $RX3"
@@ -231,7 +248,8 @@ tcp_up() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
 if ! wait_until 20 tcp_up "$P_PASS" || ! wait_until 20 tcp_up "$P_TERM" ||
 	! wait_until 20 tcp_up "$P_BACK" || ! wait_until 20 test -s rx.ready ||
 	! wait_until 20 tcp_up "$P_HTTP" || ! wait_until 20 tcp_up "$P_WEB" ||
-	! wait_until 20 test -s rx2.ready || ! wait_until 20 test -s rx3.ready; then
+	! wait_until 20 test -s rx2.ready || ! wait_until 20 test -s rx3.ready ||
+	! wait_until 20 tcp_up "$P_ASAP" || ! wait_until 20 test -s rx4.ready; then
 	not_ok "haproxy, s_server and the syslog receiver start" "$(cat haproxy.err s_server.log)"
 	exit 1
 fi
@@ -321,6 +339,19 @@ if wait_until 20 short_logged; then
 		"$(metric short.prom 'sni_scan_lines_total{log="short.log",result="truncated"}') $(grep '^haproxy_sni_connections' short.prom)"
 else
 	not_ok "HAProxy logs to the short target" "$(lines_in short.log)"
+fi
+
+# option logasap: each line is written when the connection starts, with
+# "+0" bytes: counted as logasap connections, never as zero-byte ones.
+for _ in 1 2 3; do python3 cl.py pass "$P_ASAP" asap.example.com 50 >/dev/null; done
+asap_logged() { [ "$(lines_in asap.log)" -ge 3 ]; }
+if wait_until 20 asap_logged; then
+	scan asap asap.log
+	assert_eq "option logasap lines: connections counted, bytes so far, no zero-byte connection" \
+		"3 3 0" \
+		"$(metric asap.prom 'sni_scan_lines_total{log="asap.log",result="logasap"}') $(metric asap.prom 'haproxy_sni_connections{sni="asap.example.com"}') $(metric asap.prom 'haproxy_sni_zero_bytes{sni="asap.example.com"}')"
+else
+	not_ok "HAProxy logs option logasap lines" "$(lines_in asap.log)"
 fi
 
 # Nothing new: a second run changes no counter.
