@@ -11,7 +11,6 @@
  * snapshots; nothing is sent to user space per event.
  */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -269,7 +268,7 @@ static __always_inline void ignore_claim(struct bpf_snap_pending *p,
  * application's sendmsg with EPERM.  The hook runs before the send, in
  * the sending thread, and is the only place that sees the destination
  * of an unconnected send, so it also starts the send-to-receive timer,
- * keyed by the socket's address like the tracepoints' timers.
+ * in the socket's slot like the tracepoints' timers.
  *
  * The timer entry doubles as a per-socket cache of who the sender is: a
  * later send on the same socket by the same process skips the comm and

@@ -243,7 +243,7 @@ static void sink_add(const char *keys, const char *vals, size_t n, void *arg)
 	}
 }
 
-/* Slots of a socket table in use (a socket address in them). */
+/* Slots of a socket table in use (a socket cookie in them). */
 static void count_used(const char *keys, const char *vals, size_t n, void *arg)
 {
 	(void)keys;
