@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -448,6 +449,25 @@ static uint64_t sub0(uint64_t a, uint64_t b)
  * Read one log file as logpos decides; save the new position.  Returns 0,
  * or an exit code for a log that exists but cannot be read.
  */
+/* A pipe, FIFO or terminal (stdin, <(journalctl ...)): read to its end,
+ * every line counts, no position to keep. */
+static int process_stream(struct ctx *x, int fd, const char *name,
+			  struct scan *sc, struct log_out *lo)
+{
+	struct logread_job j;
+	start_job(x, &j, fd, 0, sc, name, 0);
+	j.progress = NULL;
+	j.stream = 1;
+	j.final = 1;
+	j.budget = UINT64_MAX;
+	if (logread_run(&j) < 0) {
+		log_err("%s: cannot read: %s", name, strerror(errno));
+		return 1;
+	}
+	lo->read += j.read;
+	return 0;
+}
+
 static int process_file(struct ctx *x, const char *path, struct scan *sc,
 			struct log_out *lo)
 {
@@ -461,8 +481,14 @@ static int process_file(struct ctx *x, const char *path, struct scan *sc,
 	get_pos(x->r->state, path, &saved);
 	cfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (cfd < 0 && errno != ENOENT) {
-		log_err("%s: cannot open: %s", path, strerror(errno));
-		rc = errno == EACCES ? EXIT_NOPERM : 1;
+		int e = errno;
+		log_err("%s: cannot open: %s", path, strerror(e));
+		rc = e == EACCES ? EXIT_NOPERM : 1;
+		goto out;
+	}
+	struct stat st;
+	if (cfd >= 0 && fstat(cfd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = process_stream(x, cfd, path, sc, lo);
 		goto out;
 	}
 	snprintf(rpath, sizeof rpath, "%s.1", path);
@@ -569,21 +595,6 @@ out:
 	return rc;
 }
 
-static int process_stdin(struct ctx *x, struct scan *sc, struct log_out *lo)
-{
-	struct logread_job j;
-	start_job(x, &j, 0, 0, sc, "-", 0);
-	j.progress = NULL;
-	j.stream = 1;
-	j.final = 1;
-	j.budget = UINT64_MAX;
-	if (logread_run(&j) < 0) {
-		log_err("stdin: cannot read: %s", strerror(errno));
-		return 1;
-	}
-	lo->read += j.read;
-	return 0;
-}
 
 /* The format of one log: --log-format, --format, the log's own
  * log_format or format, or the default preset, in that order. */
@@ -622,7 +633,7 @@ static int process_log(struct ctx *x, const struct log_spec *ls,
 	scan_init(&sc, lf, x->c, &so);
 	lo->name = ls->path;
 	if (!strcmp(ls->path, "-"))
-		rc = process_stdin(x, &sc, lo);
+		rc = process_stream(x, 0, "stdin", &sc, lo);
 	else
 		rc = process_file(x, ls->path, &sc, lo);
 	scan_flush(&sc, x->r->now);

@@ -72,6 +72,8 @@ EOF
 assert_eq "stdin (journalctl pipeline): whole per-SNI output" "$(cat want.txt)" "$(sni_lines stdin.prom)"
 "$S" -s st2i -o - --input in.log >input.prom
 assert_eq "--input LOG reads like an operand" "$(cat want.txt)" "$(sni_lines input.prom)"
+"$S" -s st2p -o - <(cat in.log) >pipe.prom
+assert_eq "a pipe named as a log (<(...)) is read to its end" "$(cat want.txt)" "$(sni_lines pipe.prom)"
 # A last line without newline counts on stdin: the input ends there.
 printf '%s' "$(line 9 1 b.example.com)" | "$S" -s st2b -o - - >nonl.prom
 assert_eq "stdin: last line without newline counts" 1 "$(val nonl.prom 'haproxy_sni_connections{sni="b.example.com"}')"
