@@ -21,56 +21,54 @@ static int fail(const char *what, const char *file, char *err, size_t errlen)
 	return -1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* Run fill on f and flush; -1 with errno on any write error. */
+static int fill_and_flush(FILE *f, int (*fill)(FILE *, void *), void *arg)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+	errno = 0;
+	if (fill(f, arg) < 0 || fflush(f) != 0 || ferror(f)) {
+		if (!errno)
+			errno = EIO;
+		return -1;
 	}
 	return 0;
 }
 
-static int write_in_place(const char *path, const void *data, size_t len,
-			  char *err, size_t errlen)
+static int write_in_place(const char *path, int (*fill)(FILE *, void *),
+			  void *arg, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	FILE *f = fopen(path, "we");
+	if (!f)
 		return fail("cannot open", path, err, errlen);
-	if (write_all(fd, data, len) < 0) {
+	if (fill_and_flush(f, fill, arg) < 0) {
 		fail("cannot write", path, err, errlen);
 		int e = errno;
-		close(fd);
+		fclose(f);
 		errno = e;
 		return -1;
 	}
-	if (close(fd) < 0)
+	if (fclose(f) != 0)
 		return fail("cannot close", path, err, errlen);
 	return 0;
 }
 
-int atomicfile_write(const char *path, const void *data, size_t len,
-		     mode_t mode, char *err, size_t errlen)
+int atomicfile_write_fn(const char *path, mode_t mode,
+			int (*fill)(FILE *f, void *arg), void *arg, char *err,
+			size_t errlen)
 {
 	char dirbuf[4096], basebuf[4096], tmp[4096 + 16];
 	const char *dir, *base;
-	const char *p = data;
-	int fd = -1, dfd = -1, e;
+	struct stat sb;
+	FILE *f = NULL;
+	int fd = -1, dfd, e;
 
 	/* A device or FIFO (-o /dev/null, -o /dev/stderr) is written in
 	 * place: renaming over it would replace the device node itself. */
-	struct stat sb;
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		if (S_ISDIR(sb.st_mode)) {
 			errno = EISDIR;
 			return fail("cannot write", path, err, errlen);
 		}
-		return write_in_place(path, data, len, err, errlen);
+		return write_in_place(path, fill, arg, err, errlen);
 	}
 	if (strlen(path) >= sizeof dirbuf) {
 		errno = ENAMETOOLONG;
@@ -100,20 +98,26 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		fail("cannot set mode", tmp, err, errlen);
 		goto out_unlink;
 	}
-	if (write_all(fd, p, len) < 0) {
+	f = fdopen(fd, "w");
+	if (!f) {
 		fail("cannot write", tmp, err, errlen);
 		goto out_unlink;
 	}
-	if (fsync(fd) < 0) {
+	fd = -1; /* owned by f now */
+	if (fill_and_flush(f, fill, arg) < 0) {
+		fail("cannot write", tmp, err, errlen);
+		goto out_unlink;
+	}
+	if (fsync(fileno(f)) < 0) {
 		fail("cannot fsync", tmp, err, errlen);
 		goto out_unlink;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
+	e = fclose(f);
+	f = NULL;
+	if (e != 0) {
 		fail("cannot close", tmp, err, errlen);
 		goto out_unlink;
 	}
-	fd = -1;
 	if (atomicfile_before_rename)
 		atomicfile_before_rename(tmp, path);
 	if (rename(tmp, path) < 0) {
@@ -131,9 +135,29 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 	return 0;
 out_unlink:
 	e = errno;
+	if (f)
+		fclose(f);
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
 	errno = e;
 	return -1;
+}
+
+struct buffer {
+	const void *data;
+	size_t len;
+};
+
+static int fill_buffer(FILE *f, void *arg)
+{
+	const struct buffer *b = arg;
+	return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
+}
+
+int atomicfile_write(const char *path, const void *data, size_t len,
+		     mode_t mode, char *err, size_t errlen)
+{
+	struct buffer b = {data, len};
+	return atomicfile_write_fn(path, mode, fill_buffer, &b, err, errlen);
 }

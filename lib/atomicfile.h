@@ -17,10 +17,16 @@
 #define PROMSNAP_ATOMICFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 int atomicfile_write(const char *path, const void *data, size_t len,
 		     mode_t mode, char *err, size_t errlen);
+/* The same, streaming: fill writes the content to f (buffered) and returns
+ * 0, or -1 to abandon the file.  Large files need no copy in memory. */
+int atomicfile_write_fn(const char *path, mode_t mode,
+			int (*fill)(FILE *f, void *arg), void *arg, char *err,
+			size_t errlen);
 
 /* A hook for tests: called after the temp file is written and synced and
  * before the rename.  NULL in production. */

@@ -469,31 +469,31 @@ static int cmp_family(const void *a, const void *b)
 	return strcmp(x->def->name, y->def->name);
 }
 
-static void put_sample(struct sbuf *b, const char *name, const char *suffix,
+static void put_sample(FILE *f, const char *name, const char *suffix,
 		       const char *labels, const char *extra, double v)
 {
 	char num[64];
-	sb_puts(b, name);
-	sb_puts(b, suffix);
+	fputs(name, f);
+	fputs(suffix, f);
 	if (*labels || extra) {
-		sb_put(b, "{", 1);
-		sb_puts(b, labels);
+		putc('{', f);
+		fputs(labels, f);
 		if (extra) {
 			if (*labels)
-				sb_put(b, ",", 1);
-			sb_puts(b, extra);
+				putc(',', f);
+			fputs(extra, f);
 		}
-		sb_put(b, "}", 1);
+		putc('}', f);
 	}
-	sb_put(b, " ", 1);
+	putc(' ', f);
 	prom_format_value(v, num, sizeof num);
-	sb_puts(b, num);
-	sb_put(b, "\n", 1);
+	fputs(num, f);
+	putc('\n', f);
 }
 
-int promfile_render(const struct promfile *pf, char **buf, size_t *len)
+/* Writes the exposition to f; errors show in ferror(f). */
+static int render_to(const struct promfile *pf, FILE *f)
 {
-	struct sbuf b = {0};
 	/* Sort a shallow copy, not the families themselves: the duplicate
 	 * set stores family indexes. */
 	struct family *tmp = malloc((pf->nfam ? pf->nfam : 1) * sizeof *tmp);
@@ -505,33 +505,25 @@ int promfile_render(const struct promfile *pf, char **buf, size_t *len)
 	if (pf->nfam)
 		memcpy(tmp, pf->fam, pf->nfam * sizeof *tmp);
 	qsort(tmp, pf->nfam, sizeof *tmp, cmp_family);
-	sb_grow(&b, 0);
-	if (b.p)
-		b.p[0] = 0;
 	for (size_t i = 0; i < pf->nfam; i++) {
-		const struct family *f = &tmp[i];
-		const char *name = f->def->name;
-		sb_puts(&b, "# HELP ");
-		sb_puts(&b, name);
-		sb_put(&b, " ", 1);
+		const struct family *fam = &tmp[i];
+		const char *name = fam->def->name;
+		fprintf(f, "# HELP %s ", name);
 		/* HELP text escapes backslash and newline. */
-		for (const char *p = f->def->help; *p; p++) {
+		for (const char *p = fam->def->help; *p; p++) {
 			if (*p == '\\')
-				sb_put(&b, "\\\\", 2);
+				fputs("\\\\", f);
 			else if (*p == '\n')
-				sb_put(&b, "\\n", 2);
+				fputs("\\n", f);
 			else
-				sb_put(&b, p, 1);
+				putc(*p, f);
 		}
-		sb_puts(&b, "\n# TYPE ");
-		sb_puts(&b, name);
-		sb_put(&b, " ", 1);
-		sb_puts(&b, prom_type_name(f->def->type));
-		sb_put(&b, "\n", 1);
-		for (size_t j = 0; j < f->n; j++) {
-			const struct sample *s = &f->s[j];
+		fprintf(f, "\n# TYPE %s %s\n", name,
+			prom_type_name(fam->def->type));
+		for (size_t j = 0; j < fam->n; j++) {
+			const struct sample *s = &fam->s[j];
 			if (!s->h) {
-				put_sample(&b, name, "", s->labels, NULL,
+				put_sample(f, name, "", s->labels, NULL,
 					   s->value);
 				continue;
 			}
@@ -542,37 +534,43 @@ int promfile_render(const struct promfile *pf, char **buf, size_t *len)
 				prom_format_value(s->h->le[k], num,
 						  sizeof num);
 				snprintf(le, sizeof le, "le=\"%s\"", num);
-				put_sample(&b, name, "_bucket", s->labels, le,
+				put_sample(f, name, "_bucket", s->labels, le,
 					   (double)cum);
 			}
-			put_sample(&b, name, "_bucket", s->labels,
+			put_sample(f, name, "_bucket", s->labels,
 				   "le=\"+Inf\"", (double)s->h->count);
-			put_sample(&b, name, "_sum", s->labels, NULL,
+			put_sample(f, name, "_sum", s->labels, NULL,
 				   s->h->sum);
-			put_sample(&b, name, "_count", s->labels, NULL,
+			put_sample(f, name, "_count", s->labels, NULL,
 				   (double)s->h->count);
 		}
 	}
 	free(tmp);
-	if (b.oom) {
-		free(b.p);
-		errno = ENOMEM;
+	return ferror(f) ? -1 : 0;
+}
+
+int promfile_render(const struct promfile *pf, char **buf, size_t *len)
+{
+	FILE *f;
+	*buf = NULL;
+	f = open_memstream(buf, len);
+	if (!f)
+		return -1;
+	int r = render_to(pf, f);
+	if (fclose(f) != 0 || r < 0) {
+		free(*buf);
+		*buf = NULL;
+		if (!errno)
+			errno = ENOMEM;
 		return -1;
 	}
-	*buf = b.p;
-	*len = b.len;
 	return 0;
 }
 
 int promfile_write_stream(const struct promfile *pf, FILE *f)
 {
-	char *buf;
-	size_t len;
-	if (promfile_render(pf, &buf, &len) < 0)
-		return -1;
-	size_t w = fwrite(buf, 1, len, f);
-	free(buf);
-	if (w != len || fflush(f) != 0) {
+	errno = 0;
+	if (render_to(pf, f) < 0 || fflush(f) != 0) {
 		if (!errno)
 			errno = EIO;
 		return -1;
@@ -580,19 +578,16 @@ int promfile_write_stream(const struct promfile *pf, FILE *f)
 	return 0;
 }
 
+static int fill_promfile(FILE *f, void *arg)
+{
+	return render_to(arg, f);
+}
+
 int promfile_commit(const struct promfile *pf, const char *path, char *err,
 		    size_t errlen)
 {
-	char *buf;
-	size_t len;
-	int r;
-
-	if (promfile_render(pf, &buf, &len) < 0) {
-		snprintf(err, errlen, "%s: cannot render: %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	r = atomicfile_write(path, buf, len, 0644, err, errlen);
-	free(buf);
-	return r;
+	/* Streamed into the temp file: a large file needs no second copy
+	 * in memory. */
+	return atomicfile_write_fn(path, 0644, fill_promfile, (void *)pf, err,
+				   errlen);
 }
