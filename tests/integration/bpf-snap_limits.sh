@@ -159,6 +159,29 @@ assert_eq "and attached nothing" 1 "$([ -e "$PIN" ] && echo 0 || echo 1)"
 kill $lockpid 2>/dev/null
 wait $lockpid 2>/dev/null
 
+# --- --cgroup: UDP counted only inside a sub-cgroup ----------------------------
+CG2=$(sed -n 's/^[0-9]* [0-9]* [0-9:]* \/ \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -1)
+SUB="$CG2/bpf-snap-test-$$"
+if [ -n "$CG2" ] && mkdir "$SUB" 2>/dev/null; then
+	on_exit "rmdir $SUB 2>/dev/null"
+	"$BS" -q -s "$ST" --pin-dir "$PIN" --all --cgroup "$SUB" attach
+	assert_eq "attach with --cgroup" 0 $?
+	# The same sends from inside the sub-cgroup and from outside it.
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" -n "$3" udp 127.0.0.1 40100 3' \
+		sh "$SUB" "$TR" "$CLI" >/dev/null || not_ok "send in sub-cgroup" "exit $?"
+	"$TR" -n "$CLI" udp 127.0.0.1 40101 5 >/dev/null
+	"$BS" -s "$ST" --pin-dir "$PIN" -o "$T/cg.prom"
+	assert_eq "sends inside the cgroup counted" 3 \
+		"$(sed -n "s/^netagent_connect_total{process=\"$CLI\",proto=\"udp\",dport=\"40100\"} //p" "$T/cg.prom")"
+	assert_eq "sends outside not counted" "" \
+		"$(sed -n "s/^netagent_connect_total{process=\"$CLI\",proto=\"udp\",dport=\"40101\"} //p" "$T/cg.prom")"
+	"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+	rmdir "$SUB"
+	assert_eq "sub-cgroup removed after detach" 1 "$([ -d "$SUB" ] && echo 0 || echo 1)"
+else
+	skip "--cgroup" "cannot create a cgroup under ${CG2:-no cgroup2 mount}"
+fi
+
 # --- the shipped example configuration -----------------------------------------
 err=$("$BS" -c "$TOP/cmd/bpf-snap/bpf-snap.yaml" -s "$ST" --pin-dir "$PIN" attach 2>&1 >/dev/null)
 assert_eq "the example configuration attaches" 0 $?
