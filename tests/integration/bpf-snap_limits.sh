@@ -48,6 +48,17 @@ assert_eq "16 rows of sends, one each" 16 "$(grep -c "^netagent_edge_total{proce
 check_prom "$T/full.prom"
 assert_match "status shows the drops" "edges +16/16 entries, 4 dropped" "$("$BS" -s "$ST" --pin-dir "$PIN" status)"
 
+# More keys than one batch of the map walk (1024): 3000 fit, 100 do not.
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+printf 'targets:\n  - {name: lim, match_comm: %s}\nmaps:\n  edges: 3000\n' "$CLI" >"$T/mid.yaml"
+"$BS" -q -c "$T/mid.yaml" -s "$ST" --pin-dir "$PIN" attach
+"$TR" -n "$CLI" udpn 127.0.0.1 20000 3100 >/dev/null || not_ok "udpn 3100" "exit $?"
+"$BS" -s "$ST" --pin-dir "$PIN" -o "$T/mid.prom"
+assert_eq "3000 keys read in several batches" 3000 "$(grep -c '^netagent_edge_total{process="lim",proto="udp"' "$T/mid.prom")"
+assert_eq "100 dropped" 100 "$(sed -n 's/^bpf_snap_dropped_keys_total{map="edges"} //p' "$T/mid.prom")"
+"$BS" -q -s "$ST" --pin-dir "$PIN" detach
+"$BS" -q -c "$T/small.yaml" -s "$ST" --pin-dir "$PIN" attach
+
 # --- privilege -------------------------------------------------------------
 # $T is private to root; nobody needs a directory it can reach.
 NB=$(mktemp -d /tmp/bpf-snap-nobody.XXXXXX)
