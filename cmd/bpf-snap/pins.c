@@ -243,7 +243,9 @@ static void sink_add(const char *keys, const char *vals, size_t n, void *arg)
 	}
 }
 
-/* Slots of a socket table in use (a socket cookie in them). */
+/* Connects in flight in pend_conn: slots whose timer runs (a finished
+ * connect stops it, so unlike "slots ever used" this cannot creep up to
+ * the capacity and read as a full map). */
 static void count_used(const char *keys, const char *vals, size_t n, void *arg)
 {
 	(void)keys;
@@ -251,7 +253,7 @@ static void count_used(const char *keys, const char *vals, size_t n, void *arg)
 		struct bpf_snap_pending p;
 
 		memcpy(&p, vals + i * sizeof p, sizeof p);
-		if (p.cookie)
+		if (p.cookie && p.start_ns)
 			(*(size_t *)arg)++;
 	}
 }
@@ -402,7 +404,10 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 		struct snap_map *m;
 		size_t cnt;
 
-		if (i == M_DROPPED || i == M_INFO)
+		/* pend_tx has no fill level worth a series: its slots keep
+		 * the owners (and the timers of sockets that never received)
+		 * until another socket takes them, so it always looks full. */
+		if (i == M_DROPPED || i == M_INFO || i == M_PTX)
 			continue;
 		m = &s->maps[s->n_maps++];
 		m->name = pins_maps[i].name;
