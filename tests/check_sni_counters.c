@@ -47,6 +47,11 @@ START_TEST(test_load_roundtrip)
 	ck_assert_int_eq(counters_load(c, "b||", "1,2,3,4,5 junk"), -1);
 	ck_assert_int_eq(counters_load(c, "no-separators", "1,2,3,4,5"), -1);
 	ck_assert_int_eq(counters_load(c, "a|b|c|d", "1,2,3,4,5"), -1);
+	/* A name scanning would not have let in goes to "invalid". */
+	ck_assert_int_eq(counters_load(c, "Bad Name||", "1,1,0,0,5"), 1);
+	ck_assert_int_eq(counters_load(c, "caf\xc3\xa9||", "2,1,0,0,5"), 1);
+	ck_assert_uint_eq(find(c, "invalid||")->bytes, 3);
+	ck_assert_int_eq(counters_load(c, "none||", "1,1,0,0,5"), 0);
 	counters_free(c);
 }
 END_TEST

@@ -15,9 +15,12 @@ check_sni_frame_SRCS := tests/check_sni_frame.c cmd/sni-scan/syslog_frame.c
 check_sni_name_SRCS := tests/check_sni_name.c cmd/sni-scan/sni_name.c
 check_sni_logpos_SRCS := tests/check_sni_logpos.c cmd/sni-scan/logpos.c
 check_sni_counters_SRCS := tests/check_sni_counters.c \
-	cmd/sni-scan/counters.c
+	cmd/sni-scan/counters.c cmd/sni-scan/sni_name.c
 check_sni_scan_SRCS := tests/check_sni_scan.c $(SNI_PURE)
 
 FUZZERS += fuzz_sni_line fuzz_sni_format
 fuzz_sni_line_SRCS := tests/fuzz/fuzz_sni_line.c $(SNI_PURE)
 fuzz_sni_format_SRCS := tests/fuzz/fuzz_sni_format.c $(SNI_PURE)
+FUZZERS += fuzz_sni_state
+fuzz_sni_state_SRCS := tests/fuzz/fuzz_sni_state.c cmd/sni-scan/counters.c \
+	cmd/sni-scan/sni_name.c

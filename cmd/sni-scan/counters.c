@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "promfile.h"
+#include "sni_name.h"
 
 /* Eight bytes per step: the lookup runs once per log line. */
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -287,7 +288,19 @@ int counters_load(struct counters *c, const char *key, const char *value)
 		errno = EINVAL;
 		return -1;
 	}
-	struct sni_entry *e = find_capped(c, key, (size_t)(t1 - key), t1 + 1,
+	/* The state is ours, but an edited or damaged file must not put
+	 * a name into the output that scanning would never have let in:
+	 * the same check as for a name from the log. */
+	char name[SNI_NAME_MAX + 1];
+	size_t nl = (size_t)(t1 - key);
+	if (sni_name_normalize(key, nl, name) != SNI_OK &&
+	    !is_reserved(key, nl))
+		memcpy(name, "invalid", 8);
+	else if (is_reserved(key, nl)) {
+		memcpy(name, key, nl);
+		name[nl] = 0;
+	}
+	struct sni_entry *e = find_capped(c, name, strlen(name), t1 + 1,
 					  (size_t)(t2 - t1 - 1), t2 + 1,
 					  strlen(t2 + 1), 0);
 	if (!e) {
