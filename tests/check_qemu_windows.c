@@ -132,7 +132,7 @@ static void steady(double step)
 		for (size_t k = 1; k < ring.n; k++)
 			ck_assert(ring.s[k].t > ring.s[k - 1].t);
 	}
-	ck_assert_uint_lt(max_n, 160);
+	ck_assert_uint_lt(max_n, 145);
 	ck_assert(ring.s[0].t <= now - step - 3600);
 	ck_assert(ring.s[0].t > now - 2 * step - 3600 - 130);
 }
