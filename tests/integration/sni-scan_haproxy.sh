@@ -64,14 +64,14 @@ EOF
 # passthrough) and application bytes (what they count when HAProxy ends
 # TLS).  Prints one JSON line.
 cat >cl.py <<'EOF'
-import json, socket, ssl, sys
+import json, os, socket, ssl, sys
 mode, port, sni, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
 obj = ctx.wrap_bio(inc, out, server_hostname=None if sni == "-" else sni)
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s = socket.create_connection((os.environ.get("CL_HOST", "127.0.0.1"), port), timeout=10)
 c = {"raw_in": 0, "raw_out": 0, "app_in": 0, "app_out": 0}
 def flush():
     d = out.read()
@@ -163,6 +163,7 @@ defaults
 
 frontend fe_pass
     bind 127.0.0.1:$P_PASS
+    bind [::1]:$P_PASS
     log 127.0.0.1:$P_SYSLOG local0
     # HAProxy cuts these lines at 160 bytes (its len).
     log 127.0.0.1:$P_SHORT len 160 local0
@@ -257,6 +258,7 @@ ok "haproxy, s_server and the syslog receiver start"
 
 : >clients.json
 sent=0
+sent_pass=0
 # batch N: connections through both frontends for a few names, one
 # without SNI, one in capitals; sizes vary per batch.
 batch() {
@@ -267,8 +269,14 @@ batch() {
 			python3 cl.py "$mode" "$p" "$sni" $((100 * $1 + ${#sni})) >>clients.json ||
 				echo "client $mode $sni failed" >&2
 			sent=$((sent + 1))
+			[ "$mode" = pass ] && sent_pass=$((sent_pass + 1))
 		done
 	done
+	# An IPv6 client: HAProxy logs it as ::1:PORT.
+	CL_HOST=::1 python3 cl.py pass "$P_PASS" v6.example.com $((100 * $1)) >>clients.json ||
+		echo "client ::1 failed" >&2
+	sent=$((sent + 1))
+	sent_pass=$((sent_pass + 1))
 }
 lines_in() { [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
 # HAProxy logs at the end of each connection; wait until all are there.
@@ -331,7 +339,7 @@ fi
 
 # Lines HAProxy cut at its `len` (160 here): counted as truncated, none
 # attributed to a name -- a cut name could look like a valid one.
-short_logged() { [ "$(lines_in short.log)" -ge $((sent / 2)) ]; }
+short_logged() { [ "$(lines_in short.log)" -ge "$sent_pass" ]; }
 if wait_until 20 short_logged; then
 	scan short --truncate-at 160 short.log
 	assert_eq "lines cut by HAProxy's len: all truncated, no name counted" \
