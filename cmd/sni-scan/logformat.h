@@ -19,7 +19,9 @@
  * printed nothing (HAProxy's own separator rule); numeric fields are
  * [+-]digits or "-"; %hr/%hs are "{a|b}" blocks or nothing; a field with
  * the +Q flag is "quoted"; dates with a zone (%T, %Tl, %trg, %trl) and
- * the request line (%r) may hold spaces; other fields are one word.
+ * the request line (%r) may hold spaces; addresses (%ci, %fi, %bi, %si)
+ * are hex digits, ':' and '.' (or "unix", "-"); other fields are one
+ * word.
  * Where a field could end at several places, the shortest reading after
  * which the rest of the line still matches wins, and the whole line must
  * be consumed, so a hostile name cannot shift the fields after it.  The
