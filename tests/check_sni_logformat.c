@@ -16,6 +16,8 @@ static const struct {
 	{"%B %{+Q", "log format, byte 4: unterminated %{flags}"},
 	{"%B % %[ssl_fc_sni]", "log format, byte 4: '%' must be followed by a variable name, [expr] or %"},
 	{"%B %", "log format, byte 4: '%' must be followed by a variable name, [expr] or %"},
+	{"%B SNI=%[req.ssl_sni]", "log format, byte 8: HAProxy refuses %[req.ssl_sni] in a log-format (the request buffer is gone when it logs): add \"tcp-request content set-var(sess.sni) req.ssl_sni\" before the accept rule and log SNI=%[var(sess.sni)]"},
+	{"%B %{+Q}[req_ssl_sni,lower]", "log format, byte 4: HAProxy refuses %[req.ssl_sni] in a log-format (the request buffer is gone when it logs): add \"tcp-request content set-var(sess.sni) req.ssl_sni\" before the accept rule and log SNI=%[var(sess.sni)]"},
 };
 
 START_TEST(test_compile_errors)

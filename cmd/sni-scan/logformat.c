@@ -332,6 +332,18 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 			}
 			const char *e = fmt + i + 1;
 			size_t elen = j - i - 1;
+			if ((elen >= 11 && !memcmp(e, "req.ssl_sni", 11)) ||
+			    (elen >= 11 && !memcmp(e, "req_ssl_sni", 11))) {
+				/* The mistake sni-scan exists to catch:
+				 * HAProxy refuses this line itself. */
+				fail(err, errlen, start,
+				     "HAProxy refuses %[req.ssl_sni] in a "
+				     "log-format (the request buffer is gone "
+				     "when it logs): add \"tcp-request content "
+				     "set-var(sess.sni) req.ssl_sni\" before the "
+				     "accept rule and log SNI=%[var(sess.sni)]");
+				goto fail_free;
+			}
 			t = push(lf, q ? C_QUOTED : C_TOKEN);
 			if (!t)
 				goto too_many;

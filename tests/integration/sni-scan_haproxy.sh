@@ -217,6 +217,18 @@ else
 	exit 1
 fi
 
+# The mistake users make: %[req.ssl_sni] in the log-format.  HAProxy
+# refuses the line; sni-scan refuses it too and says what to do.
+sed 's/SNI=%\[var(sess.sni)\]/SNI=%[req.ssl_sni]/' haproxy.cfg >wrong.cfg
+if haproxy -c -q -f wrong.cfg >/dev/null 2>&1; then
+	not_ok "HAProxy refuses %[req.ssl_sni] in a log-format" "haproxy -c accepted it"
+else
+	ok "HAProxy refuses %[req.ssl_sni] in a log-format"
+fi
+"$BIN/sni-scan" -s st-wrong -o - --log-format "${LF_PASS%%SNI=*}SNI=%[req.ssl_sni]" /dev/null >/dev/null 2>wrong.err
+assert_eq "sni-scan refuses it as a config error" 78 $?
+assert_match "sni-scan names the set-var recipe" 'tcp-request content set-var\(sess.sni\) req.ssl_sni' "$(cat wrong.err)"
+
 openssl s_server -accept "127.0.0.1:$P_BACK" -cert cert.pem -key key.pem \
 	-rev -quiet >s_server.log 2>&1 &
 SRV=$!
