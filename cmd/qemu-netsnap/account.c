@@ -40,8 +40,10 @@ void account_free(struct qn_table *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->vms[i]->ifs);
 		free(t->vms[i]);
+	}
 	free(t->vms);
 	free(t);
 }
@@ -72,6 +74,7 @@ struct qn_vm *account_find(const struct qn_table *t, const char *id)
 
 static void remove_at(struct qn_table *t, size_t i)
 {
+	free(t->vms[i]->ifs);
 	free(t->vms[i]);
 	memmove(t->vms + i, t->vms + i + 1, (t->n - i - 1) * sizeof *t->vms);
 	t->n--;
@@ -213,14 +216,33 @@ static struct qn_ifstate *if_find(struct qn_vm *vm, const char *name)
 	return NULL;
 }
 
+/* A new, zeroed slot at the end of vm->ifs, or NULL when the VM has
+ * QN_IFACES_MAX already or memory ran out. */
+static struct qn_ifstate *if_add(struct qn_vm *vm)
+{
+	if (vm->nif == QN_IFACES_MAX)
+		return NULL;
+	if (vm->nif == vm->ifcap) {
+		size_t cap = vm->ifcap ? vm->ifcap * 2 : 2;
+		struct qn_ifstate *n = realloc(vm->ifs, cap * sizeof *n);
+
+		if (!n)
+			return NULL;
+		vm->ifs = n;
+		vm->ifcap = cap;
+	}
+	memset(&vm->ifs[vm->nif], 0, sizeof vm->ifs[0]);
+	return &vm->ifs[vm->nif++];
+}
+
 static int load_if(struct qn_vm *vm, const char *name, const char *v)
 {
-	struct qn_ifstate s;
+	struct qn_ifstate s, *slot;
 	uint64_t ifindex, pid;
 
 	memset(&s, 0, sizeof s);
 	if (strlen(name) >= sizeof s.name || !qn_valid_ifname(name) ||
-	    if_find(vm, name) || vm->nif == QN_IFACES_MAX)
+	    if_find(vm, name))
 		return -1;
 	strcpy(s.name, name);
 	if (parse_time(&v, &s.seen) || parse_u64(&v, &s.netns) ||
@@ -237,7 +259,10 @@ static int load_if(struct qn_vm *vm, const char *name, const char *v)
 			return -1;
 	if (*v)
 		return -1;
-	vm->ifs[vm->nif++] = s;
+	slot = if_add(vm);
+	if (!slot)
+		return -1;
+	*slot = s;
 	return 0;
 }
 
@@ -366,12 +391,13 @@ static void fold_proc(struct qn_table *t, struct qn_vm *vm,
 		if (s && s->present)
 			continue; /* another process of this VM had it */
 		if (!s) {
-			if (vm->nif == QN_IFACES_MAX) {
+			s = if_add(vm);
+			if (!s) {
+				/* Beyond QN_IFACES_MAX (or out of memory):
+				 * counted, and main says so. */
 				t->ifaces_over_cap++;
 				continue;
 			}
-			s = &vm->ifs[vm->nif++];
-			memset(s, 0, sizeof *s);
 			strcpy(s->name, r->name);
 			compute_fold(NULL, r, p->pid, p->start, &d);
 		} else {

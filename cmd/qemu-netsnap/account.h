@@ -97,7 +97,10 @@ struct qn_vm {
 	int has_total; /* ever had a readable interface */
 	uint64_t rx, tx;
 	size_t nif;
-	struct qn_ifstate ifs[QN_IFACES_MAX];
+	/* Most VMs have one or two interfaces: grown as needed, at most
+	 * QN_IFACES_MAX (a table of a thousand VMs stays small). */
+	struct qn_ifstate *ifs;
+	size_t ifcap;
 	struct qn_ring ring;
 	/* This run only. */
 	int present, readable;
