@@ -107,8 +107,10 @@ START_TEST(test_presets)
 		ck_assert_int_eq(logformat_preset(names[i], &lf, err, sizeof err), 0);
 		logformat_free(lf);
 	}
+	ck_assert_int_eq(logformat_preset("tcp", &lf, err, sizeof err), -1);
+	ck_assert_str_eq(err, "unknown format \"tcp\" (known: tcp-sni, tcp-sni-tls, http-sni, traffic-exporter)");
 	ck_assert_int_eq(logformat_preset("tcplog", &lf, err, sizeof err), -1);
-	ck_assert_str_eq(err, "unknown format \"tcplog\" (known: tcp-sni, tcp-sni-tls, http-sni, traffic-exporter)");
+	ck_assert_str_eq(err, "format \"tcplog\": HAProxy's tcplog has no server name; use tcp-sni and the matching frontend of sni-scan(8)");
 	ck_assert_str_eq(logformat_preset_string("tcp-sni"), TCP);
 	ck_assert_ptr_null(logformat_preset_string("traffic-exporter"));
 }

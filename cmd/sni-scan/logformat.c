@@ -488,10 +488,17 @@ int logformat_preset(const char *name, struct logformat **out, char *err,
 		*out = lf;
 		return 0;
 	}
-	snprintf(err, errlen,
-		 "unknown format \"%s\" (known: tcp-sni, tcp-sni-tls, "
-		 "http-sni, traffic-exporter)",
-		 name);
+	if (!strcmp(name, "tcplog") || !strcmp(name, "httplog"))
+		snprintf(err, errlen,
+			 "format \"%s\": HAProxy's %s has no server name; "
+			 "use %s and the matching frontend of sni-scan(8)",
+			 name, name,
+			 name[0] == 't' ? "tcp-sni" : "http-sni");
+	else
+		snprintf(err, errlen,
+			 "unknown format \"%s\" (known: tcp-sni, "
+			 "tcp-sni-tls, http-sni, traffic-exporter)",
+			 name);
 	errno = EINVAL;
 	return -1;
 }
