@@ -335,14 +335,14 @@ static int load_config(struct settings *s, struct cfg_node **rootp,
 						 err, errlen, "%s", e2);
 			logformat_free(lf);
 		}
-		if (ls->format && !logformat_preset_string(ls->format) &&
-		    strcmp(ls->format, "traffic-exporter"))
-			return cfg_error(cfg_get(l, "format"), path, err,
-					 errlen,
-					 "unknown format \"%s\" (known: "
-					 "tcp-sni, tcp-sni-tls, http-sni, "
-					 "traffic-exporter)",
-					 ls->format);
+		if (ls->format) {
+			struct logformat *lf;
+			char e2[512];
+			if (logformat_preset(ls->format, &lf, e2, sizeof e2) < 0)
+				return cfg_error(cfg_get(l, "format"), path,
+						 err, errlen, "%s", e2);
+			logformat_free(lf);
+		}
 		s->nlogs++;
 	}
 	return 0;
