@@ -463,6 +463,38 @@ int promfile_add_histogramv(struct promfile *pf, const char *name,
 	return add_sample(pf, name, 0, h, labels);
 }
 
+int promfile_retain(struct promfile *pf, const char *const *keep)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < pf->nfam; i++) {
+		struct family *f = &pf->fam[i];
+		int kept = 0;
+		for (size_t k = 0; keep && keep[k]; k++)
+			kept |= !strcmp(keep[k], f->def->name);
+		if (kept) {
+			pf->fam[out++] = *f;
+			continue;
+		}
+		for (size_t j = 0; j < f->n; j++) {
+			pf->series -= f->s[j].h ? f->s[j].h->n + 3 : 1;
+			free(f->s[j].labels);
+			free(f->s[j].h);
+		}
+		free(f->s);
+	}
+	pf->nfam = out;
+	/* Family indexes moved: rebuild the duplicate set. */
+	free(pf->seen);
+	pf->seen = NULL;
+	pf->nseen = pf->capseen = 0;
+	for (size_t i = 0; i < pf->nfam; i++)
+		for (size_t j = 0; j < pf->fam[i].n; j++)
+			if (seen_insert(pf, i, pf->fam[i].s[j].labels, j) < 0)
+				return pf_fail(pf, ENOMEM, "out of memory");
+	return 0;
+}
+
 static int cmp_family(const void *a, const void *b)
 {
 	const struct family *x = a, *y = b;

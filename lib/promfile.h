@@ -47,6 +47,9 @@ int promfile_add_histogramv(struct promfile *pf, const char *name,
 			    const struct histogram *h,
 			    const char *const *labels);
 
+/* Drop every family whose name is not in keep (NULL-terminated). */
+int promfile_retain(struct promfile *pf, const char *const *keep);
+
 /* Number of samples (a histogram counts its bucket, sum and count lines). */
 size_t promfile_series(const struct promfile *pf);
 const char *promfile_error(const struct promfile *pf);

@@ -102,15 +102,28 @@ static int write_error_code(int e)
 		       : EXIT_IOERR;
 }
 
-/* Replace r->pf by an empty file: a run that failed reports only its
- * health, so no half-measured series reach Prometheus. */
+int run_keep_on_failure(struct run *r, const char *name)
+{
+	size_t n = 0;
+	while (r->keep[n])
+		n++;
+	if (n + 1 >= sizeof r->keep / sizeof r->keep[0]) {
+		errno = ENOSPC;
+		return -1;
+	}
+	r->keep[n] = name;
+	return 0;
+}
+
+/* A run that failed reports only its health (and what the tool asked to
+ * keep), so no half-measured series reach Prometheus. */
 static int drop_measurements(struct run *r)
 {
-	promfile_free(r->pf);
-	r->pf = promfile_new();
-	if (!r->pf)
-		log_err("out of memory");
-	return r->pf ? 0 : -1;
+	if (promfile_retain(r->pf, r->keep) < 0) {
+		log_err("%s", promfile_error(r->pf));
+		return -1;
+	}
+	return 0;
 }
 
 int run_finish(struct run *r, int code)

@@ -13,7 +13,8 @@
  * promsnap_last_success_timestamp_seconds (kept in state),
  * promsnap_build_info{tool,version} and promsnap_state_reset{tool}.  When
  * code is not 0 the run failed as a whole: the measurement series are
- * dropped, only the health series are written, and the tool's state is
+ * dropped (except the families named with run_keep_on_failure()), the
+ * health series are written, and the tool's state is
  * not committed (the previous state stays).  On success the state is
  * committed first, then the .prom, so a crash between the two can delay
  * numbers but never count anything twice.  Returns the exit code: code,
@@ -49,11 +50,20 @@ struct run {
 	double now;	  /* Unix time at the start of the run */
 	double mono_start; /* CLOCK_MONOTONIC seconds at the start */
 	char out_path[4096];
+	/* Families kept when the run fails (run_keep_on_failure). */
+	const char *keep[8];
 };
 
 /* Applies logging options, opens state (with its lock), creates pf. */
 int run_begin(struct run *r, const char *tool, const struct cli_opts *opts);
 int run_finish(struct run *r, int code);
+
+/*
+ * Keep the family `name` (a static string) in the file even if the run
+ * fails: for series that describe why it failed, such as
+ * bpf_snap_attached 0.  At most 7 names; returns -1 (ENOSPC) beyond.
+ */
+int run_keep_on_failure(struct run *r, const char *name);
 
 double run_monotonic(void);
 double run_walltime(void);

@@ -166,6 +166,34 @@ START_TEST(test_many_series_no_false_duplicates)
 }
 END_TEST
 
+START_TEST(test_retain)
+{
+	struct promfile *pf = promfile_new();
+	struct histogram h;
+	const double le[] = {1};
+	histogram_init(&h, le, 1);
+	promfile_add(pf, "promsnap_selftest_value", 1, "series", "a", NULL);
+	promfile_add_histogram(pf, "promsnap_selftest_duration_seconds", &h, NULL);
+	promfile_add(pf, "promsnap_run_success", 0, "tool", "t", NULL);
+	static const char *const keep[] = {"promsnap_run_success", NULL};
+	ck_assert_int_eq(promfile_retain(pf, keep), 0);
+	ck_assert_uint_eq(promfile_series(pf), 1);
+	/* The duplicate set still knows the kept series, and dropped
+	 * families can be added again. */
+	ck_assert_int_eq(promfile_add(pf, "promsnap_run_success", 1, "tool", "t", NULL), -1);
+	ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value", 2, "series", "a", NULL), 0);
+	char *out = render(pf);
+	ck_assert_str_eq(out, "# HELP promsnap_run_success Whether the last run of the tool succeeded as a whole (1) or failed (0).\n"
+			      "# TYPE promsnap_run_success gauge\n"
+			      "promsnap_run_success{tool=\"t\"} 0\n"
+			      "# HELP promsnap_selftest_value Test series written by promsnap-selftest.\n"
+			      "# TYPE promsnap_selftest_value gauge\n"
+			      "promsnap_selftest_value{series=\"a\"} 2\n");
+	free(out);
+	promfile_free(pf);
+}
+END_TEST
+
 START_TEST(test_value_roundtrip)
 {
 	const double vals[] = {0.1, 1.0 / 3, 1e-300, 123456789012345678.0,
@@ -314,6 +342,7 @@ int main(void)
 	tcase_add_test(tc, test_rejects);
 	tcase_add_test(tc, test_many_series_no_false_duplicates);
 	tcase_add_test(tc, test_value_roundtrip);
+	tcase_add_test(tc, test_retain);
 	tcase_add_test(tc, test_table_consistent);
 	suite_add_tcase(s, tc);
 	TCase *io = tcase_create("commit");

@@ -122,6 +122,9 @@ static int cmd_snapshot(const struct cli_opts *opts, const char *dir)
 	if (pins_read(dir, &s, &d, err, sizeof err) < 0) {
 		rc = exit_for(errno);
 		log_err("%s", err);
+		/* Say it in the file too, for the "not attached" alert. */
+		if (promfile_add(r.pf, "bpf_snap_attached", 0, NULL) == 0)
+			run_keep_on_failure(&r, "bpf_snap_attached");
 		return run_finish(&r, rc);
 	}
 	if (snapshot_fmt(&s, r.pf, &skipped, err, sizeof err) < 0) {

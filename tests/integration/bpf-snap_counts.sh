@@ -210,6 +210,8 @@ assert_eq "pin directory removed" 1 "$([ -e "$PIN" ] && echo 0 || echo 1)"
 assert_eq "snapshot with nothing attached exits 69" 69 $?
 assert_match "and says so" "nothing attached: run bpf-snap attach" "$(cat "$T/after.err")"
 assert_match "health says the run failed" '^promsnap_run_success\{tool="bpf-snap"\} 0$' "$(cat "$T/after.prom")"
+assert_match "the file says nothing is attached" '^bpf_snap_attached 0$' "$(cat "$T/after.prom")"
+assert_eq "and holds no measurement series" 0 "$(grep -c '^netagent_' "$T/after.prom")"
 
 # --- cycle 2: every process, under its comm ------------------------------
 out=$("$BS" -c /nonexistent -s "$ST" --pin-dir "$PIN" attach 2>&1)
