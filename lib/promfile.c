@@ -210,6 +210,17 @@ static void escape_label_value(struct sbuf *b, const char *v)
 	size_t n = strlen(v);
 
 	for (size_t i = 0; i < n;) {
+		/* Copy the run of plain ASCII in one go: most values are
+		 * nothing but that. */
+		size_t run = i;
+		while (run < n && s[run] < 0x80 && s[run] != '\\' &&
+		       s[run] != '"' && s[run] != '\n')
+			run++;
+		if (run > i) {
+			sb_put(b, (const char *)s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = s[i];
 		if (c == '\\') {
 			sb_put(b, "\\\\", 2);
