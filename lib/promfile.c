@@ -69,7 +69,7 @@ struct promfile {
 	/* Open-addressing set of "name\0labels" hashes -> detect duplicates. */
 	struct seen {
 		uint64_t hash;
-		size_t fi, idx;
+		uint32_t fi, idx;
 	} *seen;
 	size_t nseen, capseen;
 	char err[256];
@@ -328,8 +328,8 @@ static int seen_insert(struct promfile *pf, size_t fi, const char *labels,
 		struct seen *e = &pf->seen[j];
 		if (!e->hash) {
 			e->hash = h;
-			e->fi = fi;
-			e->idx = si;
+			e->fi = (uint32_t)fi;
+			e->idx = (uint32_t)si;
 			pf->nseen++;
 			return 0;
 		}
@@ -382,11 +382,22 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 		escape_label_value(&lb, lv);
 		sb_put(&lb, "\"", 1);
 	}
-	if (!lb.p)
+	if (!lb.p) {
 		lb.p = strdup("");
+	} else if (!lb.oom && lb.cap > lb.len + 1) {
+		/* Keep only what the labels need: a file can hold tens of
+		 * thousands of samples. */
+		char *shrunk = realloc(lb.p, lb.len + 1);
+		if (shrunk)
+			lb.p = shrunk;
+	}
 	if (lb.oom || !lb.p) {
 		free(lb.p);
 		return pf_fail(pf, ENOMEM, "out of memory");
+	}
+	if (f->n >= UINT32_MAX - 1) {
+		free(lb.p);
+		return pf_fail(pf, E2BIG, "%s: too many samples", name);
 	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 8;
