@@ -79,6 +79,12 @@ curl -fsS -G --data-urlencode 'query=count by (job) ({__name__=~".+"})' \
 	jq -r '.data.result[] | "  job=\(.metric.job)\tseries=\(.value[1])"'
 
 echo
+echo "demo: promsnap-status, the one-shot health check:"
+if [ -x "$BIN/promsnap-status" ]; then
+	"$BIN/promsnap-status" -d "$DEMO_TEXTFILE" -s "$DEMO/state" $(for t in $ran; do printf -- '-t %s ' "$t"; done) || true
+fi
+
+echo
 echo "Where to look: the .prom files in $DEMO_TEXTFILE, the tools' state in"
 echo "$DEMO/state, their logs in $DEMO/tmp/*.log; 'man -l man/promsnap.7'."
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
