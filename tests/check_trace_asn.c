@@ -7,16 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/trace-once/asn.h"
 
 static struct asn_db *open_test_db(void)
 {
-	const char *dir = getenv("PROMSNAP_FIXTURES");
 	char path[1024], err[512];
 	struct asn_db *db;
 
-	snprintf(path, sizeof path, "%s/trace-once/GeoLite2-ASN-Test.mmdb",
-		 dir ? dir : "tests/fixtures");
+	tu_fixture_path(path, sizeof path, "trace-once/GeoLite2-ASN-Test.mmdb");
 	ck_assert_msg(asn_open(&db, path, err, sizeof err) == 0, "%s", err);
 	return db;
 }
@@ -114,11 +113,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "testutil.h"
 #include "../cmd/trace-once/asn.h"
 #include "../cmd/trace-once/fmt.h"
 #include "../cmd/trace-once/mtr_json.h"
@@ -23,26 +25,15 @@
 
 #define NOW 1795304200.0
 
-static char *slurp(const char *rel, size_t *len, int must)
+/* The optional state fixture of a case: NULL when the case has none. */
+static char *optional_state(const char *name, size_t *len)
 {
-	const char *dir = getenv("PROMSNAP_FIXTURES");
 	char path[1024];
-	FILE *f;
-	char *buf;
-	size_t n;
 
-	snprintf(path, sizeof path, "%s/trace-once/%s",
-		 dir ? dir : "tests/fixtures", rel);
-	f = fopen(path, "rb");
-	if (!f && !must)
+	tu_fixture_path(path, sizeof path, "trace-once/fmt/%s/state", name);
+	if (access(path, F_OK) != 0)
 		return NULL;
-	ck_assert_msg(f != NULL, "cannot open fixture %s", path);
-	buf = calloc(1, 1 << 20);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	if (len)
-		*len = n;
-	return buf;
+	return tu_fixture(len, "trace-once/fmt/%s/state", name);
 }
 
 static const char *const cases[] = {
@@ -63,22 +54,18 @@ START_TEST(test_fmt_fixture)
 	double sent[MTR_MAX_HOPS];
 	struct trace_view v;
 	struct asn_db *db;
-	char path[512], err[512], *in, *state, *want, *got;
+	char path[1024], err[512], *in, *state, *want, *got;
 	size_t len, glen;
-	const char *dir = getenv("PROMSNAP_FIXTURES");
 	enum trace_result res = TRACE_OK;
 
-	snprintf(path, sizeof path, "%s/trace-once/GeoLite2-ASN-Test.mmdb",
-		 dir ? dir : "tests/fixtures");
+	tu_fixture_path(path, sizeof path, "trace-once/GeoLite2-ASN-Test.mmdb");
 	ck_assert_msg(asn_open(&db, path, err, sizeof err) == 0, "%s", err);
-	snprintf(path, sizeof path, "fmt/%s/state", name);
-	state = slurp(path, &len, 0);
+	state = optional_state(name, &len);
 	if (state)
 		ck_assert_msg(
 		    statefile_parse(st, state, len, err, sizeof err) == 0, "%s",
 		    err);
-	snprintf(path, sizeof path, "fmt/%s/input", name);
-	in = slurp(path, &len, 1);
+	in = tu_fixture(&len, "trace-once/fmt/%s/input", name);
 	if (len == 0)
 		res = TRACE_TIMEOUT;
 	else
@@ -95,20 +82,18 @@ START_TEST(test_fmt_fixture)
 		    strstr(name, "legacy") != NULL, &v);
 	ck_assert_msg(trace_fmt(pf, &v) == 0, "%s", promfile_error(pf));
 	ck_assert_int_eq(promfile_render(pf, &got, &glen), 0);
-	snprintf(path, sizeof path, "fmt/%s/expected", name);
 	/* TRACE_REGEN=1 rewrites the golden file: review the diff. */
 	if (getenv("TRACE_REGEN")) {
-		char full[1024];
 		FILE *f;
 
-		snprintf(full, sizeof full, "%s/trace-once/%s",
-			 dir ? dir : "tests/fixtures", path);
-		f = fopen(full, "w");
+		tu_fixture_path(path, sizeof path, "trace-once/fmt/%s/expected",
+				name);
+		f = fopen(path, "w");
 		ck_assert_ptr_nonnull(f);
 		fputs(got, f);
 		fclose(f);
 	}
-	want = slurp(path, NULL, 1);
+	want = tu_fixture(NULL, "trace-once/fmt/%s/expected", name);
 	ck_assert_str_eq(got, want);
 	free(got);
 	free(want);
@@ -169,11 +154,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "../cmd/trace-once/mtr_run.h"
 
 static void sh_job(struct mtr_job *j, char **argv, const char *script,
@@ -201,11 +202,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

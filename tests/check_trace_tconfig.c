@@ -6,19 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/trace-once/tconfig.h"
 #include "config.h"
 
-static struct cfg_node *load(const char *name, char *path, size_t len)
+static struct cfg_node *load(const char *name)
 {
-	const char *dir = getenv("PROMSNAP_FIXTURES");
-	char err[512];
+	char path[1024], err[512];
 	struct cfg_node *root;
 
-	snprintf(path, len, "%s/trace-once/tconfig/%s",
-		 dir ? dir : "tests/fixtures", name);
+	tu_fixture_path(path, sizeof path, "trace-once/tconfig/%s", name);
 	root = cfg_load(path, err, sizeof err);
 	ck_assert_msg(root != NULL, "%s", err);
+	return root;
+}
+
+/* The defaults (as root or not) with a fixture file applied over them;
+ * the caller frees the tree. */
+static struct cfg_node *load_applied(struct trace_config *c, const char *name,
+				     int is_root)
+{
+	struct cfg_node *root = load(name);
+	char err[512];
+
+	tconfig_defaults(c, is_root);
+	ck_assert_msg(tconfig_apply(c, root, err, sizeof err) == 0, "%s", err);
 	return root;
 }
 
@@ -26,11 +38,9 @@ START_TEST(test_tracer_file_unchanged)
 {
 	static struct trace_config c;
 	struct trace_overrides o = {0};
-	char path[1024], err[512];
-	struct cfg_node *root = load("tracer.yaml", path, sizeof path);
+	char err[512];
+	struct cfg_node *root = load_applied(&c, "tracer.yaml", 0);
 
-	tconfig_defaults(&c, 0);
-	ck_assert_msg(tconfig_apply(&c, root, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(tconfig_finish(&c, &o, err, sizeof err), 0);
 	ck_assert_int_eq(c.metrics_port, 8080);
 	ck_assert_str_eq(c.db_path, "/path/to/GeoLite2-ASN.mmdb");
@@ -59,11 +69,9 @@ START_TEST(test_extended_and_overrides)
 {
 	static struct trace_config c;
 	struct trace_overrides o = {0};
-	char path[1024], err[512];
-	struct cfg_node *root = load("extended.yaml", path, sizeof path);
+	char err[512];
+	struct cfg_node *root = load_applied(&c, "extended.yaml", 1);
 
-	tconfig_defaults(&c, 1);
-	ck_assert_msg(tconfig_apply(&c, root, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(c.history, 5);
 	ck_assert_int_eq(c.jobs, 4);
 	ck_assert_str_eq(c.mtr, "/usr/local/bin/mtr");
@@ -110,11 +118,9 @@ START_TEST(test_json_file)
 {
 	static struct trace_config c;
 	struct trace_overrides o = {0};
-	char path[1024], err[512];
-	struct cfg_node *root = load("tracer.json", path, sizeof path);
+	char err[512];
+	struct cfg_node *root = load_applied(&c, "tracer.json", 0);
 
-	tconfig_defaults(&c, 0);
-	ck_assert_msg(tconfig_apply(&c, root, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(tconfig_finish(&c, &o, err, sizeof err), 0);
 	ck_assert_uint_eq(c.ntargets, 2);
 	ck_assert_double_eq(c.targets[0].schedule.every, 10);
@@ -153,8 +159,8 @@ static const struct {
 START_TEST(test_bad)
 {
 	static struct trace_config c;
-	char path[1024], err[1024];
-	struct cfg_node *root = load(bad[_i].file, path, sizeof path);
+	char err[1024];
+	struct cfg_node *root = load(bad[_i].file);
 	const char *base;
 
 	tconfig_defaults(&c, 0);
@@ -182,11 +188,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }
