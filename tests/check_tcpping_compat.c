@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/tcpping-burst/compat.h"
 
 static const struct {
@@ -56,9 +57,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_rewrite, 0,
 			    (int)(sizeof cases / sizeof cases[0]));
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -15,40 +15,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/tcpping-burst/fmt.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
 
 /* PROMSNAP_REGEN=1 writes the outputs as the new expected files, to be
  * reviewed by hand before they are committed. */
-static void compare(const char *got, const char *path)
+static void compare(const char *got, const char *name, const char *file)
 {
-	char *want;
+	char path[1024], *want;
 
+	tu_fixture_path(path, sizeof path, "tcpping-burst/fmt/%s/%s", name,
+			file);
 	if (getenv("PROMSNAP_REGEN")) {
 		FILE *f = fopen(path, "w");
 		ck_assert_ptr_nonnull(f);
 		fputs(got, f);
 		fclose(f);
 	}
-	want = slurp(path, NULL);
+	want = tu_fixture(NULL, "tcpping-burst/fmt/%s/%s", name, file);
 	/* ck_assert_str_eq cannot carry messages this long. */
 	ck_assert_msg(!strcmp(got, want), "%s differs", path);
 	free(want);
@@ -79,19 +63,14 @@ static void synthetic_burst(struct tstats *s, struct session *se,
 
 START_TEST(test_fixture)
 {
-	const char *dir = getenv("PROMSNAP_FIXTURES");
-	char path[1024], err[256], *in, *got, *state;
+	char err[256], *in, *got, *state;
 	size_t inlen, len;
 	struct statefile *st = statefile_new_memory("tcpping-burst");
 	struct promfile *pf = promfile_new();
 	struct target_list l = {0};
 	struct target t;
 
-	if (!dir)
-		dir = "tests/fixtures";
-	snprintf(path, sizeof path, "%s/tcpping-burst/fmt/%s/input", dir,
-		 cases[_i]);
-	in = slurp(path, &inlen);
+	in = tu_fixture(&inlen, "tcpping-burst/fmt/%s/input", cases[_i]);
 	ck_assert_int_eq(statefile_parse(st, in, inlen, err, sizeof err), 0);
 	target_parse_spec("a=127.0.0.1:4000", &t, err, sizeof err);
 	targets_add(&l, &t, err, sizeof err);
@@ -109,14 +88,10 @@ START_TEST(test_fixture)
 	}
 	ck_assert_int_eq(stats_prune(st, &l), 0);
 	ck_assert_int_eq(promfile_render(pf, &got, &len), 0);
-	snprintf(path, sizeof path, "%s/tcpping-burst/fmt/%s/expected", dir,
-		 cases[_i]);
-	compare(got, path);
+	compare(got, cases[_i], "expected");
 	free(got);
 	ck_assert_int_eq(statefile_render(st, &state, &len), 0);
-	snprintf(path, sizeof path, "%s/tcpping-burst/fmt/%s/expected-state",
-		 dir, cases[_i]);
-	compare(state, path);
+	compare(state, cases[_i], "expected-state");
 	free(state);
 	free(in);
 	targets_free(&l);
@@ -207,9 +182,5 @@ int main(void)
 	tcase_add_test(tc, test_bucket_layout);
 	tcase_add_test(tc, test_summary);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "testutil.h"
 #include "../cmd/tcpping-burst/rto.h"
 
 static const struct rto_params P = {.initial = 1, .min = 0.001, .max = 60,
@@ -119,9 +120,5 @@ int main(void)
 	tcase_add_test(tc, test_not_adaptive);
 	tcase_add_test(tc, test_restore);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/tcpping-burst/session.h"
 
 static const struct rto_params P = {.initial = 0.5, .min = 0.01, .max = 4,
@@ -187,9 +188,5 @@ int main(void)
 	tcase_add_test(tc, test_abort);
 	tcase_add_test(tc, test_connect_mode_fail);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/tcpping-burst/targets.h"
 
 static const char *const cases[] = {
@@ -21,24 +22,6 @@ static const char *const cases[] = {
 	"yaml-unknown-key",   "yaml-min-above-max",   "yaml-targets-not-list",
 };
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void render(FILE *out, const struct target_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -48,21 +31,16 @@ static void render(FILE *out, const struct target_list *l)
 
 START_TEST(test_fixture)
 {
-	const char *dir = getenv("PROMSNAP_FIXTURES");
-	char path[1024], err[1024], *in, *want, *got = NULL;
-	size_t inlen, wantlen, gotlen = 0;
+	char err[1024], *in, *want, *got = NULL;
+	size_t inlen, gotlen = 0;
 	struct target_list l = {0};
 	struct tp_conf c;
 	struct cfg_node *root;
 	FILE *out = open_memstream(&got, &gotlen);
 	int json = !strncmp(cases[_i], "json-", 5);
 
-	snprintf(path, sizeof path, "%s/tcpping-burst/targets/%s/input",
-		 dir ? dir : "tests/fixtures", cases[_i]);
-	in = slurp(path, &inlen);
-	snprintf(path, sizeof path, "%s/tcpping-burst/targets/%s/expected",
-		 dir ? dir : "tests/fixtures", cases[_i]);
-	want = slurp(path, &wantlen);
+	in = tu_fixture(&inlen, "tcpping-burst/targets/%s/input", cases[_i]);
+	want = tu_fixture(NULL, "tcpping-burst/targets/%s/expected", cases[_i]);
 	tp_conf_defaults(&c);
 	root = json ? cfg_parse_json(in, inlen, "targets.json", err, sizeof err)
 		    : cfg_parse_yaml(in, inlen, "tcpping-burst.yaml", err,
@@ -158,9 +136,5 @@ int main(void)
 			    (int)(sizeof specs / sizeof specs[0]));
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

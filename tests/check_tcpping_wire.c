@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/tcpping-burst/wire.h"
 
 static const struct {
@@ -81,9 +82,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_decode_vectors, 0, n);
 	tcase_add_test(tc, test_bad_magic);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }
