@@ -14,33 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/bpf-snap/snapconf.h"
-
-static const char *fixdir(void)
-{
-	const char *d = getenv("PROMSNAP_FIXTURES");
-
-	return d && *d ? d : "tests/fixtures";
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static void check_expected(const char *dir, const char *name, const char *got)
 {
@@ -48,15 +23,14 @@ static void check_expected(const char *dir, const char *name, const char *got)
 	size_t wlen;
 	char *want;
 
-	snprintf(ex, sizeof ex, "%s/bpf-snap/%s/%s/expected", fixdir(), dir,
-		 name);
+	tu_fixture_path(ex, sizeof ex, "bpf-snap/%s/%s/expected", dir, name);
 	if (getenv("BPF_SNAP_UPDATE")) {
 		FILE *f = fopen(ex, "wb");
 		ck_assert_ptr_nonnull(f);
 		fputs(got, f);
 		fclose(f);
 	}
-	want = slurp(ex, &wlen);
+	want = tu_fixture(&wlen, "bpf-snap/%s/%s/expected", dir, name);
 	ck_assert_msg(strlen(got) == wlen && !memcmp(got, want, wlen),
 		      "%s/%s: got:\n%s", dir, name, got);
 	free(want);
@@ -95,16 +69,14 @@ static const char *const configs[] = {
 
 START_TEST(test_config)
 {
-	char in[1024], err[512], out[8192];
+	char err[512], out[8192];
 	struct snapconf *c = malloc(sizeof *c);
 	struct cfg_node *root;
 	size_t len;
 	char *text;
 
 	ck_assert_ptr_nonnull(c);
-	snprintf(in, sizeof in, "%s/bpf-snap/config/%s/input", fixdir(),
-		 configs[_i]);
-	text = slurp(in, &len);
+	text = tu_fixture(&len, "bpf-snap/config/%s/input", configs[_i]);
 	root =
 	    text[0] == '{'
 		? cfg_parse_json(text, len, "bpf-snap.json", err, sizeof err)
@@ -142,13 +114,11 @@ static const char *const mountinfos[] = {"hybrid",     "pure_v2", "escaped",
 
 START_TEST(test_mountinfo)
 {
-	char in[1024], out[4200], path[4096];
+	char out[4200], path[4096];
 	size_t len;
 	char *text;
 
-	snprintf(in, sizeof in, "%s/bpf-snap/mountinfo/%s/input", fixdir(),
-		 mountinfos[_i]);
-	text = slurp(in, &len);
+	text = tu_fixture(&len, "bpf-snap/mountinfo/%s/input", mountinfos[_i]);
 	if (decode_mountinfo_cgroup2(text, len, path, sizeof path) < 0)
 		snprintf(out, sizeof out, "error %s\n", strerror(errno));
 	else
@@ -189,11 +159,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

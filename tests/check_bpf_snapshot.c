@@ -22,34 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/bpf-snap/snapshot.h"
-
-static const char *fixdir(void)
-{
-	const char *d = getenv("PROMSNAP_FIXTURES");
-
-	return d && *d ? d : "tests/fixtures";
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
 
 static void unpct(const char *s, char *out, size_t len)
 {
@@ -102,9 +76,12 @@ struct fixture {
 	long skipped;
 };
 
-static void load_fixture(const char *path, struct fixture *fx)
+static void load_fixture(const char *name, struct fixture *fx)
 {
-	char *text = slurp(path, NULL), *save = NULL, *line;
+	char path[1024], *text, *save = NULL, *line;
+
+	tu_fixture_path(path, sizeof path, "bpf-snap/snapshot/%s/input", name);
+	text = tu_fixture(NULL, "bpf-snap/snapshot/%s/input", name);
 
 	memset(fx, 0, sizeof *fx);
 	fx->s.attached_since = NAN;
@@ -182,16 +159,12 @@ START_TEST(test_fixture)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 	struct promfile *pf = promfile_new();
-	char in[1024], ex[1024], err[256];
+	char err[256];
 	char *got, *want;
 	size_t glen, wlen, skipped = 99;
 
 	ck_assert_ptr_nonnull(fx);
-	snprintf(in, sizeof in, "%s/bpf-snap/snapshot/%s/input", fixdir(),
-		 cases[_i]);
-	snprintf(ex, sizeof ex, "%s/bpf-snap/snapshot/%s/expected", fixdir(),
-		 cases[_i]);
-	load_fixture(in, fx);
+	load_fixture(cases[_i], fx);
 	ck_assert_int_eq(snapshot_fmt(&fx->s, pf, &skipped, err, sizeof err),
 			 0);
 	ck_assert_uint_eq(skipped, (size_t)fx->skipped);
@@ -199,12 +172,17 @@ START_TEST(test_fixture)
 	/* To refresh a fixture after a deliberate change (then review
 	 * the diff): BPF_SNAP_UPDATE=1 CK_FORK=no check_bpf_snapshot */
 	if (getenv("BPF_SNAP_UPDATE")) {
-		FILE *f = fopen(ex, "wb");
+		char ex[1024];
+		FILE *f;
+
+		tu_fixture_path(ex, sizeof ex, "bpf-snap/snapshot/%s/expected",
+				cases[_i]);
+		f = fopen(ex, "wb");
 		ck_assert_ptr_nonnull(f);
 		fwrite(got, 1, glen, f);
 		fclose(f);
 	}
-	want = slurp(ex, &wlen);
+	want = tu_fixture(&wlen, "bpf-snap/snapshot/%s/expected", cases[_i]);
 	if (glen != wlen || memcmp(got, want, wlen))
 		fputs(got, stderr);
 	ck_assert_msg(glen == wlen && !memcmp(got, want, wlen),
@@ -373,11 +351,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }
