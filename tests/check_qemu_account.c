@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "testutil.h"
 #include "../cmd/qemu-netsnap/account.h"
 #include "../cmd/qemu-netsnap/fmt.h"
 #include "promfile.h"
@@ -150,28 +152,17 @@ static const struct acase acases[] = {
 };
 /* clang-format on */
 
-static char *slurp(const char *kase)
+/* The case's expected output, or NULL for a new case without one yet
+ * (the test then fails and leaves its actual output for review). */
+static char *expected_or_null(const char *kase)
 {
-	const char *root = getenv("PROMSNAP_FIXTURES");
 	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
 
-	snprintf(path, sizeof path, "%s/qemu-netsnap/account/%s/expected",
-		 root ? root : "tests/fixtures", kase);
-	f = fopen(path, "rb");
-	if (!f)
+	tu_fixture_path(path, sizeof path, "qemu-netsnap/account/%s/expected",
+			kase);
+	if (access(path, F_OK) != 0)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return tu_fixture(NULL, "qemu-netsnap/account/%s/expected", kase);
 }
 
 static int load_cb(const char *key, const char *value, void *arg)
@@ -291,7 +282,7 @@ START_TEST(test_account_case)
 	outlen += (size_t)snprintf(out + outlen, sizeof out - outlen,
 				   "## state\n%s", state);
 	free(state);
-	exp = slurp(c->name);
+	exp = expected_or_null(c->name);
 	if (!exp || strcmp(out, exp)) {
 		/* Leave the actual output for review. */
 		const char *tmp = getenv("TMPDIR");
@@ -427,11 +418,5 @@ static Suite *account_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(account_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(account_suite());
 }

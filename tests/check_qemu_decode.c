@@ -9,31 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/qemu-netsnap/decode.h"
 
-static char *slurp(const char *dir, const char *kase, const char *file,
-		   size_t *len)
+/* A case's input (its length in *len) and, in *exp, its expected
+ * output: $PROMSNAP_FIXTURES/qemu-netsnap/<dir>/<kase>/{input,expected}. */
+static char *load_case(const char *dir, const char *kase, size_t *len,
+		       char **exp)
 {
-	const char *root = getenv("PROMSNAP_FIXTURES");
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
+	char *in = tu_fixture(len, "qemu-netsnap/%s/%s/input", dir, kase);
 
-	snprintf(path, sizeof path, "%s/qemu-netsnap/%s/%s/%s",
-		 root ? root : "tests/fixtures", dir, kase, file);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	*exp = tu_fixture(NULL, "qemu-netsnap/%s/%s/expected", dir, kase);
+	return in;
 }
 
 /* --- command lines ------------------------------------------------------ */
@@ -53,9 +40,8 @@ static const char *const cmdline_cases[] = {
 START_TEST(test_cmdline_fixture)
 {
 	const char *kase = cmdline_cases[_i];
-	size_t len, elen;
-	char *in = slurp("cmdline", kase, "input", &len);
-	char *exp = slurp("cmdline", kase, "expected", &elen);
+	size_t len;
+	char *exp, *in = load_case("cmdline", kase, &len, &exp);
 	struct qn_rules rules;
 	struct qn_cmdline cl;
 	char got[512];
@@ -169,9 +155,8 @@ static const char *const fdinfo_cases[] = {
 START_TEST(test_fdinfo_fixture)
 {
 	const char *kase = fdinfo_cases[_i];
-	size_t len, elen;
-	char *in = slurp("fdinfo", kase, "input", &len);
-	char *exp = slurp("fdinfo", kase, "expected", &elen);
+	size_t len;
+	char *exp, *in = load_case("fdinfo", kase, &len, &exp);
 	char ifname[QN_IFNAME_MAX], got[64];
 	int rc = decode_fdinfo_iff(in, len, ifname);
 
@@ -234,9 +219,8 @@ START_TEST(test_netdev_fixture)
 {
 	static const char *const names[] = {"vnet0", "vnet10", "vnet1", "vnet",
 					    "bad0"};
-	size_t len, elen, o = 0;
-	char *in = slurp("netdev", "host", "input", &len);
-	char *exp = slurp("netdev", "host", "expected", &elen);
+	size_t len, o = 0;
+	char *exp, *in = load_case("netdev", "host", &len, &exp);
 	char got[2048];
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -273,7 +257,7 @@ START_TEST(test_netdev_index)
 	static const char *const names[] = {"lo",   "eth0", "vnet0", "vnet10",
 					    "bad0", "vnet", "zz"};
 	size_t len;
-	char *in = slurp("netdev", "host", "input", &len);
+	char *in = tu_fixture(&len, "qemu-netsnap/netdev/host/input");
 	struct qn_netdev_entry *e = NULL;
 	ssize_t n = decode_netdev_all(in, len, &e);
 
@@ -331,11 +315,5 @@ static Suite *decode_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(decode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(decode_suite());
 }

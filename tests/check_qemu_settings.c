@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/qemu-netsnap/settings.h"
 
 struct scase {
@@ -115,11 +116,5 @@ static Suite *settings_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(settings_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(settings_suite());
 }

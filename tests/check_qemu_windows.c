@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../cmd/qemu-netsnap/windows.h"
 
 struct wcase {
@@ -217,11 +218,5 @@ static Suite *windows_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(windows_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(windows_suite());
 }
