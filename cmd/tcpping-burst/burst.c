@@ -131,13 +131,94 @@ static int sock_error(int fd)
 	return e;
 }
 
+/*
+ * The loop keeps the targets that wait for a time (a send or a deadline)
+ * in a binary min-heap on that time: each wake-up then visits only the
+ * targets that are due, in O(log n) each, where a scan of all of them
+ * cost O(n) per wake-up, and with 1,000 targets whose schedules start at
+ * slightly different moments there is about one wake-up per probe.
+ */
 struct loop {
 	int ep;
 	struct burst_target *bt;
 	size_t n, left;
 	const struct burst_opts *o;
-	double next; /* earliest deadline over all targets (may be early) */
+	struct burst_target **heap;
+	size_t nheap;
 };
+
+static void heap_set(struct loop *L, size_t i, struct burst_target *b)
+{
+	L->heap[i] = b;
+	b->hpos = i + 1;
+}
+
+static void heap_up(struct loop *L, size_t i)
+{
+	struct burst_target *b = L->heap[i];
+
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (L->heap[p]->due <= b->due)
+			break;
+		heap_set(L, i, L->heap[p]);
+		i = p;
+	}
+	heap_set(L, i, b);
+}
+
+static void heap_down(struct loop *L, size_t i)
+{
+	struct burst_target *b = L->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= L->nheap)
+			break;
+		if (c + 1 < L->nheap && L->heap[c + 1]->due < L->heap[c]->due)
+			c++;
+		if (b->due <= L->heap[c]->due)
+			break;
+		heap_set(L, i, L->heap[c]);
+		i = c;
+	}
+	heap_set(L, i, b);
+}
+
+static void heap_remove(struct loop *L, struct burst_target *b)
+{
+	size_t i = b->hpos - 1;
+	struct burst_target *last;
+
+	b->hpos = 0;
+	last = L->heap[--L->nheap];
+	if (last == b)
+		return;
+	heap_set(L, i, last);
+	heap_up(L, i);
+	heap_down(L, last->hpos - 1);
+}
+
+/* Put b in the heap at time t, move it there, or take it out (t is
+ * INFINITY: it waits for an event only, or is done). */
+static void heap_put(struct loop *L, struct burst_target *b, double t)
+{
+	if (t == INFINITY) {
+		if (b->hpos)
+			heap_remove(L, b);
+		return;
+	}
+	b->due = t;
+	if (!b->hpos) {
+		heap_set(L, L->nheap++, b);
+		heap_up(L, L->nheap - 1);
+		return;
+	}
+	heap_up(L, b->hpos - 1);
+	heap_down(L, b->hpos - 1);
+}
 
 static void finish(struct loop *L, struct burst_target *b)
 {
@@ -182,12 +263,14 @@ static double target_deadline(const struct loop *L,
 	}
 }
 
+/* After anything happened to b: file it under its next time. */
 static void want(struct loop *L, struct burst_target *b)
 {
-	double t = target_deadline(L, b);
-
-	if (t < L->next)
-		L->next = t;
+	/* A session whose last probe was just answered is over now, not at
+	 * its next time (it has none). */
+	if (b->state == ST_UP && session_done(&b->se))
+		finish(L, b);
+	heap_put(L, b, target_deadline(L, b));
 }
 
 /* Echo mode: write what is pending, then every probe that is due. */
@@ -426,6 +509,8 @@ static void conn_timers(struct loop *L, struct burst_target *b, double now)
 		finish(L, b);
 }
 
+static int no_pwait2; /* epoll_pwait2 said ENOSYS once */
+
 static int wait_events(int ep, struct epoll_event *ev, int max, double dt)
 {
 	struct timespec ts;
@@ -437,14 +522,23 @@ static int wait_events(int ep, struct epoll_event *ev, int max, double dt)
 	ts.tv_sec = (time_t)dt;
 	ts.tv_nsec = (long)((dt - (double)ts.tv_sec) * 1e9);
 	/* epoll_pwait2 takes nanoseconds: epoll_wait's milliseconds would
-	 * make every sub-millisecond interval a whole millisecond. */
-	return epoll_pwait2(ep, ev, max, &ts, NULL);
+	 * make every sub-millisecond interval a whole millisecond.  Where it
+	 * is missing (kernels before 5.11, valgrind), epoll_wait with the
+	 * time rounded up: late by under a millisecond, never early. */
+	if (!no_pwait2) {
+		int k = epoll_pwait2(ep, ev, max, &ts, NULL);
+
+		if (k >= 0 || errno != ENOSYS)
+			return k;
+		no_pwait2 = 1;
+	}
+	return epoll_wait(ep, ev, max, (int)ceil(dt * 1e3));
 }
 
 int burst_run(struct burst_target *bt, size_t n, const struct burst_opts *o,
 	      char *err, size_t errlen)
 {
-	struct loop L = {.bt = bt, .n = n, .left = n, .o = o, .next = 0};
+	struct loop L = {.bt = bt, .n = n, .left = n, .o = o};
 	struct epoll_event ev[256];
 	uint64_t seed = 0;
 	int rc = -1;
@@ -452,9 +546,16 @@ int burst_run(struct burst_target *bt, size_t n, const struct burst_opts *o,
 	raise_nofile(o->mode == MODE_ECHO ? n : 2 * n);
 	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
 		seed = wall_ns();
+	L.heap = malloc((n ? n : 1) * sizeof *L.heap);
+	if (!L.heap) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
 	L.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (L.ep < 0) {
 		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		free(L.heap);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -465,6 +566,7 @@ int burst_run(struct burst_target *bt, size_t n, const struct burst_opts *o,
 		b->dropped = 0;
 		b->why[0] = '\0';
 		b->inlen = b->outlen = 0;
+		b->hpos = 0;
 		b->slots = calloc(o->count, sizeof *b->slots);
 		b->sa = calloc(1, sizeof *b->sa);
 		if (o->mode == MODE_CONNECT)
@@ -510,15 +612,19 @@ int burst_run(struct burst_target *bt, size_t n, const struct burst_opts *o,
 			}
 		}
 	}
-	L.next = 0;
+	for (size_t i = 0; i < n; i++)
+		want(&L, &bt[i]);
 	while (L.left) {
-		double now = mono_now();
+		double now = mono_now(), dt;
 		int k;
 
-		if (now >= L.next) {
-			L.next = INFINITY;
-			for (size_t i = 0; i < n; i++) {
-				struct burst_target *b = &bt[i];
+		if (L.nheap && L.heap[0]->due <= now) {
+			/* At most one visit per target and wake-up, so a target
+			 * whose time does not move cannot hold the loop. */
+			for (size_t c = 0; c < n && L.nheap &&
+					   L.heap[0]->due <= now;
+			     c++) {
+				struct burst_target *b = L.heap[0];
 				if (o->mode == MODE_ECHO)
 					echo_timers(&L, b, now);
 				else
@@ -529,8 +635,8 @@ int burst_run(struct burst_target *bt, size_t n, const struct burst_opts *o,
 				break;
 			now = mono_now();
 		}
-		k = wait_events(L.ep, ev, (int)(sizeof ev / sizeof ev[0]),
-				L.next - now);
+		dt = L.nheap ? L.heap[0]->due - now : INFINITY;
+		k = wait_events(L.ep, ev, (int)(sizeof ev / sizeof ev[0]), dt);
 		if (k < 0 && errno != EINTR) {
 			snprintf(err, errlen, "epoll_pwait2: %s",
 				 strerror(errno));
@@ -571,5 +677,6 @@ out:
 		/* slots stay: se points into them for the caller. */
 	}
 	close(L.ep);
+	free(L.heap);
 	return rc;
 }
