@@ -321,13 +321,6 @@ static int client(struct run *r, struct ctx *c)
 				bt[i].dropped);
 		if (bt[i].why[0])
 			log_info("%s: %s", l.v[i].name, bt[i].why);
-		if (stats_save(r->state, &l.v[i], &st[i]) ||
-		    stats_fmt(r->pf, &l.v[i], &st[i])) {
-			log_err("%s: %s", l.v[i].name,
-				promfile_error(r->pf));
-			rc = 1;
-			goto out;
-		}
 		if (human) {
 			char s[512];
 			summary_fmt(s, sizeof s, &l.v[i], &bt[i].se,
@@ -335,6 +328,21 @@ static int client(struct run *r, struct ctx *c)
 			fputs(s, stdout);
 		}
 	}
+	/* The burst's bookkeeping is folded into st: give its memory back
+	 * before the state and the metrics take theirs (with 1,000 targets
+	 * ~0.7 MB of the run's peak). */
+	for (size_t i = 0; i < l.n; i++)
+		free(bt[i].slots);
+	free(bt);
+	bt = NULL;
+	for (size_t i = 0; i < l.n; i++)
+		if (stats_save(r->state, &l.v[i], &st[i]) ||
+		    stats_fmt(r->pf, &l.v[i], &st[i])) {
+			log_err("%s: %s", l.v[i].name,
+				promfile_error(r->pf));
+			rc = 1;
+			goto out;
+		}
 	if (stats_prune(r->state, &l)) {
 		log_err("state: %s", strerror(errno));
 		rc = 1;
