@@ -2,6 +2,7 @@
 /* counters: totals across runs, the series cap, expiry, saturation. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,33 @@ START_TEST(test_load_roundtrip)
 	ck_assert_uint_eq(find(c, "invalid||")->bytes, 3);
 	ck_assert_int_eq(counters_load(c, "none||", "1,1,0,0,5"), 0);
 	counters_free(c);
+}
+END_TEST
+
+/* The saved value is formatted by hand; it must read exactly as
+ * "%llu,...,%.0f" did, rounding of the time included. */
+static const double seen_cases[] = {
+	0, 0.5, 1.5, 2.5, 1763771234.0, 1763771234.4999, 1763771234.5,
+	1763771235.5, 1763771235.50001, 9007199254740991.0,
+	9007199254740992.0, 1e300, -1.0,
+};
+
+START_TEST(test_value_format)
+{
+	struct sni_entry e;
+	char got[160], want[160];
+	memset(&e, 0, sizeof e);
+	e.bytes = UINT64_MAX;
+	e.conns = 0;
+	e.zero = 10;
+	e.up = 1234567890123ULL;
+	e.last_seen = seen_cases[_i];
+	counters_value(&e, got, sizeof got);
+	snprintf(want, sizeof want, "%llu,%llu,%llu,%llu,%.0f",
+		 (unsigned long long)e.bytes, (unsigned long long)e.conns,
+		 (unsigned long long)e.zero, (unsigned long long)e.up,
+		 e.last_seen);
+	ck_assert_str_eq(got, want);
 }
 END_TEST
 
@@ -179,6 +207,8 @@ int main(void)
 	TCase *tc = tcase_create("counters");
 	tcase_add_test(tc, test_add_and_value);
 	tcase_add_test(tc, test_load_roundtrip);
+	tcase_add_loop_test(tc, test_value_format, 0,
+			    (int)(sizeof seen_cases / sizeof seen_cases[0]));
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_expire);
 	tcase_add_test(tc, test_saturate);

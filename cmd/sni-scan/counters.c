@@ -324,11 +324,48 @@ int counters_load(struct counters *c, const char *key, const char *value)
 	return 0;
 }
 
+/* Decimal digits of v at p; returns the end.  p has room for 20. */
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 void counters_value(const struct sni_entry *e, char *buf, size_t len)
 {
-	snprintf(buf, len, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			   ",%.0f",
-		 e->bytes, e->conns, e->zero, e->up, e->last_seen);
+	double t = e->last_seen;
+	/* By hand: a first run saves 10,000 of these, and snprintf's %.0f
+	 * cost more than the rest of the save.  %.0f rounds half to even;
+	 * so does this, exactly, for the whole seconds a double holds
+	 * without loss.  Anything else takes snprintf. */
+	if (len < 128 || !(t >= 0 && t < 9007199254740992.0)) {
+		snprintf(buf, len, "%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				   ",%" PRIu64 ",%.0f",
+			 e->bytes, e->conns, e->zero, e->up, t);
+		return;
+	}
+	uint64_t w = (uint64_t)t;
+	double frac = t - (double)w;
+	if (frac > 0.5 || (frac == 0.5 && (w & 1)))
+		w++;
+	char *p = buf;
+	p = put_u64(p, e->bytes);
+	*p++ = ',';
+	p = put_u64(p, e->conns);
+	*p++ = ',';
+	p = put_u64(p, e->zero);
+	*p++ = ',';
+	p = put_u64(p, e->up);
+	*p++ = ',';
+	p = put_u64(p, w);
+	*p = 0;
 }
 
 int counters_merge(struct counters *dst, const struct counters *src)
@@ -391,7 +428,8 @@ int counters_foreach(struct counters *c,
 /* Output label set: the grouping the operator asked for.  Entries that
  * differ only in a label not asked for are summed. */
 struct agg {
-	char *key; /* "sni|fe|be" with the labels not asked for empty */
+	char *key; /* "sni|fe|be" with the labels not asked for empty;
+		      points into one block */
 	uint64_t bytes, conns, zero, up;
 };
 
@@ -405,27 +443,41 @@ int counters_fmt(const struct counters *c, struct promfile *pf, int with_up,
 		 int by_fe, int by_be)
 {
 	struct agg *a = NULL;
+	char *keys = NULL;
 	size_t n = 0;
 	int rc = -1;
 
+	/* Every key in one block: 10,000 mallocs and snprintfs were a
+	 * tenth of a run with nothing new to read. */
+	size_t total = 1;
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->tab[i].key && !c->tab[i].removed)
+			total += c->tab[i].klen + 3;
 	a = calloc(c->live ? c->live : 1, sizeof *a);
-	if (!a)
+	keys = malloc(total);
+	if (!a || !keys)
 		goto out;
+	char *kp = keys;
 	for (size_t i = 0; i < c->cap; i++) {
 		const struct sni_entry *e = &c->tab[i];
 		if (!e->key || e->removed)
 			continue;
 		const char *k = e->key;
-		const char *t1 = strchr(k, '|'), *t2 = strchr(t1 + 1, '|');
-		size_t need = strlen(k) + 3;
-		struct agg *g = &a[n];
-		g->key = malloc(need);
-		if (!g->key)
-			goto out;
-		n++;
-		snprintf(g->key, need, "%.*s|%.*s|%s", (int)(t1 - k), k,
-			 by_fe ? (int)(t2 - t1 - 1) : 0, t1 + 1,
-			 by_be ? t2 + 1 : "");
+		const char *t1 = memchr(k, '|', e->klen);
+		const char *t2 = memchr(t1 + 1, '|', e->klen - (size_t)(t1 + 1 - k));
+		size_t sl = (size_t)(t1 - k);
+		size_t fl = by_fe ? (size_t)(t2 - t1 - 1) : 0;
+		size_t bl = by_be ? e->klen - (size_t)(t2 + 1 - k) : 0;
+		struct agg *g = &a[n++];
+		g->key = kp;
+		memcpy(kp, k, sl + 1);
+		kp += sl + 1;
+		memcpy(kp, t1 + 1, fl);
+		kp += fl;
+		*kp++ = '|';
+		memcpy(kp, t2 + 1, bl);
+		kp += bl;
+		*kp++ = 0;
 		g->bytes = e->bytes;
 		g->conns = e->conns;
 		g->zero = e->zero;
@@ -475,8 +527,7 @@ int counters_fmt(const struct counters *c, struct promfile *pf, int with_up,
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; a && i < n; i++)
-		free(a[i].key);
+	free(keys);
 	free(a);
 	return rc;
 }

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* How a token reads the line. */
 enum lf_class {
@@ -93,10 +96,19 @@ static int is_alnum(char c)
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Bytes of an address: a table, one load per byte on the hot path
+ * (the client address opens every line). */
+static const unsigned char addr_ok[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	[':'] = 1, ['.'] = 1,
+};
+
 static int is_addr_char(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+	return addr_ok[(unsigned char)c];
 }
 
 static int contains_ci(const char *s, size_t n, const char *needle)
@@ -547,12 +559,24 @@ int logformat_sni_is_last(const struct logformat *lf)
 /* ---- matching ------------------------------------------------------- */
 
 /*
- * The first c in s[pos..len), or len.  Eight bytes per step (the classic
- * "has zero byte" bit trick on x ^ c...c): words in log lines are 5 to 30
- * bytes, too short for memchr's set-up to pay, too long for a byte loop.
+ * The first c in s[pos..len), or len.  Sixteen bytes per step with SSE2
+ * (every x86-64 has it), else eight with the classic "has zero byte" bit
+ * trick on x ^ c...c: words in log lines are 5 to 30 bytes, too short for
+ * memchr's set-up to pay, too long for a byte loop.  Never reads at or
+ * past len.
  */
-static size_t find_byte(const char *s, size_t pos, size_t len, char c)
+static inline size_t find_byte(const char *s, size_t pos, size_t len, char c)
 {
+#ifdef __SSE2__
+	const __m128i pat16 = _mm_set1_epi8(c);
+	while (pos + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+		unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, pat16));
+		if (z)
+			return pos + (size_t)__builtin_ctz(z);
+		pos += 16;
+	}
+#endif
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
 	const uint64_t pat = ones * (unsigned char)c;
@@ -566,6 +590,27 @@ static size_t find_byte(const char *s, size_t pos, size_t len, char c)
 		pos += 8;
 	}
 	while (pos < len && s[pos] != c)
+		pos++;
+	return pos;
+}
+
+/* The first byte at or after pos in s[..len) that is not a decimal digit,
+ * or len.  Numbers are short but many (twelve a line in tcp-sni). */
+static inline size_t skip_digits(const char *s, size_t pos, size_t len)
+{
+#ifdef __SSE2__
+	while (pos + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+		/* Signed compares: bytes >= 0x80 are below '0', not digits. */
+		__m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8('0')),
+					   _mm_cmpgt_epi8(x, _mm_set1_epi8('9')));
+		unsigned z = (unsigned)_mm_movemask_epi8(bad);
+		if (z)
+			return pos + (size_t)__builtin_ctz(z);
+		pos += 16;
+	}
+#endif
+	while (pos < len && (unsigned)(s[pos] - '0') < 10)
 		pos++;
 	return pos;
 }
@@ -717,8 +762,7 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 					(s[p] >= 'a' && s[p] <= 'f')))
 					p++;
 			else
-				while (p < len && s[p] >= '0' && s[p] <= '9')
-					p++;
+				p = skip_digits(s, p, len);
 			if (p == d)
 				return 0;
 			m->sp[i].off = pos;
@@ -736,8 +780,7 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 				if (pos < len && (s[pos] == '-' || s[pos] == '+'))
 					pos++;
 				size_t d = pos;
-				while (pos < len && (unsigned)(s[pos] - '0') < 10)
-					pos++;
+				pos = skip_digits(s, pos, len);
 				/* "-" alone: a value HAProxy does not know. */
 				if (pos == d && !(d > 0 && s[d - 1] == '-'))
 					return 0;
