@@ -11,6 +11,42 @@
 #define PROCESS_MAX (BPF_SNAP_NAME_LEN + 1)
 #define DST_MAX	    48
 
+/* Decimal digits of v (0..65535) at p; returns how many. */
+static size_t put_uint(char *p, unsigned v)
+{
+	char t[8];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < sizeof t);
+	for (i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+/* What inet_ntop(AF_INET) writes, without its sprintf: a snapshot of a
+ * full map formats 16,384 addresses, and inet_ntop was a tenth of its
+ * instructions. */
+static int ipv4_text(const uint8_t a[4], char *buf, size_t len)
+{
+	char t[16];
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			t[n++] = '.';
+		n += put_uint(t + n, a[i]);
+	}
+	if (n + 1 > len) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return 0;
+}
+
 int decode_addr(uint8_t family, const uint8_t daddr[16], char *buf, size_t len)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
@@ -27,6 +63,8 @@ int decode_addr(uint8_t family, const uint8_t daddr[16], char *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
+	if (af == AF_INET)
+		return ipv4_text(a, buf, len);
 	if (!inet_ntop(af, a, buf, (socklen_t)len))
 		return -1;
 	return 0;
@@ -108,47 +146,109 @@ void compute_histogram_merge(struct histogram *dst, const struct histogram *src)
 	dst->sum += src->sum;
 }
 
-/* One decoded key, with what it points at. */
-struct row {
-	char process[PROCESS_MAX];
-	char dst[DST_MAX];
-	const char *proto;
-	uint16_t dport;
-	uint64_t count, failures;
-	const struct bpf_snap_hist *hist;
+/*
+ * The label texts of the decoded rows, in one growing buffer that the
+ * rows point into by offset: 16,384 rows then take 32 bytes each plus
+ * their text (an IPv4 address is ~12 bytes; a process name is stored
+ * once per run of equal names), where fixed 160-byte records took 2.6 MB.
+ * Offset 0 is the empty string.
+ */
+struct text {
+	char *p;
+	size_t len, cap;
 };
 
-static int row_cmp(const void *pa, const void *pb)
+static int text_add(struct text *t, const char *str, uint32_t *off)
+{
+	size_t n = strlen(str) + 1;
+
+	if (t->len + n > UINT32_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (t->len + n > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		char *q;
+
+		while (cap < t->len + n)
+			cap *= 2;
+		q = realloc(t->p, cap);
+		if (!q)
+			return -1;
+		t->p = q;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, str, n);
+	*off = (uint32_t)t->len;
+	t->len += n;
+	return 0;
+}
+
+/* One decoded key, with what it points at. */
+struct row {
+	uint32_t process, dst; /* offsets into struct text */
+	uint16_t dport;
+	uint8_t proto; /* BPF_SNAP_PROTO_*, decodes to a name */
+	union {
+		struct {
+			uint64_t count, failures;
+		} c;			     /* edges */
+		const struct bpf_snap_hist *hist; /* histograms */
+	} v;
+};
+
+static int row_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct row *a = pa, *b = pb;
-	int c = strcmp(a->process, b->process);
+	const char *text = arg;
+	int c;
 
-	if (c)
+	if (a->process != b->process &&
+	    (c = strcmp(text + a->process, text + b->process)))
 		return c;
-	if ((c = strcmp(a->proto, b->proto)))
+	if (a->proto != b->proto &&
+	    (c = strcmp(decode_proto(a->proto), decode_proto(b->proto))))
 		return c;
 	if (a->dport != b->dport)
 		return a->dport < b->dport ? -1 : 1;
-	return strcmp(a->dst, b->dst);
+	if (a->dst == b->dst)
+		return 0;
+	return strcmp(text + a->dst, text + b->dst);
 }
 
-static int same_port(const struct row *a, const struct row *b)
+static int same_port(const struct row *a, const struct row *b,
+		     const char *text)
 {
-	return !strcmp(a->process, b->process) && !strcmp(a->proto, b->proto) &&
-	       a->dport == b->dport;
+	return (a->process == b->process ||
+		!strcmp(text + a->process, text + b->process)) &&
+	       a->proto == b->proto && a->dport == b->dport;
 }
 
+/* Decodes k into r, its texts added to t (with_dst: the address too, else
+ * the empty string).  *last is the offset of the previous row's process,
+ * reused when the name is the same.  -1 if the key does not decode, -2
+ * (errno set) if out of memory. */
 static int decode_row(const struct snapshot *s, const struct bpf_snap_key *k,
+		      int with_dst, struct text *t, uint32_t *last,
 		      struct row *r)
 {
+	char process[PROCESS_MAX], dst[DST_MAX];
+
 	memset(r, 0, sizeof *r);
-	r->proto = decode_proto(k->proto);
-	if (!r->proto ||
-	    decode_addr(k->family, k->daddr, r->dst, sizeof r->dst) < 0 ||
-	    decode_process(k, s->targets, s->n_targets, r->process,
-			   sizeof r->process) < 0)
+	if (!decode_proto(k->proto) ||
+	    decode_addr(k->family, k->daddr, dst, sizeof dst) < 0 ||
+	    decode_process(k, s->targets, s->n_targets, process,
+			   sizeof process) < 0)
 		return -1;
+	r->proto = k->proto;
 	r->dport = k->dport;
+	if (*last && !strcmp(t->p + *last, process))
+		r->process = *last;
+	else if (text_add(t, process, &r->process) < 0)
+		return -2;
+	*last = r->process;
+	if (with_dst && text_add(t, dst, &r->dst) < 0)
+		return -2;
 	return 0;
 }
 
@@ -162,48 +262,61 @@ static int fail(struct promfile *pf, char *err, size_t errlen, const char *what)
 	return -1;
 }
 
+static void port_text(char buf[8], uint16_t port)
+{
+	buf[put_uint(buf, port)] = '\0';
+}
+
 static int fmt_edges(const struct snapshot *s, struct promfile *pf,
 		     size_t *skipped, char *err, size_t errlen)
 {
 	struct row *rows = NULL;
+	struct text t = {0};
+	uint32_t last = 0, empty;
 	size_t n = 0, i, j;
 	char port[8];
 	int rc = -1;
 
-	if (s->n_edges) {
-		rows = calloc(s->n_edges, sizeof *rows);
-		if (!rows) {
+	if (text_add(&t, "", &empty) < 0 ||
+	    (s->n_edges && !(rows = malloc(s->n_edges * sizeof *rows)))) {
+		fail(NULL, err, errlen, "edges");
+		goto out;
+	}
+	for (i = 0; i < s->n_edges; i++) {
+		int r = decode_row(s, &s->edges[i].key, 1, &t, &last,
+				   &rows[n]);
+
+		if (r == -2) {
 			fail(NULL, err, errlen, "edges");
 			goto out;
 		}
-	}
-	for (i = 0; i < s->n_edges; i++) {
-		if (decode_row(s, &s->edges[i].key, &rows[n]) < 0) {
+		if (r < 0) {
 			(*skipped)++;
 			continue;
 		}
-		rows[n].count = s->edges[i].val.count;
-		rows[n].failures = s->edges[i].val.failures;
+		rows[n].v.c.count = s->edges[i].val.count;
+		rows[n].v.c.failures = s->edges[i].val.failures;
 		n++;
 	}
 	if (n)
-		qsort(rows, n, sizeof *rows, row_cmp);
+		qsort_r(rows, n, sizeof *rows, row_cmp, t.p);
 	/* Fold rows with equal labels into the first of them. */
 	for (i = 0, j = 0; i < n; i++) {
-		if (j && !row_cmp(&rows[j - 1], &rows[i])) {
-			rows[j - 1].count += rows[i].count;
-			rows[j - 1].failures += rows[i].failures;
+		if (j && !row_cmp(&rows[j - 1], &rows[i], t.p)) {
+			rows[j - 1].v.c.count += rows[i].v.c.count;
+			rows[j - 1].v.c.failures += rows[i].v.c.failures;
 		} else {
 			rows[j++] = rows[i];
 		}
 	}
 	n = j;
 	for (i = 0; i < n; i++) {
-		snprintf(port, sizeof port, "%u", rows[i].dport);
+		port_text(port, rows[i].dport);
 		if (promfile_add(pf, "netagent_edge_total",
-				 (double)rows[i].count, "process",
-				 rows[i].process, "proto", rows[i].proto,
-				 "dport", port, "dst_ip", rows[i].dst, NULL)) {
+				 (double)rows[i].v.c.count, "process",
+				 t.p + rows[i].process, "proto",
+				 decode_proto(rows[i].proto), "dport", port,
+				 "dst_ip", t.p + rows[i].dst, NULL)) {
 			fail(pf, err, errlen, "netagent_edge_total");
 			goto out;
 		}
@@ -211,22 +324,23 @@ static int fmt_edges(const struct snapshot *s, struct promfile *pf,
 	for (i = 0; i < n; i = j) {
 		uint64_t count = 0, failures = 0;
 
-		for (j = i; j < n && same_port(&rows[i], &rows[j]); j++) {
-			count += rows[j].count;
-			failures += rows[j].failures;
+		for (j = i; j < n && same_port(&rows[i], &rows[j], t.p); j++) {
+			count += rows[j].v.c.count;
+			failures += rows[j].v.c.failures;
 		}
-		snprintf(port, sizeof port, "%u", rows[i].dport);
+		port_text(port, rows[i].dport);
 		if (promfile_add(pf, "netagent_connect_total", (double)count,
-				 "process", rows[i].process, "proto",
-				 rows[i].proto, "dport", port, NULL)) {
+				 "process", t.p + rows[i].process, "proto",
+				 decode_proto(rows[i].proto), "dport", port,
+				 NULL)) {
 			fail(pf, err, errlen, "netagent_connect_total");
 			goto out;
 		}
-		if (strcmp(rows[i].proto, "tcp"))
+		if (rows[i].proto != BPF_SNAP_PROTO_TCP)
 			continue;
 		if (promfile_add(pf, "netagent_connect_failures_total",
-				 (double)failures, "process", rows[i].process,
-				 "dport", port, NULL)) {
+				 (double)failures, "process",
+				 t.p + rows[i].process, "dport", port, NULL)) {
 			fail(pf, err, errlen,
 			     "netagent_connect_failures_total");
 			goto out;
@@ -235,6 +349,7 @@ static int fmt_edges(const struct snapshot *s, struct promfile *pf,
 	rc = 0;
 out:
 	free(rows);
+	free(t.p);
 	return rc;
 }
 
@@ -246,49 +361,58 @@ static int fmt_hists(const struct snapshot *s, const struct snap_hist *src,
 		     size_t errlen)
 {
 	struct row *rows = NULL;
+	struct text t = {0};
+	uint32_t last = 0, empty;
 	size_t n = 0, i, j;
 	char port[8];
 	int rc = -1;
 
-	if (n_src) {
-		rows = calloc(n_src, sizeof *rows);
-		if (!rows) {
-			fail(NULL, err, errlen, name);
-			goto out;
-		}
+	if (text_add(&t, "", &empty) < 0 ||
+	    (n_src && !(rows = malloc(n_src * sizeof *rows)))) {
+		fail(NULL, err, errlen, name);
+		goto out;
 	}
 	for (i = 0; i < n_src; i++) {
-		if (decode_row(s, &src[i].key, &rows[n]) < 0 ||
-		    (!by_dst && src[i].key.proto != BPF_SNAP_PROTO_TCP)) {
+		int r;
+
+		if (!by_dst && src[i].key.proto != BPF_SNAP_PROTO_TCP) {
 			(*skipped)++;
 			continue;
 		}
-		rows[n].hist = &src[i].val;
-		if (!by_dst)
-			rows[n].dst[0] = '\0';
+		r = decode_row(s, &src[i].key, by_dst, &t, &last, &rows[n]);
+		if (r == -2) {
+			fail(NULL, err, errlen, name);
+			goto out;
+		}
+		if (r < 0) {
+			(*skipped)++;
+			continue;
+		}
+		rows[n].v.hist = &src[i].val;
 		n++;
 	}
 	if (n)
-		qsort(rows, n, sizeof *rows, row_cmp);
+		qsort_r(rows, n, sizeof *rows, row_cmp, t.p);
 	for (i = 0; i < n; i = j) {
 		struct histogram acc, one;
 		int r;
 
-		compute_histogram(rows[i].hist, &acc);
-		for (j = i + 1; j < n && !row_cmp(&rows[i], &rows[j]); j++) {
-			compute_histogram(rows[j].hist, &one);
+		compute_histogram(rows[i].v.hist, &acc);
+		for (j = i + 1; j < n && !row_cmp(&rows[i], &rows[j], t.p);
+		     j++) {
+			compute_histogram(rows[j].v.hist, &one);
 			compute_histogram_merge(&acc, &one);
 		}
-		snprintf(port, sizeof port, "%u", rows[i].dport);
+		port_text(port, rows[i].dport);
 		if (by_dst)
-			r = promfile_add_histogram(pf, name, &acc, "process",
-						   rows[i].process, "proto",
-						   rows[i].proto, "dport", port,
-						   "dst_ip", rows[i].dst, NULL);
+			r = promfile_add_histogram(
+			    pf, name, &acc, "process", t.p + rows[i].process,
+			    "proto", decode_proto(rows[i].proto), "dport",
+			    port, "dst_ip", t.p + rows[i].dst, NULL);
 		else
 			r = promfile_add_histogram(pf, name, &acc, "process",
-						   rows[i].process, "dport",
-						   port, NULL);
+						   t.p + rows[i].process,
+						   "dport", port, NULL);
 		if (r) {
 			fail(pf, err, errlen, name);
 			goto out;
@@ -297,6 +421,7 @@ static int fmt_hists(const struct snapshot *s, const struct snap_hist *src,
 	rc = 0;
 out:
 	free(rows);
+	free(t.p);
 	return rc;
 }
 
