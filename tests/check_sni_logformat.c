@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* logformat: the log-format compiler and the line matcher. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,57 @@ START_TEST(test_match)
 }
 END_TEST
 
+/*
+ * A word followed by a literal ("%b/%s"): its end is the only '/' before
+ * the next space, else the shortest reading.  The word is searched 16
+ * bytes at a time; backend and server names of every length from 1 to 40
+ * (and lines long and short around them) cross each block boundary.
+ * Expected: the backend is the word up to its first '/' after the first
+ * byte; no such '/' and the line is not in the format.
+ */
+START_TEST(test_word_then_literal)
+{
+	struct logformat *lf;
+	char err[256], line[256], word[64];
+	ck_assert_int_eq(logformat_compile("%ft %b/%s %B SNI=%[var(sess.sni)]",
+					   &lf, err, sizeof err), 0);
+	size_t wl = (size_t)_i % 40 + 1;
+	size_t sni_len = (size_t)_i / 40 % 3 * 9 + 1;
+	for (size_t slash = 0; slash <= wl; slash++) {
+		for (int second = 0; second < 2; second++) {
+			/* word: 'a'..; a '/' at slash (if < wl), another
+			 * '/' two bytes later when second is set */
+			for (size_t k = 0; k < wl; k++)
+				word[k] = (char)('a' + k % 26);
+			if (slash < wl)
+				word[slash] = '/';
+			if (second && slash + 2 < wl)
+				word[slash + 2] = '/';
+			word[wl] = 0;
+			snprintf(line, sizeof line, "fe %s 42 SNI=%.*s", word,
+				 (int)sni_len, "abcdefghijklmnopqrstuvwxyz1");
+			struct lf_result r;
+			enum lf_status st = logformat_match(lf, line,
+							     strlen(line), &r);
+			const char *first = strchr(word + 1, '/');
+			if (!first || first == word + wl - 1) {
+				/* no server name after the '/' */
+				ck_assert_msg(st == LF_NOMATCH, "%s", line);
+				continue;
+			}
+			ck_assert_msg(st == LF_MATCH, "%s", line);
+			ck_assert_uint_eq(r.backend_len,
+					  (size_t)(first - word));
+			ck_assert_int_eq(memcmp(r.backend, word,
+						r.backend_len), 0);
+			ck_assert_uint_eq(r.bytes_out, 42);
+			ck_assert_uint_eq(r.sni_len, sni_len);
+		}
+	}
+	logformat_free(lf);
+}
+END_TEST
+
 START_TEST(test_presets)
 {
 	static const char *const names[] = {"tcp-sni", "tcp-sni-tls",
@@ -169,6 +221,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_match, 0,
 			    (int)(sizeof lines / sizeof lines[0]));
 	tcase_add_test(tc, test_presets);
+	tcase_add_loop_test(tc, test_word_then_literal, 0, 120);
 	tcase_add_test(tc, test_bounded_work);
 	tcase_add_test(tc, test_unescape);
 	tcase_add_test(tc, test_flags);

@@ -615,6 +615,50 @@ static inline size_t skip_digits(const char *s, size_t pos, size_t len)
 	return pos;
 }
 
+/*
+ * A word at pos followed by literal text that starts with c (not a
+ * space): the word's limit (the first space at or after pos, or len) goes
+ * to *limit; returns the position of c if it occurs exactly once in
+ * s[pos+1..*limit), else 0.  What find_byte(' ') and then single_end()
+ * compute, in one pass over the bytes.
+ */
+static size_t word_and_byte(const char *s, size_t pos, size_t len, char c,
+			    size_t *limit)
+{
+	size_t p = pos, q = 0;
+	unsigned seen = 0; /* 0, 1, or 2 for "more than one" */
+#ifdef __SSE2__
+	const __m128i sp16 = _mm_set1_epi8(' '), c16 = _mm_set1_epi8(c);
+	while (p + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + p));
+		unsigned ms = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp16));
+		unsigned mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, c16));
+		if (p == pos)
+			mc &= ~1u; /* the word's first byte is never its end */
+		if (ms)
+			mc &= (1u << __builtin_ctz(ms)) - 1;
+		if (mc) {
+			if (!q)
+				q = p + (size_t)__builtin_ctz(mc);
+			seen += 1 + ((mc & (mc - 1)) != 0);
+		}
+		if (ms) {
+			*limit = p + (size_t)__builtin_ctz(ms);
+			return seen == 1 ? q : 0;
+		}
+		p += 16;
+	}
+#endif
+	for (; p < len && s[p] != ' '; p++)
+		if (s[p] == c && p > pos) {
+			if (!q)
+				q = p;
+			seen++;
+		}
+	*limit = p;
+	return seen == 1 ? q : 0;
+}
+
 struct span {
 	size_t off, len;
 };
@@ -787,6 +831,21 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 			}
 			break;
 		case C_TOKEN: {
+			if (i + 1 < lf->n && lf->tok[i + 1].cls == C_LIT &&
+			    lf->tok[i + 1].lit[0] != ' ') {
+				/* single_end() in one pass: "%b/%s", "[%t]". */
+				size_t limit;
+				size_t q = word_and_byte(s, pos, len,
+							 lf->tok[i + 1].lit[0],
+							 &limit);
+				if (q && limit > pos + 1) {
+					m->sp[i].off = pos;
+					m->sp[i].len = q - pos;
+					pos = q;
+					break;
+				}
+				return try_candidates(m, i, pos, limit, 1);
+			}
 			size_t limit = find_byte(s, pos, len, ' ');
 			if (i + 1 == lf->n || lf->tok[i + 1].cls == C_SEP ||
 			    (lf->tok[i + 1].cls == C_LIT &&
@@ -880,6 +939,20 @@ static uint64_t span_u64(const char *s, size_t len, int hex, int *plus)
 	uint64_t v = 0;
 	size_t i = 0;
 	*plus = 0;
+	if (!hex && len && len <= 19 && (unsigned)(s[0] - '0') < 10) {
+		/* The usual case: 19 decimal digits cannot overflow.  Any
+		 * other byte takes the general loop below. */
+		for (; i < len; i++) {
+			unsigned d = (unsigned)(s[i] - '0');
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (i == len)
+			return v;
+		v = 0;
+		i = 0;
+	}
 	if (len && (s[0] == '+' || s[0] == '-')) {
 		*plus = s[0] == '+';
 		if (s[0] == '-')

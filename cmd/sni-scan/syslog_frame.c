@@ -23,7 +23,9 @@ static int is_month(const char *p)
  * returns its length including the trailing space, or 0. */
 static size_t ts3164_len(const char *p, size_t n)
 {
-	if (n < 16 || !is_month(p) || p[3] != ' ')
+	/* Most lines are unframed and open with a digit: reject those
+	 * before the month table. */
+	if (n < 16 || p[3] != ' ' || !is_month(p))
 		return 0;
 	if (!(p[4] == ' ' || is_digit(p[4])) || !is_digit(p[5]) ||
 	    p[6] != ' ')
