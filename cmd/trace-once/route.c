@@ -158,14 +158,73 @@ put(char *buf, size_t len, size_t *off, int *bad, const char *fmt, ...)
 		*off += (size_t)n;
 }
 
+void route_value_fmt(double v, char *buf, size_t len)
+{
+	char t[32], *end;
+	double a = fabs(v);
+	uint64_t m, ip, fp;
+	size_t n = 0;
+	int nd = 6;
+
+	/* Whole numbers below 1e15 are what prom_format_value prints with
+	 * %lld.  Values %.15g would write with an exponent stay with it.
+	 * Below 1e9 with six decimals a value has at most 15 significant
+	 * digits: if that text reads back as v, %.15g writes the same. */
+	if (a < 1e15 && v == (double)(long long)v) {
+		m = (uint64_t)a;
+		ip = m;
+		fp = 0;
+	} else if (a >= 1e-4 && a < 1e9) {
+		m = (uint64_t)llround(a * 1e6);
+		ip = m / 1000000;
+		fp = m % 1000000;
+	} else {
+		goto slow;
+	}
+	if (v < 0)
+		t[n++] = '-';
+	{
+		char d[20];
+		size_t k = 0;
+
+		do
+			d[k++] = (char)('0' + ip % 10);
+		while ((ip /= 10));
+		while (k)
+			t[n++] = d[--k];
+	}
+	if (fp) {
+		char f[8];
+
+		while (fp % 10 == 0) {
+			fp /= 10;
+			nd--;
+		}
+		for (int i = nd - 1; i >= 0; i--) {
+			f[i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		t[n++] = '.';
+		memcpy(t + n, f, (size_t)nd);
+		n += (size_t)nd;
+	}
+	t[n] = '\0';
+	if (strtod(t, &end) != v || n + 1 > len)
+		goto slow;
+	memcpy(buf, t, n + 1);
+	return;
+slow:
+	prom_format_value(v, buf, len);
+}
+
 int route_hist_encode(const struct route_hist *h, char *buf, size_t len)
 {
 	char lc[32], jit[32];
 	size_t off = 0;
 	int bad = 0;
 
-	prom_format_value(h->last_change, lc, sizeof lc);
-	prom_format_value(h->jitter_ms, jit, sizeof jit);
+	route_value_fmt(h->last_change, lc, sizeof lc);
+	route_value_fmt(h->jitter_ms, jit, sizeof jit);
 	put(buf, len, &off, &bad, "%llu,%s,%d,%s,",
 	    (unsigned long long)h->changes, lc, h->changed, jit);
 	for (size_t i = 0; i < h->n; i++)
@@ -243,18 +302,18 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	prom_format_value(r->tests, v[0], sizeof v[0]);
+	route_value_fmt(r->tests, v[0], sizeof v[0]);
 	put(buf, len, &off, &bad, "%s,%s", r->dst, v[0]);
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct mtr_hop *p = &r->hops[i];
 
-		prom_format_value(p->loss_pct, v[0], sizeof v[0]);
-		prom_format_value(p->sent, v[1], sizeof v[1]);
-		prom_format_value(p->last, v[2], sizeof v[2]);
-		prom_format_value(p->avg, v[3], sizeof v[3]);
-		prom_format_value(p->best, v[4], sizeof v[4]);
-		prom_format_value(p->worst, v[5], sizeof v[5]);
-		prom_format_value(p->stddev, v[6], sizeof v[6]);
+		route_value_fmt(p->loss_pct, v[0], sizeof v[0]);
+		route_value_fmt(p->sent, v[1], sizeof v[1]);
+		route_value_fmt(p->last, v[2], sizeof v[2]);
+		route_value_fmt(p->avg, v[3], sizeof v[3]);
+		route_value_fmt(p->best, v[4], sizeof v[4]);
+		route_value_fmt(p->worst, v[5], sizeof v[5]);
+		route_value_fmt(p->stddev, v[6], sizeof v[6]);
 		put(buf, len, &off, &bad, ";%d,%s,%s,%s,%s,%s,%s,%s,%s", p->ttl,
 		    p->host, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
 	}

@@ -177,7 +177,7 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 	ts->have_duration = have_duration;
 	ts->duration_ms = duration_ms;
 	if (have_duration)
-		prom_format_value(duration_ms, d, sizeof d);
+		route_value_fmt(duration_ms, d, sizeof d);
 	else
 		strcpy(d, "-");
 	snprintf(v, sizeof v, "%s,%s", trace_result_name(res), d);
@@ -214,11 +214,15 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 		if (&ts->rep != rep)
 			ts->rep = *rep;
 		ts->have_report = 1;
+		char sv[32];
+
+		/* The same time for every hop: formatted once. */
+		route_value_fmt(now, sv, sizeof sv);
 		for (size_t i = 0; i < rep->nhops; i++) {
 			const struct mtr_hop *h = &rep->hops[i];
 			double total = 0, seen;
 			const char *old;
-			char nv[80], tv[32], sv[32];
+			char nv[80], tv[32];
 
 			sent_key(k, sizeof k, name, h);
 			old = statefile_get(st, k);
@@ -227,8 +231,7 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 			if (!isfinite(total) || total < 0)
 				total = 0;
 			total += h->sent;
-			prom_format_value(total, tv, sizeof tv);
-			prom_format_value(now, sv, sizeof sv);
+			route_value_fmt(total, tv, sizeof tv);
 			snprintf(nv, sizeof nv, "%s,%s", tv, sv);
 			e |= statefile_set(st, k, nv);
 		}
