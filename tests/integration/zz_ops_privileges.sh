@@ -29,8 +29,13 @@ as_unit() {
 	else
 		_g=--clear-groups
 	fi
-	setpriv --reuid=$NOBODY --regid=$NOBODY "$_g" --no-new-privs \
+	${_exec:-} setpriv --reuid=$NOBODY --regid=$NOBODY "$_g" --no-new-privs \
 		--inh-caps="$_c" --ambient-caps="$_c" --bounding-set="$_c" "$@"
+}
+# as_unit_bg ... &: the same, exec'd in the background subshell, so $! is
+# the server itself and the cleanup's kill reaches it.
+as_unit_bg() {
+	_exec=exec as_unit "$@"
 }
 workdir() { # fresh textfile and state directories owned by the unit's user
 	rm -rf "${W:?}/$1"
@@ -104,7 +109,7 @@ if [ -x "$BIN/tcpping-burst" ]; then
 	port=$(python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	workdir echo
-	as_unit "" "" "$BIN/tcpping-burst" --serve "127.0.0.1:$port" -c "$W/empty.yaml" \
+	as_unit_bg "" "" "$BIN/tcpping-burst" --serve "127.0.0.1:$port" -c "$W/empty.yaml" \
 		-d "$W/echo/tf" -s "$W/echo/st" >"$W/echo.log" 2>&1 &
 	srv=$!
 	on_exit "kill $srv 2>/dev/null; wait $srv 2>/dev/null"
@@ -132,7 +137,7 @@ if [ -x "$BIN/tcpping-burst" ] && command -v systemd-socket-activate >/dev/null;
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	workdir sockact
 	# shellcheck disable=SC2086 # the unit's words
-	as_unit "" "" systemd-socket-activate -l "127.0.0.1:$port" \
+	as_unit_bg "" "" systemd-socket-activate -l "127.0.0.1:$port" \
 		"$BIN/tcpping-burst" $args -c "$W/empty.yaml" -d "$W/sockact/tf" \
 		-s "$W/sockact/st" >"$W/sockact.log" 2>&1 &
 	sa=$!
