@@ -201,6 +201,39 @@ START_TEST(test_many)
 }
 END_TEST
 
+START_TEST(test_many_keys_long_and_short)
+{
+	/* Short keys are kept inside the entry, long ones apart; both must
+	 * survive the table growing under them, and a second add must find
+	 * the entry the first one made, whatever the key's length. */
+	struct counters *c = counters_new(100000);
+	char name[256], key[260];
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5000; i++) {
+			int pad = i % 60; /* keys of 8 to ~75 bytes */
+			snprintf(name, sizeof name, "%.*s%d.example", pad,
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+				 i);
+			ck_assert_int_eq(counters_add(c, name, "fe", 2, "be", 2,
+						      (uint64_t)i, 1, 0, 1), 0);
+		}
+	ck_assert_uint_eq(c->live, 5000);
+	ck_assert_uint_eq(c->n, 5000);
+	for (int i = 0; i < 5000; i++) {
+		int pad = i % 60;
+		snprintf(key, sizeof key, "%.*s%d.example||", pad,
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			 i);
+		struct sni_entry *e = find(c, key);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->bytes, 2 * (uint64_t)i);
+		ck_assert_uint_eq(e->conns, 2);
+		ck_assert_uint_eq(e->klen, strlen(key));
+	}
+	counters_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sni_counters");
@@ -215,6 +248,7 @@ int main(void)
 	tcase_add_test(tc, test_labels_not_kept);
 	tcase_add_test(tc, test_fmt_grouping);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_many_keys_long_and_short);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -30,18 +30,31 @@ struct promfile;
 #define COUNTERS_LABEL_MAX 128 /* frontend/backend names are cut here */
 
 struct sni_entry {
-	char *key; /* "sni|frontend|backend" */
+	char *key; /* "sni|frontend|backend"; points to inl when short */
 	size_t klen;
 	uint64_t hash;
 	uint64_t bytes, conns, zero, up;
 	double last_seen;
 	int dirty;  /* changed since load: must be saved */
 	int removed; /* expired: must be deleted from state */
+	/* Most keys fit here, next to the counters: one cache miss a line
+	 * instead of two, and no malloc per name. */
+	char inl[40];
+};
+
+/* A slot of the hash index: 1 + the entry's position in tab (0: empty)
+ * and the top 32 bits of its hash. */
+struct counters_ix {
+	uint32_t pos, tag;
 };
 
 struct counters {
-	struct sni_entry *tab; /* open addressing, key NULL = empty */
+	/* Entries in the order they were created; slots n..cap have key
+	 * NULL.  Found through ix, open addressing over icap slots. */
+	struct sni_entry *tab;
 	size_t cap, n, live;
+	struct counters_ix *ix;
+	size_t icap;
 	size_t max_series;
 	uint64_t dropped;
 	int keep_fe, keep_be;
