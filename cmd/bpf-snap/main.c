@@ -127,9 +127,21 @@ static int cmd_snapshot(const struct cli_opts *opts, const char *dir)
 			run_keep_on_failure(&r, "bpf_snap_attached");
 		return run_finish(&r, rc);
 	}
-	if (snapshot_fmt(&s, r.pf, &skipped, err, sizeof err) < 0) {
+	if (snapshot_fmt_edges(&s, r.pf, &skipped, err, sizeof err) < 0) {
 		log_err("%s", err);
 		rc = 1;
+	} else {
+		/* The edge records go as soon as their families are in: a
+		 * large snapshot peaks while the other families are added. */
+		free(d.edges);
+		d.edges = NULL;
+		s.edges = NULL;
+		s.n_edges = 0;
+		if (snapshot_fmt_others(&s, r.pf, &skipped, err, sizeof err) <
+		    0) {
+			log_err("%s", err);
+			rc = 1;
+		}
 	}
 	if (skipped)
 		log_warn("%zu map entries with an unknown family, protocol or "

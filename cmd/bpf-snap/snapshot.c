@@ -450,6 +450,25 @@ static int fmt_maps(const struct snapshot *s, struct promfile *pf, char *err,
 	return 0;
 }
 
+int snapshot_fmt_edges(const struct snapshot *s, struct promfile *pf,
+		       size_t *skipped, char *err, size_t errlen)
+{
+	return fmt_edges(s, pf, skipped, err, errlen);
+}
+
+int snapshot_fmt_others(const struct snapshot *s, struct promfile *pf,
+			size_t *skipped, char *err, size_t errlen)
+{
+	if (fmt_hists(s, s->conn, s->n_conn,
+		      "netagent_connect_duration_seconds", 0, pf, skipped, err,
+		      errlen) < 0 ||
+	    fmt_hists(s, s->tx, s->n_tx, "netagent_tx_duration_seconds", 1, pf,
+		      skipped, err, errlen) < 0 ||
+	    fmt_maps(s, pf, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 int snapshot_fmt(const struct snapshot *s, struct promfile *pf, size_t *skipped,
 		 char *err, size_t errlen)
 {
@@ -458,13 +477,8 @@ int snapshot_fmt(const struct snapshot *s, struct promfile *pf, size_t *skipped,
 	if (!skipped)
 		skipped = &dummy;
 	*skipped = 0;
-	if (fmt_edges(s, pf, skipped, err, errlen) < 0 ||
-	    fmt_hists(s, s->conn, s->n_conn,
-		      "netagent_connect_duration_seconds", 0, pf, skipped, err,
-		      errlen) < 0 ||
-	    fmt_hists(s, s->tx, s->n_tx, "netagent_tx_duration_seconds", 1, pf,
-		      skipped, err, errlen) < 0 ||
-	    fmt_maps(s, pf, err, errlen) < 0)
+	if (snapshot_fmt_edges(s, pf, skipped, err, errlen) < 0 ||
+	    snapshot_fmt_others(s, pf, skipped, err, errlen) < 0)
 		return -1;
 	return 0;
 }

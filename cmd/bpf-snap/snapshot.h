@@ -98,5 +98,15 @@ void compute_histogram_merge(struct histogram *dst,
  */
 int snapshot_fmt(const struct snapshot *s, struct promfile *pf, size_t *skipped,
 		 char *err, size_t errlen);
+/*
+ * snapshot_fmt() in two steps: the edge families, then the others; each
+ * adds to *skipped (not reset).  Between the two the caller may free
+ * s->edges (the largest input: 56 bytes a key), which keeps that memory
+ * out of the run's peak, reached while the other families are added.
+ */
+int snapshot_fmt_edges(const struct snapshot *s, struct promfile *pf,
+		       size_t *skipped, char *err, size_t errlen);
+int snapshot_fmt_others(const struct snapshot *s, struct promfile *pf,
+			size_t *skipped, char *err, size_t errlen);
 
 #endif
