@@ -42,6 +42,47 @@ START_TEST(test_table)
 }
 END_TEST
 
+/*
+ * Every position of names 1 to 60 bytes long (the check runs 16 bytes at
+ * a time, then byte by byte): an upper-case letter there is lowercased, a
+ * refused byte there makes the name invalid.  Bytes chosen next to the
+ * edges of the allowed ranges.
+ */
+static const unsigned char refused[] = {
+	' ', '/', ':', '@', '[', '`', '{', '~', '|', '%', '+', ',',
+	0x00, 0x7f, 0x80, 0xc3, 0xff, '\n', '\t', '"',
+};
+
+START_TEST(test_every_position)
+{
+	char in[64], want[64], out[SNI_NAME_MAX + 1];
+	size_t len = (size_t)_i + 1;
+	for (size_t k = 0; k < len; k++)
+		in[k] = "abcdefghijklmnopqrstuvwxyz0123456789-._*"[k % 40];
+	memcpy(want, in, len);
+	want[len] = 0;
+	for (size_t pos = 0; pos < len; pos++) {
+		char keep = in[pos];
+		for (char u = 'A'; u <= 'Z'; u += 5) {
+			in[pos] = u;
+			want[pos] = (char)(u | 0x20);
+			ck_assert_int_eq(sni_name_normalize(in, len, out), SNI_OK);
+			ck_assert_str_eq(out, want);
+		}
+		want[pos] = keep;
+		for (size_t b = 0; b < sizeof refused; b++) {
+			in[pos] = (char)refused[b];
+			ck_assert_int_eq(sni_name_normalize(in, len, out),
+					 SNI_INVALID);
+			ck_assert_str_eq(out, "invalid");
+		}
+		in[pos] = keep;
+	}
+	ck_assert_int_eq(sni_name_normalize(in, len, out), SNI_OK);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
 START_TEST(test_length_limit)
 {
 	char out[SNI_NAME_MAX + 1];
@@ -62,6 +103,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_table, 0,
 			    (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_length_limit);
+	tcase_add_loop_test(tc, test_every_position, 0, 60);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -536,7 +536,14 @@ int counters_fmt(const struct counters *c, struct promfile *pf, int with_up,
 		g->zero = e->zero;
 		g->up = e->up;
 	}
-	qsort(a, n, sizeof *a, cmp_agg);
+	/* Entries loaded from state come in key order and keep it (the
+	 * table is in creation order): a run that met no new name need not
+	 * sort. */
+	size_t sorted = 1;
+	while (sorted < n && strcmp(a[sorted - 1].key, a[sorted].key) < 0)
+		sorted++;
+	if (sorted < n)
+		qsort(a, n, sizeof *a, cmp_agg);
 	for (size_t i = 0; i < n;) {
 		struct agg sum = a[i];
 		size_t j = i + 1;

@@ -187,8 +187,11 @@ void scan_line(struct scan *s, const char *line, size_t len, double now)
 		e->result = SCAN_LOGASAP;
 	else if (k == SNI_OK && s->http && memmem(m, n, "<BADREQ>", 8))
 		e->result = SCAN_BADREQ;
-	e->fe_len = cut(e->fe, sizeof e->fe, r.frontend, r.frontend_len);
-	e->be_len = cut(e->be, sizeof e->be, r.backend, r.backend_len);
+	/* Proxy names only matter when they are labels (--by). */
+	e->fe_len = s->c->keep_fe ? cut(e->fe, sizeof e->fe, r.frontend,
+					r.frontend_len) : 0;
+	e->be_len = s->c->keep_be ? cut(e->be, sizeof e->be, r.backend,
+					r.backend_len) : 0;
 	e->bytes_out = r.bytes_out;
 	e->bytes_in = r.bytes_in;
 	e->zero = r.bytes_out == 0 && !r.logasap;
