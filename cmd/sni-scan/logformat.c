@@ -930,6 +930,18 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 			return 0;
 		}
 		}
+		/* Half the tokens are literals right after a field ("/",
+		 * " ", "] "): compare the next one here, as its own turn of
+		 * the loop would, without the dispatch. */
+		if (i + 1 < lf->n && t[1].cls == C_LIT) {
+			const struct lf_tok *l = t + 1;
+			if (len - pos < l->litlen || s[pos] != l->lit[0] ||
+			    (l->litlen > 1 &&
+			     memcmp(s + pos + 1, l->lit + 1, l->litlen - 1)))
+				return 0;
+			pos += l->litlen;
+			i++;
+		}
 	}
 	return pos == len;
 }
