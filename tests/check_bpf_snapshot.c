@@ -68,8 +68,8 @@ static void parse_key(char **tok, struct bpf_snap_key *k)
 }
 
 struct fixture {
-	struct snap_edge edges[64];
-	struct snap_hist conn[32], tx[32];
+	struct snap_edge edges[512];
+	struct snap_hist conn[128], tx[128];
 	struct bpf_snap_target targets[16];
 	struct snapshot s;
 	char names[SNAPSHOT_MAX_MAPS][32];
@@ -106,12 +106,19 @@ static void load_fixture(const char *name, struct fixture *fx)
 			t->id = (uint32_t)atoi(tok[1]);
 			unpct(tok[2], t->name, sizeof t->name);
 		} else if (!strcmp(tok[0], "edge")) {
-			struct snap_edge *e = &fx->edges[fx->s.n_edges++];
+			struct snap_edge *e;
+
+			ck_assert_uint_lt(fx->s.n_edges,
+					  sizeof fx->edges / sizeof fx->edges[0]);
+			e = &fx->edges[fx->s.n_edges++];
 			ck_assert_int_eq(n, 9);
 			parse_key(tok + 1, &e->key);
 			e->val.count = strtoull(tok[7], NULL, 10);
 			e->val.failures = strtoull(tok[8], NULL, 10);
 		} else if (!strcmp(tok[0], "conn") || !strcmp(tok[0], "tx")) {
+			ck_assert_uint_lt(tok[0][0] == 'c' ? fx->s.n_conn
+							   : fx->s.n_tx,
+					  sizeof fx->conn / sizeof fx->conn[0]);
 			struct snap_hist *h = tok[0][0] == 'c'
 						  ? &fx->conn[fx->s.n_conn++]
 						  : &fx->tx[fx->s.n_tx++];
@@ -152,8 +159,8 @@ static void load_fixture(const char *name, struct fixture *fx)
 	free(text);
 }
 
-static const char *const cases[] = {"empty", "all_processes", "targets",
-				    "histograms", "escaping"};
+static const char *const cases[] = {"empty",	   "all_processes", "targets",
+				    "histograms", "escaping",	    "many_rows"};
 
 START_TEST(test_fixture)
 {
