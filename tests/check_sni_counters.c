@@ -185,6 +185,31 @@ START_TEST(test_fmt_grouping)
 }
 END_TEST
 
+START_TEST(test_prefetch_changes_nothing)
+{
+	/* A prefetch is a cache hint: no entry made, none changed, not
+	 * even under the cap. */
+	struct counters *c = counters_new(1);
+	counters_keep(c, 1, 0);
+	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, NULL, 0, 5, 0,
+				      0, 10), 0);
+	counters_prefetch(c, "a.example", "fe", 2, NULL, 0);
+	counters_prefetch(c, "b.example", "fe", 2, NULL, 0);
+	counters_prefetch(c, "a.example", "other-fe", 8, NULL, 0);
+	ck_assert_uint_eq(c->n, 1);
+	ck_assert_uint_eq(c->live, 1);
+	ck_assert_uint_eq(c->dropped, 0);
+	struct sni_entry *e = find(c, "a.example|fe|");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->bytes, 5);
+	ck_assert_uint_eq(e->conns, 1);
+	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, NULL, 0, 1, 0,
+				      0, 11), 0);
+	ck_assert_uint_eq(e->bytes, 6);
+	counters_free(c);
+}
+END_TEST
+
 START_TEST(test_many)
 {
 	/* Growth keeps every entry findable. */
@@ -247,6 +272,7 @@ int main(void)
 	tcase_add_test(tc, test_saturate);
 	tcase_add_test(tc, test_labels_not_kept);
 	tcase_add_test(tc, test_fmt_grouping);
+	tcase_add_test(tc, test_prefetch_changes_nothing);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_many_keys_long_and_short);
 	suite_add_tcase(s, tc);

@@ -245,15 +245,12 @@ static struct sni_entry *find_capped(struct counters *c, const char *sni,
 	return lookup(c, key, klen, 5, &over);
 }
 
-/* The key for (sni, fe, be) from the cached suffix when fe/be repeat. */
-static struct sni_entry *find_fast(struct counters *c, const char *sni,
-				   size_t snilen, const char *fe,
-				   size_t fe_len, const char *be,
-				   size_t be_len)
+/* The key for (sni, fe, be) into key, from the cached "|fe|be" suffix
+ * while fe/be repeat; returns its length. */
+static size_t fast_key(struct counters *c, char *key, const char *sni,
+		       size_t snilen, const char *fe, size_t fe_len,
+		       const char *be, size_t be_len)
 {
-	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
-	int over;
-
 	if (fe_len > COUNTERS_LABEL_MAX || !c->keep_fe)
 		fe_len = c->keep_fe ? COUNTERS_LABEL_MAX : 0;
 	if (be_len > COUNTERS_LABEL_MAX || !c->keep_be)
@@ -274,7 +271,17 @@ static struct sni_entry *find_fast(struct counters *c, const char *sni,
 	}
 	memcpy(key, sni, snilen);
 	memcpy(key + snilen, c->suffix, c->suffix_len + 1);
-	size_t klen = snilen + c->suffix_len;
+	return snilen + c->suffix_len;
+}
+
+static struct sni_entry *find_fast(struct counters *c, const char *sni,
+				   size_t snilen, const char *fe,
+				   size_t fe_len, const char *be,
+				   size_t be_len)
+{
+	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
+	int over;
+	size_t klen = fast_key(c, key, sni, snilen, fe, fe_len, be, be_len);
 	struct sni_entry *e = lookup(c, key, klen, snilen, &over);
 	if (e || !over)
 		return e;
@@ -282,6 +289,23 @@ static struct sni_entry *find_fast(struct counters *c, const char *sni,
 	memcpy(key, "other", 5);
 	memcpy(key + 5, c->suffix, c->suffix_len + 1);
 	return lookup(c, key, 5 + c->suffix_len, 5, &over);
+}
+
+void counters_prefetch(struct counters *c, const char *sni, const char *fe,
+		       size_t fe_len, const char *be, size_t be_len)
+{
+	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
+	size_t snilen = strlen(sni);
+	if (snilen > 253)
+		snilen = 253;
+	size_t klen = fast_key(c, key, sni, snilen, fe, fe_len, be, be_len);
+	uint64_t h = hash_bytes(key, klen);
+	const struct counters_ix *x = &c->ix[h & (c->icap - 1)];
+	if (x->pos) {
+		const char *e = (const char *)&c->tab[x->pos - 1];
+		__builtin_prefetch(e);
+		__builtin_prefetch(e + sizeof(struct sni_entry) - 1);
+	}
 }
 
 int counters_add(struct counters *c, const char *sni, const char *fe,

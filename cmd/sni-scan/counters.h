@@ -78,6 +78,11 @@ int counters_add(struct counters *c, const char *sni, const char *fe,
 		 size_t fe_len, const char *be, size_t be_len,
 		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now);
 
+/* A hint: the entry for this connection will be added soon (the next
+ * line), start fetching it into the cache.  Changes no counter. */
+void counters_prefetch(struct counters *c, const char *sni, const char *fe,
+		       size_t fe_len, const char *be, size_t be_len);
+
 /* Load one saved entry: value is "bytes,conns,zero,up,last_seen".
  * Entries beyond the cap are merged into "other", entries with labels no
  * longer kept into the entry without them.  Returns 1 when the entry went

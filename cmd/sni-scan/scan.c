@@ -197,6 +197,10 @@ void scan_line(struct scan *s, const char *line, size_t len, double now)
 	e->zero = r.bytes_out == 0 && !r.logasap;
 	e->active = 1;
 	if (s->hold) {
+		/* Committed when the next line has been read: time enough
+		 * for the entry to arrive from memory meanwhile. */
+		counters_prefetch(s->c, e->sni, e->fe, e->fe_len, e->be,
+				  e->be_len);
 		s->cur ^= 1;
 		return;
 	}
