@@ -13,6 +13,7 @@
 /* Eight bytes per step: the lookup runs once per log line. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
+	const size_t total = n;
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
 	while (n >= 8) {
 		uint64_t w;
@@ -22,8 +23,15 @@ static uint64_t hash_bytes(const char *s, size_t n)
 		s += 8;
 		n -= 8;
 	}
+	/* The tail: the key's last eight bytes (overlapping what was mixed;
+	 * the length is in h already) rather than a memcpy of variable
+	 * size, which is a libc call.  Keys under eight bytes: by bytes. */
 	uint64_t w = 0;
-	memcpy(&w, s, n);
+	if (n && total >= 8)
+		memcpy(&w, s + n - 8, 8);
+	else
+		for (size_t i = 0; i < n; i++)
+			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
 	return h;
