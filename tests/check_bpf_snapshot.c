@@ -109,7 +109,8 @@ static void load_fixture(const char *name, struct fixture *fx)
 			struct snap_edge *e;
 
 			ck_assert_uint_lt(fx->s.n_edges,
-					  sizeof fx->edges / sizeof fx->edges[0]);
+					  sizeof fx->edges /
+					      sizeof fx->edges[0]);
 			e = &fx->edges[fx->s.n_edges++];
 			ck_assert_int_eq(n, 9);
 			parse_key(tok + 1, &e->key);
@@ -159,8 +160,8 @@ static void load_fixture(const char *name, struct fixture *fx)
 	free(text);
 }
 
-static const char *const cases[] = {"empty",	   "all_processes", "targets",
-				    "histograms", "escaping",	    "many_rows"};
+static const char *const cases[] = {"empty",	  "all_processes", "targets",
+				    "histograms", "escaping",	   "many_rows"};
 
 START_TEST(test_fixture)
 {

@@ -192,7 +192,7 @@ struct row {
 	union {
 		struct {
 			uint64_t count, failures;
-		} c;			     /* edges */
+		} c;				  /* edges */
 		const struct bpf_snap_hist *hist; /* histograms */
 	} v;
 };
@@ -276,11 +276,12 @@ static void sort_rows(struct row *rows, size_t n, const char *text)
 	qsort_r(names, nn, sizeof *names, by_name, (void *)text);
 	for (i = 0; i < n; i++) {
 		/* decode_row lets only TCP and UDP through: "tcp" < "udp". */
-		uint64_t rank = name_rank(names, nn, text,
-					  text + rows[i].process);
+		uint64_t rank =
+		    name_rank(names, nn, text, text + rows[i].process);
 
 		k[i].key = rank << 17 |
-			   (uint64_t)(rows[i].proto != BPF_SNAP_PROTO_TCP) << 16 |
+			   (uint64_t)(rows[i].proto != BPF_SNAP_PROTO_TCP)
+			       << 16 |
 			   rows[i].dport;
 		k[i].i = i;
 		if (k[i].key > maxkey)
@@ -321,8 +322,7 @@ out:
 	free(out);
 }
 
-static int same_port(const struct row *a, const struct row *b,
-		     const char *text)
+static int same_port(const struct row *a, const struct row *b, const char *text)
 {
 	return (a->process == b->process ||
 		!strcmp(text + a->process, text + b->process)) &&
@@ -388,8 +388,7 @@ static int fmt_edges(const struct snapshot *s, struct promfile *pf,
 		goto out;
 	}
 	for (i = 0; i < s->n_edges; i++) {
-		int r = decode_row(s, &s->edges[i].key, 1, &t, &last,
-				   &rows[n]);
+		int r = decode_row(s, &s->edges[i].key, 1, &t, &last, &rows[n]);
 
 		if (r == -2) {
 			fail(NULL, err, errlen, "edges");
@@ -512,8 +511,8 @@ static int fmt_hists(const struct snapshot *s, const struct snap_hist *src,
 		if (by_dst)
 			r = promfile_add_histogram(
 			    pf, name, &acc, "process", t.p + rows[i].process,
-			    "proto", decode_proto(rows[i].proto), "dport",
-			    port, "dst_ip", t.p + rows[i].dst, NULL);
+			    "proto", decode_proto(rows[i].proto), "dport", port,
+			    "dst_ip", t.p + rows[i].dst, NULL);
 		else
 			r = promfile_add_histogram(pf, name, &acc, "process",
 						   t.p + rows[i].process,

@@ -101,11 +101,10 @@ static int scan_u64_fields(const char *v, const char *const *names,
 
 static int scan_counters(const char *v, struct tstats *s)
 {
-	static const char *const names[] = {"sent=",    "received=",
-					    "timeouts=", "dropped=",
-					    "late=",    "garbage="};
+	static const char *const names[] = {
+	    "sent=", "received=", "timeouts=", "dropped=", "late=", "garbage="};
 	uint64_t *const out[] = {&s->sent,    &s->received, &s->timeouts,
-				 &s->dropped, &s->late,     &s->garbage};
+				 &s->dropped, &s->late,	    &s->garbage};
 
 	return scan_u64_fields(v, names, out, 6);
 }
@@ -212,11 +211,11 @@ int stats_load(const struct statefile *st, const struct target *t,
 		return 1;
 	key(k, sizeof k, t, "counters");
 	v = statefile_get(st, k);
-	if (!v || (scan_counters(v, s) &&
-		   (sscanf(v, counters_scan, &s->sent, &s->received,
-			   &s->timeouts, &s->dropped, &s->late, &s->garbage,
-			   &n) != 6 ||
-		    v[n] != '\0')))
+	if (!v ||
+	    (scan_counters(v, s) &&
+	     (sscanf(v, counters_scan, &s->sent, &s->received, &s->timeouts,
+		     &s->dropped, &s->late, &s->garbage, &n) != 6 ||
+	      v[n] != '\0')))
 		goto reset;
 	key(k, sizeof k, t, hist_key(mode, 0));
 	if (hist_load(&s->hist, statefile_get(st, k)))
