@@ -72,6 +72,9 @@ struct promfile {
 		uint32_t fi, idx;
 	} *seen;
 	size_t nseen, capseen;
+	/* Labels are built here, reused across adds, then copied out at
+	 * their exact length: one malloc per sample, no regrowth. */
+	struct sbuf scratch;
 	char err[256];
 };
 
@@ -93,6 +96,7 @@ void promfile_free(struct promfile *pf)
 	}
 	free(pf->fam);
 	free(pf->seen);
+	free(pf->scratch.p);
 	free(pf);
 }
 
@@ -342,68 +346,58 @@ static int seen_insert(struct promfile *pf, size_t fi, const char *labels,
 static int add_sample(struct promfile *pf, const char *name, double value,
 		      const struct histogram *h, const char *const *labels)
 {
-	struct sbuf lb = {0};
+	struct sbuf *lb = &pf->scratch;
 	struct family *f;
 	size_t nl = 0;
+	char *lp;
 
 	f = family_get(pf, name, h ? PROM_HISTOGRAM : PROM_GAUGE);
 	if (!f)
 		return -1;
 	if (f->def->type == PROM_INFO)
 		value = 1;
+	lb->len = 0;
+	lb->oom = 0;
 	for (size_t i = 0; labels && labels[i]; i += 2) {
 		const char *ln = labels[i], *lv = labels[i + 1];
-		if (!lv) {
-			free(lb.p);
+		if (!lv)
 			return pf_fail(pf, EINVAL,
 				       "%s: label %s has no value", name, ln);
-		}
-		if (!prom_valid_label_name(ln) || (h && !strcmp(ln, "le"))) {
-			free(lb.p);
+		if (!prom_valid_label_name(ln) || (h && !strcmp(ln, "le")))
 			return pf_fail(pf, EINVAL, "%s: invalid label name",
 				       name);
-		}
 		for (size_t j = 0; j < i; j += 2)
-			if (!strcmp(labels[j], ln)) {
-				free(lb.p);
+			if (!strcmp(labels[j], ln))
 				return pf_fail(pf, EINVAL,
 					       "%s: label %s given twice", name,
 					       ln);
-			}
-		if (++nl > PROMFILE_MAX_LABELS) {
-			free(lb.p);
+		if (++nl > PROMFILE_MAX_LABELS)
 			return pf_fail(pf, EINVAL, "%s: too many labels",
 				       name);
-		}
 		if (i)
-			sb_put(&lb, ",", 1);
-		sb_puts(&lb, ln);
-		sb_put(&lb, "=\"", 2);
-		escape_label_value(&lb, lv);
-		sb_put(&lb, "\"", 1);
+			sb_put(lb, ",", 1);
+		sb_puts(lb, ln);
+		sb_put(lb, "=\"", 2);
+		escape_label_value(lb, lv);
+		sb_put(lb, "\"", 1);
 	}
-	if (!lb.p) {
-		lb.p = strdup("");
-	} else if (!lb.oom && lb.cap > lb.len + 1) {
-		/* Keep only what the labels need: a file can hold tens of
-		 * thousands of samples. */
-		char *shrunk = realloc(lb.p, lb.len + 1);
-		if (shrunk)
-			lb.p = shrunk;
-	}
-	if (lb.oom || !lb.p) {
-		free(lb.p);
+	if (lb->oom)
 		return pf_fail(pf, ENOMEM, "out of memory");
-	}
+	lp = malloc(lb->len + 1);
+	if (!lp)
+		return pf_fail(pf, ENOMEM, "out of memory");
+	if (lb->len)
+		memcpy(lp, lb->p, lb->len);
+	lp[lb->len] = 0;
 	if (f->n >= UINT32_MAX - 1) {
-		free(lb.p);
+		free(lp);
 		return pf_fail(pf, E2BIG, "%s: too many samples", name);
 	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 8;
 		struct sample *s = realloc(f->s, cap * sizeof *s);
 		if (!s) {
-			free(lb.p);
+			free(lp);
 			return pf_fail(pf, ENOMEM, "out of memory");
 		}
 		f->s = s;
@@ -412,17 +406,17 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 	size_t fi = (size_t)(f - pf->fam);
 	/* Store the sample before the duplicate check so the set can
 	 * compare against it; roll back on a duplicate. */
-	f->s[f->n].labels = lb.p;
+	f->s[f->n].labels = lp;
 	f->s[f->n].value = value;
 	f->s[f->n].h = NULL;
-	int dup = seen_insert(pf, fi, lb.p, f->n);
+	int dup = seen_insert(pf, fi, lp, f->n);
 	if (dup != 0) {
 		if (dup < 0)
 			pf_fail(pf, ENOMEM, "out of memory");
 		else
 			pf_fail(pf, EEXIST, "%s{%.150s} added twice", name,
-				lb.p);
-		free(lb.p);
+				lp);
+		free(lp);
 		return -1;
 	}
 	if (h) {
@@ -559,6 +553,10 @@ static int render_to(const struct promfile *pf, FILE *f)
 	if (pf->nfam)
 		memcpy(tmp, pf->fam, pf->nfam * sizeof *tmp);
 	qsort(tmp, pf->nfam, sizeof *tmp, cmp_family);
+	char les_buf[HISTOGRAM_MAX_BUCKETS][80];
+	double les_of[HISTOGRAM_MAX_BUCKETS];
+	char(*les)[80] = NULL;
+	unsigned les_n = 0;
 	for (size_t i = 0; i < pf->nfam; i++) {
 		const struct family *fam = &tmp[i];
 		const char *name = fam->def->name;
@@ -582,14 +580,25 @@ static int render_to(const struct promfile *pf, FILE *f)
 				continue;
 			}
 			uint64_t cum = 0;
-			char le[96], num[64];
+			/* The samples of one family nearly always share their
+			 * bounds: format them once, not once per sample. */
+			if (!les || les_n != s->h->n ||
+			    memcmp(les_of, s->h->le, les_n * sizeof(double))) {
+				les_n = s->h->n;
+				memcpy(les_of, s->h->le, les_n * sizeof(double));
+				for (unsigned k = 0; k < les_n; k++) {
+					char num[64];
+					prom_format_value(s->h->le[k], num,
+							  sizeof num);
+					snprintf(les_buf[k], sizeof les_buf[k],
+						 "le=\"%s\"", num);
+				}
+				les = les_buf;
+			}
 			for (unsigned k = 0; k < s->h->n; k++) {
 				cum += s->h->bucket[k];
-				prom_format_value(s->h->le[k], num,
-						  sizeof num);
-				snprintf(le, sizeof le, "le=\"%s\"", num);
-				put_sample(f, name, "_bucket", s->labels, le,
-					   (double)cum);
+				put_sample(f, name, "_bucket", s->labels,
+					   les[k], (double)cum);
 			}
 			put_sample(f, name, "_bucket", s->labels,
 				   "le=\"+Inf\"", (double)s->h->count);
