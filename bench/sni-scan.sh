@@ -105,6 +105,24 @@ echo "bench sni-scan 1 run over ${MB} MB log, 10000 SNIs, per CPU second: $s_cra
 echo "bench sni-scan 1 run over ${MB} MB log, 10000 SNIs: $s_rate MB/s  ref wc -l: $w_rate MB/s  ratio $(ratio "$s_rate" "$w_rate")"
 echo "bench sni-scan 1 run over ${MB} MB log, 10000 SNIs: $s_rate MB/s  ref mawk sum per SNI: $m_rate MB/s  ratio $(ratio "$s_rate" "$m_rate")"
 
+# Instructions retired in user space, where perf can count them: unlike
+# wall or CPU time, not disturbed by other work on a shared machine.
+pinstr() { # pinstr FILE CMD...: user instructions of CMD into FILE
+	_f=$1
+	shift
+	perf stat -x, -e instructions:u -o "$_f" "$@" >"$T/out.tmp" 2>/dev/null || true
+	awk -F, '/instructions/ && $1 ~ /^[0-9]+$/ { print $1 }' "$_f"
+}
+if command -v perf >/dev/null 2>&1; then
+	rm -rf "$T/st4"
+	s_in=$(pinstr "$T/pi1" "$S" -q -s "$T/st4" -o "$T/o4.prom" "$LOG")
+	g_in=$(pinstr "$T/pi2" grep -c 'SNI=' "$LOG")
+	if [ -n "$s_in" ] && [ -n "$g_in" ]; then
+		ipb() { awk -v i="$1" -v b="$bytes" 'BEGIN { printf "%.1f", i / b }'; }
+		echo "bench sni-scan 1 run over ${MB} MB log, 10000 SNIs, user instructions per byte: $(ipb "$s_in") instr/B  ref grep -c SNI=: $(ipb "$g_in") instr/B  ratio $(ratio "$s_in" "$g_in")"
+	fi
+fi
+
 if command -v mtail >/dev/null 2>&1; then
 	head -c 64000000 "$LOG" >"$T/slice.log"
 	cat >"$T/p.mtail" <<'EOF'
