@@ -304,7 +304,32 @@ int logread_run(struct logread_job *j)
 		j->read = a.read;
 		j->eof = 0;
 		j->skipping = a.skipping;
+	} else if (cb->dropped) {
+		/* The second half met more names than the cap allows on its
+		 * own, and its table cannot know which of them the first
+		 * half already holds: drop its work and read it again after
+		 * the first half, so the names kept and their counts are
+		 * those of a read by one thread. */
+		struct logread_job c2 = *j;
+		c2.off = p;
+		c2.budget = end - p;
+		c2.skipping = a.skipping;
+		c2.progress = NULL;
+		if (run_one(&c2) < 0) {
+			rc = -1;
+		} else {
+			j->end = c2.end;
+			j->read = c2.end - j->off;
+			j->eof = c2.eof;
+			j->skipping = c2.skipping;
+		}
 	} else {
+		/* The first half's last entry, held back for the line after
+		 * it, is counted before everything the second half read, as
+		 * one thread would; then entries merge in the order the
+		 * second half met them, so the cap keeps the names a
+		 * one-thread read keeps. */
+		scan_flush(sa, j->now);
 		for (int i = 0; i < SCAN_NRESULTS; i++)
 			sa->result[i] += sb.result[i];
 		if (sb.oom || counters_merge(sa->c, cb) < 0)
