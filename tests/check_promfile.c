@@ -205,6 +205,16 @@ START_TEST(test_value_roundtrip)
 	}
 	prom_format_value(42, buf, sizeof buf);
 	ck_assert_str_eq(buf, "42");
+	prom_format_value(-42, buf, sizeof buf);
+	ck_assert_str_eq(buf, "-42");
+	prom_format_value(0, buf, sizeof buf);
+	ck_assert_str_eq(buf, "0");
+	prom_format_value(999999999999999.0, buf, sizeof buf);
+	ck_assert_str_eq(buf, "999999999999999");
+	prom_format_value(1e15, buf, sizeof buf);
+	ck_assert_str_eq(buf, "1e+15");
+	prom_format_value(-2.5, buf, sizeof buf);
+	ck_assert_str_eq(buf, "-2.5");
 	prom_format_value(NAN, buf, sizeof buf);
 	ck_assert_str_eq(buf, "NaN");
 }
