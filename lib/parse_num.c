@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "parse_num.h"
+#include "errbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,21 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int fail(int e, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(int e, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	errno = e;
-	return -1;
-}
 
 /* Quote at most 40 bytes of untrusted text for an error message. */
 static const char *shown(const char *s, char *buf, size_t len)
@@ -48,17 +34,17 @@ int parse_int(const char *s, long long min, long long max, long long *out,
 	long long v;
 
 	if (!s || !*s || isspace((unsigned char)*s))
-		return fail(EINVAL, err, errlen,
+		return errbuf_set(err, errlen, EINVAL,
 			    "expected an integer %lld..%lld, got \"%s\"", min,
 			    max, s ? shown(s, q, sizeof q) : "");
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (*end)
-		return fail(EINVAL, err, errlen,
+		return errbuf_set(err, errlen, EINVAL,
 			    "expected an integer %lld..%lld, got \"%s\"", min,
 			    max, shown(s, q, sizeof q));
 	if (errno == ERANGE || v < min || v > max)
-		return fail(ERANGE, err, errlen,
+		return errbuf_set(err, errlen, ERANGE,
 			    "expected an integer %lld..%lld, got \"%s\"", min,
 			    max, shown(s, q, sizeof q));
 	*out = v;
@@ -73,17 +59,17 @@ int parse_double(const char *s, double min, double max, double *out,
 	double v;
 
 	if (!s || !*s || isspace((unsigned char)*s))
-		return fail(EINVAL, err, errlen,
+		return errbuf_set(err, errlen, EINVAL,
 			    "expected a number %g..%g, got \"%s\"", min, max,
 			    s ? shown(s, q, sizeof q) : "");
 	errno = 0;
 	v = strtod(s, &end);
 	if (*end || !isfinite(v))
-		return fail(EINVAL, err, errlen,
+		return errbuf_set(err, errlen, EINVAL,
 			    "expected a number %g..%g, got \"%s\"", min, max,
 			    shown(s, q, sizeof q));
 	if (v < min || v > max)
-		return fail(ERANGE, err, errlen,
+		return errbuf_set(err, errlen, ERANGE,
 			    "expected a number %g..%g, got \"%s\"", min, max,
 			    shown(s, q, sizeof q));
 	*out = v;
@@ -159,13 +145,13 @@ int parse_duration(const char *s, double min, double max, double *out,
 		goto bad;
 range:
 	if (!(total >= min && total <= max))
-		return fail(ERANGE, err, errlen,
+		return errbuf_set(err, errlen, ERANGE,
 			    "expected a duration %gs..%gs, got \"%s\"", min,
 			    max, shown(s, q, sizeof q));
 	*out = total;
 	return 0;
 bad:
-	return fail(EINVAL, err, errlen,
+	return errbuf_set(err, errlen, EINVAL,
 		    "expected a duration such as 500ms, 10s or 1m30s, got "
 		    "\"%s\"",
 		    shown(s, q, sizeof q));
@@ -215,11 +201,11 @@ int parse_size(const char *s, unsigned long long min, unsigned long long max,
 		return 0;
 	}
 bad:
-	return fail(EINVAL, err, errlen,
+	return errbuf_set(err, errlen, EINVAL,
 		    "expected a size such as 4096, 64KiB or 10MB, got \"%s\"",
 		    s ? shown(s, q, sizeof q) : "");
 range:
-	return fail(ERANGE, err, errlen,
+	return errbuf_set(err, errlen, ERANGE,
 		    "expected a size %llu..%llu bytes, got \"%s\"", min, max,
 		    shown(s, q, sizeof q));
 }

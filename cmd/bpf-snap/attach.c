@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bpf_snap.skel.h"
+#include "errbuf.h"
 #include "log.h"
 #include "pins.h"
 
@@ -34,18 +35,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	errno = e;
-	return -1;
-}
 
 static int mkdir_parents(const char *dir)
 {
@@ -79,13 +68,13 @@ static int pin_all(struct bpf_snap_bpf *skel, const char *dir, char *err,
 	for (size_t i = 0; i < pins_n_maps; i++) {
 		snprintf(p, sizeof p, "%s/%s", dir, pins_maps[i].name);
 		if (bpf_map__pin(maps[i], p) < 0)
-			return seterr(err, errlen, errno, "pin %s: %s", p,
+			return errbuf_set(err, errlen, errno, "pin %s: %s", p,
 				      strerror(errno));
 	}
 	for (size_t i = 0; i < pins_n_links; i++) {
 		snprintf(p, sizeof p, "%s/link_%s", dir, pins_links[i]);
 		if (bpf_link__pin(links[i], p) < 0)
-			return seterr(err, errlen, errno, "pin %s: %s", p,
+			return errbuf_set(err, errlen, errno, "pin %s: %s", p,
 				      strerror(errno));
 	}
 	return 0;
@@ -105,14 +94,14 @@ static int fill_maps(struct bpf_snap_bpf *skel, const struct snapconf *c,
 
 		snapconf_filter_entry(c, i, key, &val);
 		if (bpf_map_update_elem(tfd, key, &val, BPF_NOEXIST) < 0)
-			return seterr(err, errlen, errno, "targets map: %s",
+			return errbuf_set(err, errlen, errno, "targets map: %s",
 				      strerror(errno));
 	}
 	info.version = BPF_SNAP_INFO_VERSION;
 	info.filtered = c->all ? 0 : 1;
 	info.attached_unix_ns = (__u64)(now * 1e9);
 	if (bpf_map_update_elem(ifd, &zero, &info, BPF_ANY) < 0)
-		return seterr(err, errlen, errno, "info map: %s",
+		return errbuf_set(err, errlen, errno, "info map: %s",
 			      strerror(errno));
 	return 0;
 }
@@ -128,16 +117,16 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 
 	switch (pins_attached(o->dir)) {
 	case -2:
-		return seterr(err, errlen, EACCES, "%s: permission denied",
+		return errbuf_set(err, errlen, EACCES, "%s: permission denied",
 			      o->dir);
 	case 1:
-		return seterr(err, errlen, EEXIST, "%s: already attached",
+		return errbuf_set(err, errlen, EEXIST, "%s: already attached",
 			      o->dir);
 	case -1:
 		log_warn("%s: removing the pins of a partial attachment",
 			 o->dir);
 		if (pins_remove_dir(o->dir) < 0)
-			return seterr(err, errlen, errno, "%s: %s", o->dir,
+			return errbuf_set(err, errlen, errno, "%s: %s", o->dir,
 				      strerror(errno));
 	}
 	if ((n = pins_remove_stale(o->dir)))
@@ -145,17 +134,17 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 			 o->dir, n);
 	libbpf_set_print(o->verbose ? libbpf_log : NULL);
 	if (mkdir_parents(o->dir) < 0)
-		return seterr(err, errlen, errno, "%s: %s", o->dir,
+		return errbuf_set(err, errlen, errno, "%s: %s", o->dir,
 			      strerror(errno));
 	cgfd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
-		return seterr(err, errlen, errno, "cgroup %s: %s", o->cgroup,
+		return errbuf_set(err, errlen, errno, "cgroup %s: %s", o->cgroup,
 			      strerror(errno));
 	snprintf(tmp, sizeof tmp, "%s-new-%ld", o->dir, (long)getpid());
 	skel = bpf_snap_bpf__open();
 	if (!skel) {
 		e = errno;
-		seterr(err, errlen, e, "open BPF object: %s", strerror(e));
+		errbuf_set(err, errlen, e, "open BPF object: %s", strerror(e));
 		goto out;
 	}
 	skel->rodata->filtered = c->all ? 0 : 1;
@@ -169,12 +158,12 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 	    bpf_map__set_max_entries(skel->maps.pend_conn, pend_slots) ||
 	    bpf_map__set_max_entries(skel->maps.pend_tx, pend_slots)) {
 		e = errno;
-		seterr(err, errlen, e, "map sizes: %s", strerror(e));
+		errbuf_set(err, errlen, e, "map sizes: %s", strerror(e));
 		goto out;
 	}
 	if (bpf_snap_bpf__load(skel)) {
 		e = errno;
-		seterr(err, errlen, e,
+		errbuf_set(err, errlen, e,
 		       "load BPF programs: %s (run with -v for the "
 		       "verifier's log)",
 		       strerror(e));
@@ -189,7 +178,7 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 		skel->links.prog = (expr);                                     \
 		if (!skel->links.prog) {                                       \
 			e = errno;                                             \
-			seterr(err, errlen, e, "attach %s: %s", #prog,         \
+			errbuf_set(err, errlen, e, "attach %s: %s", #prog,         \
 			       strerror(e));                                   \
 			goto out;                                              \
 		}                                                              \
@@ -204,7 +193,7 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 #undef ATTACH
 	if (mkdir(tmp, 0700) < 0) {
 		e = errno;
-		seterr(err, errlen, e, "%s: %s", tmp, strerror(e));
+		errbuf_set(err, errlen, e, "%s: %s", tmp, strerror(e));
 		goto out;
 	}
 	made_tmp = 1;
@@ -214,7 +203,7 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 	}
 	if (rename(tmp, o->dir) < 0) {
 		e = errno;
-		seterr(err, errlen, e, "rename %s to %s: %s", tmp, o->dir,
+		errbuf_set(err, errlen, e, "rename %s to %s: %s", tmp, o->dir,
 		       strerror(e));
 		goto out;
 	}

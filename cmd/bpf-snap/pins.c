@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "pins.h"
+#include "errbuf.h"
 
 #include <bpf/bpf.h>
 #include <dirent.h>
@@ -43,18 +44,6 @@ const size_t pins_n_links = sizeof pins_links / sizeof pins_links[0];
 
 enum { M_EDGES, M_CONN, M_TX, M_PCONN, M_PTX, M_TARGETS, M_DROPPED, M_INFO };
 
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int seterr(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	errno = e;
-	return -1;
-}
 
 static int is_bpffs(const char *path)
 {
@@ -76,11 +65,11 @@ int pins_bpffs_ready(const char *dir, int may_mount, int *mounted, char *err,
 		if (is_bpffs(PINS_BPFFS_ROOT))
 			return 0;
 		if (!may_mount)
-			return seterr(err, errlen, ENOENT,
+			return errbuf_set(err, errlen, ENOENT,
 				      "%s: not a bpf filesystem",
 				      PINS_BPFFS_ROOT);
 		if (mount("bpf", PINS_BPFFS_ROOT, "bpf", 0, "mode=0700") < 0)
-			return seterr(
+			return errbuf_set(
 			    err, errlen, errno == EPERM ? EPERM : errno,
 			    "%s: not a bpf filesystem and cannot "
 			    "mount one (%s); run as root: mount -t "
@@ -105,7 +94,7 @@ int pins_bpffs_ready(const char *dir, int may_mount, int *mounted, char *err,
 		*slash = '\0';
 	}
 	if (!is_bpffs(p))
-		return seterr(err, errlen, ENOTSUP,
+		return errbuf_set(err, errlen, ENOTSUP,
 			      "%s: not on a bpf filesystem (%s is not)", dir,
 			      p);
 	return 0;
@@ -318,18 +307,18 @@ static int open_map(const char *dir, size_t i, struct bpf_map_info *info,
 	pin_path(p, sizeof p, dir, "", pins_maps[i].name);
 	fd = bpf_obj_get(p);
 	if (fd < 0)
-		return seterr(err, errlen, errno, "%s: %s", p, strerror(errno));
+		return errbuf_set(err, errlen, errno, "%s: %s", p, strerror(errno));
 	memset(info, 0, sizeof *info);
 	if (bpf_obj_get_info_by_fd(fd, info, &len) < 0) {
 		int e = errno;
 
 		close(fd);
-		return seterr(err, errlen, e, "%s: %s", p, strerror(e));
+		return errbuf_set(err, errlen, e, "%s: %s", p, strerror(e));
 	}
 	if (info->key_size != pins_maps[i].key_size ||
 	    info->value_size != pins_maps[i].value_size) {
 		close(fd);
-		return seterr(err, errlen, EPROTO,
+		return errbuf_set(err, errlen, EPROTO,
 			      "%s: pinned by an incompatible bpf-snap (key %u "
 			      "value %u bytes, expected %u and %u): run "
 			      "bpf-snap detach, then attach",
@@ -355,15 +344,15 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 		fds[i] = -1;
 	switch (pins_attached(dir)) {
 	case -2:
-		return seterr(err, errlen, EACCES,
+		return errbuf_set(err, errlen, EACCES,
 			      "%s: permission denied: reading the pins needs "
 			      "root (or CAP_BPF and access to the directory)",
 			      dir);
 	case 0:
-		return seterr(err, errlen, ENOENT,
+		return errbuf_set(err, errlen, ENOENT,
 			      "%s: nothing attached: run bpf-snap attach", dir);
 	case -1:
-		return seterr(err, errlen, ENOENT,
+		return errbuf_set(err, errlen, ENOENT,
 			      "%s: only partly attached: run bpf-snap detach, "
 			      "then attach",
 			      dir);
@@ -451,7 +440,7 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 		if (bpf_map_lookup_elem(fds[M_INFO], &key, &bi) < 0)
 			goto readfail;
 		if (bi.version != BPF_SNAP_INFO_VERSION) {
-			seterr(err, errlen, EPROTO,
+			errbuf_set(err, errlen, EPROTO,
 			       "%s/info: version %u, expected %u: run bpf-snap "
 			       "detach, then attach",
 			       dir, bi.version, BPF_SNAP_INFO_VERSION);
@@ -465,7 +454,7 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 	goto out;
 readfail:
 	e = errno;
-	seterr(err, errlen, e, "%s: reading maps: %s", dir, strerror(e));
+	errbuf_set(err, errlen, e, "%s: reading maps: %s", dir, strerror(e));
 out:
 	for (i = 0; i < pins_n_maps; i++)
 		if (fds[i] >= 0)
@@ -656,7 +645,7 @@ int pins_detach(const char *dir, double timeout, size_t *removed, int *verified,
 	*verified = 1;
 	collect_ids(dir, &h);
 	if ((r = pins_remove_dir(dir)) < 0)
-		return seterr(err, errlen, errno, "%s: %s", dir,
+		return errbuf_set(err, errlen, errno, "%s: %s", dir,
 			      strerror(errno));
 	*removed += (size_t)r;
 	/* Pin directories of an attach that died half-way. */
@@ -700,7 +689,7 @@ int pins_detach(const char *dir, double timeout, size_t *removed, int *verified,
 			break;
 		}
 		if (mono() > deadline)
-			return seterr(err, errlen, ETIMEDOUT,
+			return errbuf_set(err, errlen, ETIMEDOUT,
 				      "%s id %u still loaded %.1f s after "
 				      "unpinning",
 				      what, id, timeout);
@@ -728,18 +717,18 @@ int pins_status(const char *dir, FILE *out, char *err, size_t errlen)
 	int a = pins_attached(dir);
 
 	if (a == -2)
-		return seterr(err, errlen, EACCES, "%s: permission denied",
+		return errbuf_set(err, errlen, EACCES, "%s: permission denied",
 			      dir);
 	if (a == 0) {
 		fprintf(out, "not attached (no pins in %s)\n", dir);
-		return seterr(err, errlen, ENOENT, "%s: nothing attached", dir);
+		return errbuf_set(err, errlen, ENOENT, "%s: nothing attached", dir);
 	}
 	if (a == -1) {
 		fprintf(out,
 			"partly attached in %s: run bpf-snap detach, "
 			"then attach\n",
 			dir);
-		return seterr(err, errlen, ENOENT, "%s: partly attached", dir);
+		return errbuf_set(err, errlen, ENOENT, "%s: partly attached", dir);
 	}
 	if (pins_read(dir, &s, &d, err, errlen) < 0)
 		return -1;
