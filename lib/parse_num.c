@@ -209,3 +209,14 @@ range:
 		    "expected a size %llu..%llu bytes, got \"%s\"", min, max,
 		    shown(s, q, sizeof q));
 }
+
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}

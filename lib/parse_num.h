@@ -30,4 +30,7 @@ int parse_duration(const char *s, double min, double max, double *out,
 int parse_size(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out, char *err, size_t errlen);
 
+/* The value of one hexadecimal digit (0-9, a-f, A-F), or -1. */
+int parse_hex_digit(char c);
+
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "parse_num.h"
 #include "readfile.h"
 
 struct entry {
@@ -310,17 +311,6 @@ out:
 	return r;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decode s[0..n) (escaped) into a malloc'd string; NULL if malformed. */
 static char *unescape(const char *s, size_t n)
 {
@@ -331,8 +321,8 @@ static char *unescape(const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		if (c == '%') {
 			int hi, lo;
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0 || (hi == 0 && lo == 0))
+			if (i + 2 >= n || (hi = parse_hex_digit(s[i + 1])) < 0 ||
+			    (lo = parse_hex_digit(s[i + 2])) < 0 || (hi == 0 && lo == 0))
 				goto bad;
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;

@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "parse_num.h"
+
 /* How a token reads the line. */
 enum lf_class {
 	C_LIT,	  /* literal text */
@@ -1108,26 +1110,15 @@ enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 	return LF_MATCH;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 size_t logformat_unescape(const char *in, size_t len, char *out,
 			  size_t outlen)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
-		if (c == '#' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
-		    hexval(in[i + 2]) >= 0) {
-			c = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+		if (c == '#' && i + 2 < len && parse_hex_digit(in[i + 1]) >= 0 &&
+		    parse_hex_digit(in[i + 2]) >= 0) {
+			c = (char)(parse_hex_digit(in[i + 1]) * 16 + parse_hex_digit(in[i + 2]));
 			i += 2;
 		}
 		if (o >= outlen)
