@@ -3,8 +3,8 @@
 # sni-scan benchmarks (make bench): one run over a large HAProxy log of
 # realistic tcp-sni lines with 10,000 names, page cache warm, against
 # `LC_ALL=C grep -c 'SNI='`, `wc -l`, an equivalent mawk program and an
-# equivalent mtail program, measured in this invocation; then max RSS and
-# the cost of a run with nothing new.  Prints only `bench ...` lines.
+# equivalent mtail program, measured in this invocation; then max RSS (a run
+# with nothing new is bench/sni-scan-idle.sh).  Prints only `bench ...` lines.
 #
 # SNI_BENCH_MB sets the log size (default 1024).  mtail reads a 64 MiB
 # slice (at its speed the whole log would take minutes); its figure is a
@@ -143,25 +143,3 @@ EOF
 	echo "bench sni-scan 1 run over ${MB} MB log, 10000 SNIs: $s_rate MB/s  ref mtail one_shot (64 MB slice): $t_rate MB/s  ratio $(ratio "$s_rate" "$t_rate")"
 fi
 echo "bench sni-scan max RSS, ${MB} MB log, 10000 SNIs: $((s_rss / 1024)) MiB  ref mawk: $((m_rss / 1024)) MiB  ratio $(ratio "$s_rss" "$m_rss")"
-
-# A run with nothing new, 10,000 names in state (timer runs between
-# bursts), and with one name; against /bin/true.  Median of 20 runs.
-runs() { # runs CMD...: median wall milliseconds of 20 runs
-	if [ -x "$BIN/bench-measure" ]; then
-		"$BIN/bench-measure" 20 "$@" | awk '{ printf "%.2f", $1 }'
-		return
-	fi
-	_t0=$(date +%s%N)
-	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		"$@" >/dev/null 2>&1 || true
-	done
-	_t1=$(date +%s%N)
-	awk -v d=$((_t1 - _t0)) 'BEGIN { printf "%.2f", d / 20 / 1e6 }'
-}
-inc=$(runs "$S" -q -s "$T/st1" -o "$T/o1.prom" "$LOG")
-head -n 1 "$T/block.log" >"$T/one.log"
-"$S" -q -s "$T/st3" -o "$T/o3.prom" "$T/one.log"
-inc1=$(runs "$S" -q -s "$T/st3" -o "$T/o3.prom" "$T/one.log")
-tru=$(runs /bin/true)
-echo "bench sni-scan run with nothing new, 10000 SNIs in state: $inc ms  ref /bin/true: $tru ms  ratio $(ratio "$inc" "$tru")"
-echo "bench sni-scan run with nothing new, 1 SNI in state: $inc1 ms  ref /bin/true: $tru ms  ratio $(ratio "$inc1" "$tru")"
