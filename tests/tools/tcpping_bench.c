@@ -7,6 +7,15 @@
  *       127.0.0.1:PORT, COUNT 24-byte probes, each sent after the echo of
  *       the previous one and INTERVAL_US of sleep.  Prints
  *       "<median_rtt_us> <cpu_us_per_probe>".
+ *   tcpping_bench floor PORT TARGETS COUNT INTERVAL_US fin|rst
+ *       The kernel floor of a burst: TARGETS non-blocking connections to
+ *       127.0.0.1:PORT (TCP_NODELAY), then COUNT rounds INTERVAL_US apart
+ *       in which every connection sends one 24-byte probe and reads its
+ *       echo, all through one epoll set (registered once, edge-triggered),
+ *       then close (fin: plain close; rst: SO_LINGER 0).  Only the
+ *       syscalls a burst cannot do without, nothing measured or kept; run
+ *       it under "run" for its whole-process CPU.  Exits 1 unless every
+ *       echo came back.
  *   tcpping_bench run CMD [ARGS...]
  *       Runs CMD (stdout and stderr to /dev/null unless TCPPING_BENCH_ERR
  *       names a file for stderr) and prints
@@ -14,10 +23,12 @@
  * Loopback only; built by the bench script with cc -O2.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spawn.h>
+#include <sys/epoll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +110,82 @@ static int pingpong(int port, int count, long interval_us)
 	return 0;
 }
 
+static int floor_run(int port, int n, int count, long interval_us,
+		     int rst)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port)};
+	struct rlimit rl;
+	struct epoll_event ev[256];
+	unsigned char p[24] = "TCPPING", r[24 * 4];
+	int *fd = calloc((size_t)n, sizeof *fd), one = 1, ep, up = 0;
+	struct linger lg = {1, 0};
+	double t0;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)n + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!fd || ep < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		struct epoll_event e = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
+					.data.u32 = (uint32_t)i};
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fd[i] < 0)
+			return 1;
+		setsockopt(fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (connect(fd[i], (struct sockaddr *)&a, sizeof a) &&
+		    errno != EINPROGRESS)
+			return 1;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd[i], &e))
+			return 1;
+	}
+	/* Every connection reports writable once its handshake is done. */
+	while (up < n) {
+		int k = epoll_wait(ep, ev, 256, 5000);
+		if (k <= 0)
+			return 1;
+		for (int j = 0; j < k; j++)
+			up += (ev[j].events & EPOLLOUT) != 0;
+	}
+	t0 = now();
+	for (int c = 0; c < count; c++) {
+		int got = 0;
+
+		if (c) {
+			double due = t0 + c * (interval_us / 1e6), dt = due - now();
+			if (dt > 0) {
+				struct timespec ts = {(time_t)dt,
+						      (long)((dt - (time_t)dt) * 1e9)};
+				nanosleep(&ts, NULL);
+			}
+		}
+		for (int i = 0; i < n; i++)
+			if (send(fd[i], p, sizeof p, MSG_NOSIGNAL) != (ssize_t)sizeof p)
+				return 1;
+		while (got < n) {
+			int k = epoll_wait(ep, ev, 256, 5000);
+			if (k <= 0)
+				return 1;
+			for (int j = 0; j < k; j++)
+				if ((ev[j].events & EPOLLIN) &&
+				    recv(fd[ev[j].data.u32], r, sizeof r, 0) > 0)
+					got++;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (rst)
+			setsockopt(fd[i], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		close(fd[i]);
+	}
+	close(ep);
+	free(fd);
+	return 0;
+}
+
 static int run(char **argv)
 {
 	posix_spawn_file_actions_t fa;
@@ -128,9 +215,13 @@ int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "pingpong"))
 		return pingpong(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
+	if (argc == 7 && !strcmp(argv[1], "floor"))
+		return floor_run(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
+				 atol(argv[5]), !strcmp(argv[6], "rst"));
 	if (argc >= 3 && !strcmp(argv[1], "run"))
 		return run(argv + 2);
 	fprintf(stderr, "usage: tcpping_bench pingpong PORT COUNT INTERVAL_US "
+			"| floor PORT TARGETS COUNT INTERVAL_US fin|rst "
 			"| run CMD [ARGS...]\n");
 	return 64;
 }
