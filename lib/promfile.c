@@ -12,69 +12,93 @@
 
 #define PROMFILE_MAX_LABELS 32
 
-/* A growable byte buffer. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
+/*
+ * Label sets live in an arena of large blocks, not in one malloc each: a
+ * file of 30,000 samples otherwise spends more on malloc, free and their
+ * per-chunk headers than on building the text.  Dropped families
+ * (promfile_retain) leave their labels in the arena until promfile_free.
+ */
+#define ARENA_BLOCK (64 * 1024)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	_Alignas(16) char data[];
 };
 
-static void sb_grow(struct sbuf *b, size_t need)
+static void *arena_alloc(struct arena_block **head, size_t n, size_t align)
 {
-	if (b->oom || b->len + need + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + need + 1)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (!p) {
-		b->oom = 1;
-		return;
+	struct arena_block *b = *head;
+	size_t off = 0;
+
+	if (b)
+		off = (b->used + align - 1) & ~(align - 1);
+	if (!b || off + n > b->cap) {
+		size_t cap = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->next = *head;
+		b->used = 0;
+		b->cap = cap;
+		/* A big allocation gets a block of its own behind the
+		 * current one, which keeps filling. */
+		if (*head && cap != ARENA_BLOCK) {
+			b->next = (*head)->next;
+			(*head)->next = b;
+		} else {
+			*head = b;
+		}
+		off = 0;
 	}
-	b->p = p;
-	b->cap = cap;
+	b->used = off + n;
+	return b->data + off;
 }
 
-static void sb_put(struct sbuf *b, const char *s, size_t n)
+static void arena_free(struct arena_block *b)
 {
-	sb_grow(b, n);
-	if (b->oom)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
+	while (b) {
+		struct arena_block *next = b->next;
 
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
+		free(b);
+		b = next;
+	}
 }
 
 struct sample {
-	char *labels; /* rendered `a="x",b="y"`, may be "" */
+	const char *labels; /* rendered `a="x",b="y"`, may be "" (arena) */
 	double value;
-	struct histogram *h;
+	struct histogram *h; /* arena */
+	uint32_t llen;	     /* strlen(labels) */
+};
+
+/* A family's set of label texts, to refuse a duplicate series:
+ * open addressing, at most three quarters full.  A slot holds the upper
+ * 32 bits of the text's hash (never 0: 0 is a free slot) and the sample's
+ * index; 8 bytes a sample, where a set over the whole file keyed by
+ * family and sample took 16 and had to grow as one. */
+struct seen {
+	uint32_t hash, idx;
 };
 
 struct family {
 	const struct metricdef *def;
 	struct sample *s;
 	size_t n, cap;
+	struct seen *seen;
+	size_t capseen;
 };
 
 struct promfile {
 	struct family *fam;
 	size_t nfam, capfam;
 	size_t series;
-	/* Open-addressing set of "name\0labels" hashes -> detect duplicates. */
-	struct seen {
-		uint64_t hash;
-		uint32_t fi, idx;
-	} *seen;
-	size_t nseen, capseen;
 	/* Labels are built here, reused across adds, then copied out at
-	 * their exact length: one malloc per sample, no regrowth. */
-	struct sbuf scratch;
+	 * their exact length into the arena. */
+	char *scratch;
+	size_t scratch_cap;
+	struct arena_block *arena;
 	char err[256];
 };
 
@@ -88,15 +112,12 @@ void promfile_free(struct promfile *pf)
 	if (!pf)
 		return;
 	for (size_t i = 0; i < pf->nfam; i++) {
-		for (size_t j = 0; j < pf->fam[i].n; j++) {
-			free(pf->fam[i].s[j].labels);
-			free(pf->fam[i].s[j].h);
-		}
 		free(pf->fam[i].s);
+		free(pf->fam[i].seen);
 	}
 	free(pf->fam);
-	free(pf->seen);
-	free(pf->scratch.p);
+	free(pf->scratch);
+	arena_free(pf->arena);
 	free(pf);
 }
 
@@ -136,18 +157,65 @@ int prom_valid_metric_name(const char *s)
 	return 1;
 }
 
+/* Characters of a label name: 1 anywhere, 2 also first. */
+static const unsigned char label_char[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['_'] = 3, ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3,
+    ['e'] = 3, ['f'] = 3, ['g'] = 3, ['h'] = 3, ['i'] = 3,
+    ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3,
+    ['o'] = 3, ['p'] = 3, ['q'] = 3, ['r'] = 3, ['s'] = 3,
+    ['t'] = 3, ['u'] = 3, ['v'] = 3, ['w'] = 3, ['x'] = 3,
+    ['y'] = 3, ['z'] = 3, ['A'] = 3, ['B'] = 3, ['C'] = 3,
+    ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3, ['H'] = 3,
+    ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3,
+    ['N'] = 3, ['O'] = 3, ['P'] = 3, ['Q'] = 3, ['R'] = 3,
+    ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3,
+    ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
+};
+
+/* Length of s if it is a valid label name, else 0. */
+static size_t label_name_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s || !(label_char[p[0]] & 2) || (s[0] == '_' && s[1] == '_'))
+		return 0;
+	while (label_char[*++p])
+		;
+	return *p ? 0 : (size_t)(p - (const unsigned char *)s);
+}
+
 int prom_valid_label_name(const char *s)
 {
-	if (!s || !*s || (*s >= '0' && *s <= '9') ||
-	    (s[0] == '_' && s[1] == '_'))
-		return 0;
-	for (; *s; s++) {
-		char c = *s;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-	}
-	return 1;
+	return label_name_len(s) != 0;
+}
+
+/* Whole numbers that put_whole prints (NaN is not one). */
+static int is_whole(double v)
+{
+	return fabs(v) < 1e15 && v == (double)(long long)v;
+}
+
+/* Digits by hand: snprintf dominates files of many samples.  buf has
+ * room for 18 bytes; returns the length written before the NUL. */
+static size_t put_whole(char *buf, long long x)
+{
+	unsigned long long u =
+		x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+	char tmp[24];
+	size_t n = 0, o = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (x < 0)
+		buf[o++] = '-';
+	while (n)
+		buf[o++] = tmp[--n];
+	buf[o] = 0;
+	return o;
 }
 
 void prom_format_value(double v, char *buf, size_t len)
@@ -161,22 +229,8 @@ void prom_format_value(double v, char *buf, size_t len)
 		return;
 	}
 	/* Counters are mostly whole numbers: print those directly. */
-	if (fabs(v) < 1e15 && v == (double)(long long)v && len >= 18) {
-		/* Digits by hand: snprintf dominates files of many samples. */
-		long long x = (long long)v;
-		unsigned long long u =
-			x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-		char tmp[24];
-		size_t n = 0, o = 0;
-		do {
-			tmp[n++] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (x < 0)
-			buf[o++] = '-';
-		while (n)
-			buf[o++] = tmp[--n];
-		buf[o] = 0;
+	if (is_whole(v) && len >= 18) {
+		put_whole(buf, (long long)v);
 		return;
 	}
 	/* Shortest of %.15g..%.17g that reads back as the same double. */
@@ -222,52 +276,101 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
-static void escape_label_value(struct sbuf *b, const char *v)
+/* Bytes copied as they are into a label value: ASCII but \\, " and \n. */
+static const unsigned char plain_byte[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, /* \n */
+    R16(1),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* " */
+    R16(1), R16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* \\ */
+    R16(1), R16(1),
+    /* 0x80..0xff: UTF-8, checked */
+#undef R16
+};
+
+/*
+ * Escaped value of v (n bytes) at out, which has room for 3 * n bytes
+ * (the worst case: every byte invalid UTF-8, each becoming U+FFFD).
+ * Returns the bytes written.
+ */
+static size_t escape_label_value(char *out, const char *v, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)v;
-	size_t n = strlen(v);
+	char *o = out;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n;) {
-		/* Copy the run of plain ASCII in one go: most values are
-		 * nothing but that. */
-		size_t run = i;
-		while (run < n && s[run] < 0x80 && s[run] != '\\' &&
-		       s[run] != '"' && s[run] != '\n')
-			run++;
-		if (run > i) {
-			sb_put(b, (const char *)s + i, run - i);
-			i = run;
-			continue;
-		}
+	/* Eight plain bytes at a time while there are: no byte with the
+	 * top bit set, none equal to a byte that needs escaping. */
+	while (i + 8 <= n) {
+		const uint64_t ones = 0x0101010101010101ULL,
+			       high = 0x8080808080808080ULL;
+		uint64_t w, a, b, c;
+
+		memcpy(&w, s + i, 8);
+		a = w ^ (ones * '\\');
+		b = w ^ (ones * '"');
+		c = w ^ (ones * '\n');
+		if ((w | ((a - ones) & ~a) | ((b - ones) & ~b) |
+		     ((c - ones) & ~c)) &
+		    high)
+			break;
+		memcpy(o, &w, 8);
+		o += 8;
+		i += 8;
+	}
+	while (i < n) {
 		unsigned char c = s[i];
-		if (c == '\\') {
-			sb_put(b, "\\\\", 2);
+
+		if (plain_byte[c]) {
+			*o++ = (char)c;
+			i++;
+		} else if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
 			i++;
 		} else if (c == '"') {
-			sb_put(b, "\\\"", 2);
+			*o++ = '\\';
+			*o++ = '"';
 			i++;
 		} else if (c == '\n') {
-			sb_put(b, "\\n", 2);
+			*o++ = '\\';
+			*o++ = 'n';
 			i++;
 		} else {
 			size_t k = utf8_len(s + i, n - i);
+
 			if (k == 0) {
-				sb_put(b, "\xef\xbf\xbd", 3);
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
 				i++;
 			} else {
-				sb_put(b, (const char *)s + i, k);
+				memcpy(o, s + i, k);
+				o += k;
 				i += k;
 			}
 		}
 	}
+	return (size_t)(o - out);
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
+/* A hash of the label text, eight bytes at a time. */
+static uint64_t series_hash(const char *s, size_t n)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	uint64_t w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 29;
 	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
 	return h;
 }
 
@@ -316,53 +419,60 @@ static struct family *family_get(struct promfile *pf, const char *name,
 	return &pf->fam[pf->nfam++];
 }
 
-/* Returns 1 if the series already exists, 0 after inserting it, -1. */
-static int seen_insert(struct promfile *pf, size_t fi, const char *labels,
-		       size_t si)
+/* Sample si of f (stored, not yet counted in f->n): 1 if its labels
+ * are already in f, 0 after adding them to the set, -1 out of memory. */
+static int seen_insert(struct family *f, size_t si)
 {
-	uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL,
-				 pf->fam[fi].def->name),
-			   labels) |
-		     1;
-	if ((pf->nseen + 1) * 2 > pf->capseen) {
-		size_t cap = pf->capseen ? pf->capseen * 2 : 64;
+	const struct sample *s = &f->s[si];
+	uint32_t h = (uint32_t)series_hash(s->labels, s->llen) | 1;
+	size_t mask;
+
+	/* si samples are in the set: at most three quarters full. */
+	if ((si + 1) * 4 > f->capseen * 3) {
+		size_t cap = f->capseen ? f->capseen * 2 : 16;
 		struct seen *t = calloc(cap, sizeof *t);
+
 		if (!t)
 			return -1;
-		for (size_t i = 0; i < pf->capseen; i++) {
-			if (!pf->seen[i].hash)
+		for (size_t i = 0; i < f->capseen; i++) {
+			const struct seen *e = &f->seen[i];
+			size_t j = e->hash & (cap - 1);
+
+			if (!e->hash)
 				continue;
-			size_t j = pf->seen[i].hash & (cap - 1);
 			while (t[j].hash)
 				j = (j + 1) & (cap - 1);
-			t[j] = pf->seen[i];
+			t[j] = *e;
 		}
-		free(pf->seen);
-		pf->seen = t;
-		pf->capseen = cap;
+		free(f->seen);
+		f->seen = t;
+		f->capseen = cap;
 	}
-	for (size_t j = h & (pf->capseen - 1);;
-	     j = (j + 1) & (pf->capseen - 1)) {
-		struct seen *e = &pf->seen[j];
+	mask = f->capseen - 1;
+	for (size_t j = h & mask;; j = (j + 1) & mask) {
+		struct seen *e = &f->seen[j];
+
 		if (!e->hash) {
 			e->hash = h;
-			e->fi = (uint32_t)fi;
 			e->idx = (uint32_t)si;
-			pf->nseen++;
 			return 0;
 		}
-		if (e->hash == h && e->fi == fi &&
-		    !strcmp(pf->fam[fi].s[e->idx].labels, labels))
-			return 1;
+		if (e->hash == h) {
+			const struct sample *o = &f->s[e->idx];
+
+			if (o->llen == s->llen &&
+			    !memcmp(o->labels, s->labels, s->llen))
+				return 1;
+		}
 	}
 }
 
 static int add_sample(struct promfile *pf, const char *name, double value,
 		      const struct histogram *h, const char *const *labels)
 {
-	struct sbuf *lb = &pf->scratch;
 	struct family *f;
-	size_t nl = 0;
+	size_t nl = 0, need = 1, len = 0;
+	size_t lens[2 * PROMFILE_MAX_LABELS];
 	char *lp;
 
 	f = family_get(pf, name, h ? PROM_HISTOGRAM : PROM_GAUGE);
@@ -370,78 +480,95 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 		return -1;
 	if (f->def->type == PROM_INFO)
 		value = 1;
-	lb->len = 0;
-	lb->oom = 0;
+	/* Check the names, and reserve room for the worst case of the
+	 * values, so the text is then written with no checks. */
 	for (size_t i = 0; labels && labels[i]; i += 2) {
 		const char *ln = labels[i], *lv = labels[i + 1];
+		size_t lnl;
+
 		if (!lv)
 			return pf_fail(pf, EINVAL,
 				       "%s: label %s has no value", name, ln);
-		if (!prom_valid_label_name(ln) || (h && !strcmp(ln, "le")))
+		lnl = label_name_len(ln);
+		if (!lnl || (h && !strcmp(ln, "le")))
 			return pf_fail(pf, EINVAL, "%s: invalid label name",
 				       name);
 		for (size_t j = 0; j < i; j += 2)
-			if (!strcmp(labels[j], ln))
+			if (labels[j][0] == ln[0] && !strcmp(labels[j], ln))
 				return pf_fail(pf, EINVAL,
 					       "%s: label %s given twice", name,
 					       ln);
 		if (++nl > PROMFILE_MAX_LABELS)
 			return pf_fail(pf, EINVAL, "%s: too many labels",
 				       name);
+		lens[i] = lnl;
+		lens[i + 1] = strlen(lv);
+		need += lnl + 3 * lens[i + 1] + 4;
+	}
+	if (need > pf->scratch_cap) {
+		size_t cap = pf->scratch_cap ? pf->scratch_cap : 256;
+		char *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(pf->scratch, cap);
+		if (!p)
+			return pf_fail(pf, ENOMEM, "out of memory");
+		pf->scratch = p;
+		pf->scratch_cap = cap;
+	}
+	for (size_t i = 0; labels && labels[i]; i += 2) {
 		if (i)
-			sb_put(lb, ",", 1);
-		sb_puts(lb, ln);
-		sb_put(lb, "=\"", 2);
-		escape_label_value(lb, lv);
-		sb_put(lb, "\"", 1);
+			pf->scratch[len++] = ',';
+		memcpy(pf->scratch + len, labels[i], lens[i]);
+		len += lens[i];
+		pf->scratch[len++] = '=';
+		pf->scratch[len++] = '"';
+		len += escape_label_value(pf->scratch + len, labels[i + 1],
+					  lens[i + 1]);
+		pf->scratch[len++] = '"';
 	}
-	if (lb->oom)
-		return pf_fail(pf, ENOMEM, "out of memory");
-	lp = malloc(lb->len + 1);
-	if (!lp)
-		return pf_fail(pf, ENOMEM, "out of memory");
-	if (lb->len)
-		memcpy(lp, lb->p, lb->len);
-	lp[lb->len] = 0;
-	if (f->n >= UINT32_MAX - 1) {
-		free(lp);
+	if (len >= UINT32_MAX)
+		return pf_fail(pf, E2BIG, "%s: labels too long", name);
+	if (f->n >= UINT32_MAX - 1)
 		return pf_fail(pf, E2BIG, "%s: too many samples", name);
-	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 8;
 		struct sample *s = realloc(f->s, cap * sizeof *s);
-		if (!s) {
-			free(lp);
+		if (!s)
 			return pf_fail(pf, ENOMEM, "out of memory");
-		}
 		f->s = s;
 		f->cap = cap;
 	}
-	size_t fi = (size_t)(f - pf->fam);
-	/* Store the sample before the duplicate check so the set can
-	 * compare against it; roll back on a duplicate. */
+	/* Copy out first, so that the set compares against the stored
+	 * sample; a duplicate gives the arena bytes back. */
+	struct arena_block *mark_b = pf->arena;
+	size_t mark_used = mark_b ? mark_b->used : 0;
+	struct histogram *hc = NULL;
+
+	lp = arena_alloc(&pf->arena, len + 1, 1);
+	if (lp && h &&
+	    (hc = arena_alloc(&pf->arena, sizeof *h,
+			      _Alignof(struct histogram))))
+		*hc = *h;
+	if (!lp || (h && !hc))
+		return pf_fail(pf, ENOMEM, "out of memory");
+	memcpy(lp, pf->scratch, len);
+	lp[len] = 0;
 	f->s[f->n].labels = lp;
+	f->s[f->n].llen = (uint32_t)len;
 	f->s[f->n].value = value;
-	f->s[f->n].h = NULL;
-	int dup = seen_insert(pf, fi, lp, f->n);
+	f->s[f->n].h = hc;
+	int dup = seen_insert(f, f->n);
 	if (dup != 0) {
+		if (mark_b && pf->arena == mark_b)
+			mark_b->used = mark_used;
 		if (dup < 0)
-			pf_fail(pf, ENOMEM, "out of memory");
-		else
-			pf_fail(pf, EEXIST, "%s{%.150s} added twice", name,
-				lp);
-		free(lp);
-		return -1;
-	}
-	if (h) {
-		f->s[f->n].h = malloc(sizeof *h);
-		if (!f->s[f->n].h)
 			return pf_fail(pf, ENOMEM, "out of memory");
-		*f->s[f->n].h = *h;
-		pf->series += h->n + 3;
-	} else {
-		pf->series++;
+		return pf_fail(pf, EEXIST, "%s{%.150s} added twice", name,
+			       lp);
 	}
+	pf->series += h ? h->n + 3 : 1;
 	f->n++;
 	return 0;
 }
@@ -506,22 +633,12 @@ int promfile_retain(struct promfile *pf, const char *const *keep)
 			pf->fam[out++] = *f;
 			continue;
 		}
-		for (size_t j = 0; j < f->n; j++) {
+		for (size_t j = 0; j < f->n; j++)
 			pf->series -= f->s[j].h ? f->s[j].h->n + 3 : 1;
-			free(f->s[j].labels);
-			free(f->s[j].h);
-		}
 		free(f->s);
+		free(f->seen);
 	}
 	pf->nfam = out;
-	/* Family indexes moved: rebuild the duplicate set. */
-	free(pf->seen);
-	pf->seen = NULL;
-	pf->nseen = pf->capseen = 0;
-	for (size_t i = 0; i < pf->nfam; i++)
-		for (size_t j = 0; j < pf->fam[i].n; j++)
-			if (seen_insert(pf, i, pf->fam[i].s[j].labels, j) < 0)
-				return pf_fail(pf, ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -531,72 +648,174 @@ static int cmp_family(const void *a, const void *b)
 	return strcmp(x->def->name, y->def->name);
 }
 
-static void put_sample(FILE *f, const char *name, const char *suffix,
-		       const char *labels, const char *extra, double v)
+/*
+ * The text is built in a block of memory and handed to stdio in large
+ * writes: one fputs or putc per piece was half the cost of writing a
+ * file of many samples.
+ */
+#define OUT_BLOCK (64 * 1024)
+#define OUT_LINE_MAX 512 /* a line without its labels fits in this */
+
+struct out {
+	FILE *f;
+	size_t n;
+	char buf[OUT_BLOCK];
+};
+
+static void out_flush(struct out *o)
 {
-	char num[64];
-	fputs(name, f);
-	fputs(suffix, f);
-	if (*labels || extra) {
-		putc('{', f);
-		fputs(labels, f);
-		if (extra) {
-			if (*labels)
-				putc(',', f);
-			fputs(extra, f);
+	if (o->n && fwrite(o->buf, 1, o->n, o->f) != o->n && !ferror(o->f))
+		errno = EIO;
+	o->n = 0;
+}
+
+/* Room for n more bytes, or write n straight through when it is large. */
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	if (o->n + n > sizeof o->buf) {
+		out_flush(o);
+		if (n > sizeof o->buf / 2) {
+			fwrite(s, 1, n, o->f);
+			return;
 		}
-		putc('}', f);
 	}
-	putc(' ', f);
-	prom_format_value(v, num, sizeof num);
-	fputs(num, f);
-	putc('\n', f);
+	memcpy(o->buf + o->n, s, n);
+	o->n += n;
+}
+
+static void out_reserve(struct out *o, size_t n)
+{
+	if (o->n + n > sizeof o->buf)
+		out_flush(o);
+}
+
+/* What prom_format_value writes, at p (room for 64 bytes); returns the
+ * length. */
+static size_t format_value_at(char *p, double v)
+{
+	if (is_whole(v))
+		return put_whole(p, (long long)v);
+	prom_format_value(v, p, 64);
+	return strlen(p);
+}
+
+struct name_text {
+	const char *s;
+	size_t n;
+};
+
+static void put_sample(struct out *o, struct name_text name,
+		       struct name_text suffix, const struct sample *s,
+		       struct name_text extra, double v)
+{
+	char *p;
+
+	if (s->llen > OUT_LINE_MAX) {
+		/* Rare: long labels go in pieces. */
+		out_put(o, name.s, name.n);
+		out_put(o, suffix.s, suffix.n);
+		out_put(o, "{", 1);
+		out_put(o, s->labels, s->llen);
+		if (extra.n) {
+			out_put(o, ",", 1);
+			out_put(o, extra.s, extra.n);
+		}
+		out_put(o, "}", 1);
+		out_reserve(o, 80);
+		p = o->buf + o->n;
+		goto value;
+	}
+	out_reserve(o, name.n + suffix.n + s->llen + extra.n + 80);
+	p = o->buf + o->n;
+	memcpy(p, name.s, name.n);
+	p += name.n;
+	memcpy(p, suffix.s, suffix.n);
+	p += suffix.n;
+	if (s->llen || extra.n) {
+		*p++ = '{';
+		memcpy(p, s->labels, s->llen);
+		p += s->llen;
+		if (extra.n) {
+			if (s->llen)
+				*p++ = ',';
+			memcpy(p, extra.s, extra.n);
+			p += extra.n;
+		}
+		*p++ = '}';
+	}
+value:
+	*p++ = ' ';
+	p += format_value_at(p, v);
+	*p++ = '\n';
+	o->n = (size_t)(p - o->buf);
 }
 
 /* Writes the exposition to f; errors show in ferror(f). */
 static int render_to(const struct promfile *pf, FILE *f)
 {
+	static const struct name_text none = {"", 0},
+				      bucket = {"_bucket", 7},
+				      sum = {"_sum", 4}, count = {"_count", 6},
+				      inf = {"le=\"+Inf\"", 9};
 	/* Sort a shallow copy, not the families themselves: the duplicate
 	 * set stores family indexes. */
 	struct family *tmp = malloc((pf->nfam ? pf->nfam : 1) * sizeof *tmp);
+	struct out *o = malloc(sizeof *o);
 
-	if (!tmp) {
+	if (!tmp || !o) {
+		free(tmp);
+		free(o);
 		errno = ENOMEM;
 		return -1;
 	}
+	o->f = f;
+	o->n = 0;
 	if (pf->nfam)
 		memcpy(tmp, pf->fam, pf->nfam * sizeof *tmp);
 	qsort(tmp, pf->nfam, sizeof *tmp, cmp_family);
 	char les_buf[HISTOGRAM_MAX_BUCKETS][80];
+	struct name_text les[HISTOGRAM_MAX_BUCKETS];
 	double les_of[HISTOGRAM_MAX_BUCKETS];
-	char(*les)[80] = NULL;
+	int have_les = 0;
 	unsigned les_n = 0;
 	for (size_t i = 0; i < pf->nfam; i++) {
 		const struct family *fam = &tmp[i];
-		const char *name = fam->def->name;
-		fprintf(f, "# HELP %s ", name);
+		struct name_text name = {fam->def->name,
+					 strlen(fam->def->name)};
+		const char *type = prom_type_name(fam->def->type);
+
+		out_put(o, "# HELP ", 7);
+		out_put(o, name.s, name.n);
+		out_put(o, " ", 1);
 		/* HELP text escapes backslash and newline. */
-		for (const char *p = fam->def->help; *p; p++) {
+		for (const char *p = fam->def->help; *p;) {
+			size_t run = strcspn(p, "\\\n");
+
+			out_put(o, p, run);
+			p += run;
 			if (*p == '\\')
-				fputs("\\\\", f);
+				out_put(o, "\\\\", 2);
 			else if (*p == '\n')
-				fputs("\\n", f);
+				out_put(o, "\\n", 2);
 			else
-				putc(*p, f);
+				break;
+			p++;
 		}
-		fprintf(f, "\n# TYPE %s %s\n", name,
-			prom_type_name(fam->def->type));
+		out_put(o, "\n# TYPE ", 8);
+		out_put(o, name.s, name.n);
+		out_put(o, " ", 1);
+		out_put(o, type, strlen(type));
+		out_put(o, "\n", 1);
 		for (size_t j = 0; j < fam->n; j++) {
 			const struct sample *s = &fam->s[j];
 			if (!s->h) {
-				put_sample(f, name, "", s->labels, NULL,
-					   s->value);
+				put_sample(o, name, none, s, none, s->value);
 				continue;
 			}
 			uint64_t cum = 0;
 			/* The samples of one family nearly always share their
 			 * bounds: format them once, not once per sample. */
-			if (!les || les_n != s->h->n ||
+			if (!have_les || les_n != s->h->n ||
 			    memcmp(les_of, s->h->le, les_n * sizeof(double))) {
 				les_n = s->h->n;
 				memcpy(les_of, s->h->le, les_n * sizeof(double));
@@ -606,22 +825,25 @@ static int render_to(const struct promfile *pf, FILE *f)
 							  sizeof num);
 					snprintf(les_buf[k], sizeof les_buf[k],
 						 "le=\"%s\"", num);
+					les[k].s = les_buf[k];
+					les[k].n = strlen(les_buf[k]);
 				}
-				les = les_buf;
+				have_les = 1;
 			}
 			for (unsigned k = 0; k < s->h->n; k++) {
 				cum += s->h->bucket[k];
-				put_sample(f, name, "_bucket", s->labels,
-					   les[k], (double)cum);
+				put_sample(o, name, bucket, s, les[k],
+					   (double)cum);
 			}
-			put_sample(f, name, "_bucket", s->labels,
-				   "le=\"+Inf\"", (double)s->h->count);
-			put_sample(f, name, "_sum", s->labels, NULL,
-				   s->h->sum);
-			put_sample(f, name, "_count", s->labels, NULL,
+			put_sample(o, name, bucket, s, inf,
+				   (double)s->h->count);
+			put_sample(o, name, sum, s, none, s->h->sum);
+			put_sample(o, name, count, s, none,
 				   (double)s->h->count);
 		}
 	}
+	out_flush(o);
+	free(o);
 	free(tmp);
 	return ferror(f) ? -1 : 0;
 }

@@ -194,6 +194,81 @@ START_TEST(test_retain)
 }
 END_TEST
 
+/* Values of every length around the 8-byte steps of the escaper, with
+ * the byte to escape at each place, and long enough to take the paths
+ * for lines longer than the render buffer's reserve and for a file
+ * larger than its block; compared with a byte-at-a-time escape. */
+static const size_t long_lens[] = {1, 7, 8, 9, 15, 16, 17, 31, 600, 40000};
+
+static char *naive_escape(const char *v)
+{
+	char *out = malloc(strlen(v) * 2 + 1), *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"') {
+			*o++ = '\\';
+			*o++ = *v;
+		} else if (*v == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else {
+			*o++ = *v;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+START_TEST(test_long_values)
+{
+	size_t len = long_lens[_i];
+	static const char special[] = {'\\', '"', '\n', 'x'};
+	char *v = malloc(len + 1);
+	struct promfile *pf = promfile_new();
+	size_t cap = 0, n = 0;
+	char *want = NULL;
+	FILE *w = open_memstream(&want, &cap);
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_ptr_nonnull(w);
+	fputs("# HELP promsnap_selftest_value Test series written by "
+	      "promsnap-selftest.\n# TYPE promsnap_selftest_value gauge\n",
+	      w);
+	/* The special byte at each position of the first 17, then near
+	 * the end: one sample per place. */
+	for (size_t pos = 0; pos < len; pos++) {
+		char series[32];
+		char *esc;
+
+		if (pos > 17 && pos + 17 < len)
+			continue;
+		memset(v, 'a' + (int)(pos % 26), len);
+		v[len] = 0;
+		v[pos] = special[pos % 4];
+		snprintf(series, sizeof series, "%zu", pos);
+		ck_assert_int_eq(promfile_add(pf, "promsnap_selftest_value",
+					      (double)pos, "series", series,
+					      "v", v, NULL),
+				 0);
+		esc = naive_escape(v);
+		fprintf(w, "promsnap_selftest_value{series=\"%s\",v=\"%s\"} %zu\n",
+			series, esc, pos);
+		free(esc);
+		n++;
+	}
+	fclose(w);
+	ck_assert_uint_eq(promfile_series(pf), n);
+	char *out = render(pf);
+	ck_assert_uint_eq(strlen(out), strlen(want));
+	ck_assert_int_eq(strcmp(out, want), 0);
+	free(out);
+	free(want);
+	free(v);
+	promfile_free(pf);
+}
+END_TEST
+
 START_TEST(test_value_roundtrip)
 {
 	const double vals[] = {0.1, 1.0 / 3, 1e-300, 123456789012345678.0,
@@ -348,6 +423,8 @@ int main(void)
 	TCase *tc = tcase_create("format");
 	tcase_add_test(tc, test_families_whole_output);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_loop_test(tc, test_long_values, 0,
+			    sizeof long_lens / sizeof long_lens[0]);
 	tcase_add_test(tc, test_histogram_output);
 	tcase_add_test(tc, test_rejects);
 	tcase_add_test(tc, test_many_series_no_false_duplicates);
