@@ -48,8 +48,8 @@ struct burst_target {
 	int *pfd; /* connect mode: one socket per probe */
 	int fd, state;
 	double conn_deadline;
-	double due;  /* key in the loop's deadline heap */
-	size_t hpos; /* position in that heap + 1; 0 when not in it */
+	size_t hpos; /* position in the loop's deadline heap + 1; 0 when
+		      * not in it */
 	struct sockaddr_storage *sa;
 	unsigned salen;
 	unsigned inlen, outlen;
