@@ -414,6 +414,16 @@ out:
 	return rc;
 }
 
+/* round(seconds * 1e6) for a duration >= 0, without libm: trace-once
+ * links no libm, one shared object less to load on every run. */
+static long long micros(double seconds)
+{
+	double us = seconds * 1e6;
+	long long n = (long long)us;
+
+	return n + (us - (double)n >= 0.5);
+}
+
 static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 		       struct target_run *trs, int run_all)
 {
@@ -494,8 +504,8 @@ static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 		if (tstate_record(r->state, tr->name, &tr->ts, res,
 				  res == TRACE_OK ? rep : NULL,
 				  j->state != MTR_JOB_SPAWN_FAILED,
-				  round(j->duration * 1e6) / 1e3, cfg->history,
-				  r->now, slot)) {
+				  (double)micros(j->duration) / 1e3,
+				  cfg->history, r->now, slot)) {
 			free(rep);
 			code = 1;
 			goto out;

@@ -175,7 +175,12 @@ void route_value_fmt(double v, char *buf, size_t len)
 		ip = m;
 		fp = 0;
 	} else if (a >= 1e-4 && a < 1e9) {
-		m = (uint64_t)llround(a * 1e6);
+		/* llround without libm: a * 1e6 is below 2^63 and the
+		 * difference to its whole part is exact. */
+		double x = a * 1e6;
+
+		m = (uint64_t)x;
+		m += x - (double)m >= 0.5;
 		ip = m / 1000000;
 		fp = m % 1000000;
 	} else {

@@ -248,7 +248,12 @@ double schedule_next(const struct schedule *s, double after)
 
 	if (s->kind == SCHEDULE_EVERY)
 		return after + s->every;
-	t = (time_t)floor(after) + 1;
+	/* floor(after) without libm (trace-once links no libm: one shared
+	 * object less to load on every run). */
+	t = (time_t)after;
+	if ((double)t > after)
+		t--;
+	t++;
 	limit = t + 5 * 366 * 86400;
 	/* Walk forward field by field, coarsest first, as robfig/cron does:
 	 * at most a few thousand steps even for a yearly schedule. */
