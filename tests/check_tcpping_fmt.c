@@ -10,6 +10,7 @@
  * over, b's counters go on).
  */
 #include <check.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,45 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* The counters line is built by hand; it must read as printf's would,
+ * down to the largest value and zero. */
+static const uint64_t counter_values[][6] = {
+	{0, 0, 0, 0, 0, 0},
+	{1, 9, 10, 99, 100, 12345},
+	{30, 29, 1, 0, 1, 0},
+	{UINT64_MAX, 10000000000000000000u, 9999999999999999999u,
+	 1u << 31, 4294967296u, 18446744073709551614u},
+};
+
+START_TEST(test_counters_line)
+{
+	const uint64_t *v = counter_values[_i];
+	struct statefile *st = statefile_new_memory("tcpping-burst");
+	struct tstats s;
+	struct target t;
+	char err[128], want[256];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(target_parse_spec("a=127.0.0.1:4000", &t, err,
+					   sizeof err), 0);
+	stats_init(&s, &P, MODE_ECHO);
+	s.sent = v[0], s.received = v[1], s.timeouts = v[2];
+	s.dropped = v[3], s.late = v[4], s.garbage = v[5];
+	ck_assert_int_eq(stats_save(st, &t, &s), 0);
+	snprintf(want, sizeof want,
+		 "sent=%" PRIu64 ",received=%" PRIu64 ",timeouts=%" PRIu64
+		 ",dropped=%" PRIu64 ",late=%" PRIu64 ",garbage=%" PRIu64,
+		 v[0], v[1], v[2], v[3], v[4], v[5]);
+	ck_assert_str_eq(statefile_get(st, "t/a/counters"), want);
+	/* And it reads back. */
+	stats_init(&s, &P, MODE_ECHO);
+	ck_assert_int_eq(stats_load(st, &t, &P, MODE_ECHO, &s), 0);
+	ck_assert_uint_eq(s.sent, v[0]);
+	ck_assert_uint_eq(s.garbage, v[5]);
+	statefile_close(st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tcpping_fmt");
@@ -181,6 +221,9 @@ int main(void)
 			    (int)(sizeof bucketing / sizeof bucketing[0]));
 	tcase_add_test(tc, test_bucket_layout);
 	tcase_add_test(tc, test_summary);
+	tcase_add_loop_test(tc, test_counters_line, 0,
+			    (int)(sizeof counter_values /
+				  sizeof counter_values[0]));
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
