@@ -25,6 +25,8 @@ static const struct scase scases[] = {
 	 "\"max_vms\"?)"},
 	{"max_vms: 0\n",
 	 "qemu.yaml:1:10: max_vms: expected an integer 1..100000, got \"0\""},
+	{"scan_threads: 9\n",
+	 "qemu.yaml:1:15: scan_threads: expected an integer 0..8, got \"9\""},
 	{"id_rules:\n  - option: pid\n",
 	 "qemu.yaml:2:13: id_rules[0]: option: expected uuid or name, got "
 	 "\"pid\""},
@@ -74,7 +76,8 @@ START_TEST(test_defaults_and_rules)
 				   "  - match: \"vm-id=*\"\n"
 				   "    label: \"vm-*\"\n"
 				   "  - option: name\n"
-				   "max_vms: 7\n";
+				   "max_vms: 7\n"
+				   "scan_threads: 2\n";
 	char err[512];
 	struct cfg_node *root =
 	    cfg_parse_yaml(yaml, sizeof yaml - 1, "q.yaml", err, sizeof err);
@@ -86,9 +89,11 @@ START_TEST(test_defaults_and_rules)
 	settings_defaults(&s);
 	ck_assert_uint_eq(s.rules.n, 4);
 	ck_assert_int_eq(s.max_vms, 1024);
+	ck_assert_int_eq(s.scan_threads, 0);
 	ck_assert_ptr_nonnull(root);
 	ck_assert_int_eq(settings_load(&s, root, err, sizeof err), 0);
 	ck_assert_int_eq(s.max_vms, 7);
+	ck_assert_int_eq(s.scan_threads, 2);
 	ck_assert_uint_eq(s.rules.n, 2);
 	ck_assert_int_eq(decode_cmdline(argv, sizeof argv, &s.rules, 1, &cl),
 			 0);

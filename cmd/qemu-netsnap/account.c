@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "account.h"
 
+#include "numtext.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -198,7 +199,7 @@ static int parse_time(const char **p, double *out)
 
 	if (**p < '0' || **p > '9')
 		return -1;
-	v = strtod(*p, &end);
+	v = numtext_strtod(*p, &end);
 	if (!isfinite(v) || (*end != ',' && *end != '\0'))
 		return -1;
 	if (*end == ',')
@@ -298,6 +299,14 @@ int account_load(struct qn_table *t, const char *key, const char *value)
 	return -1;
 }
 
+/* Appends "<sep><v>" at buf + *o. */
+static void put_u64(char *buf, size_t *o, char sep, uint64_t v)
+{
+	if (sep)
+		buf[(*o)++] = sep;
+	*o += numtext_u64(buf + *o, v);
+}
+
 int account_save(const struct qn_table *t,
 		 int (*set)(void *arg, const char *key, const char *value),
 		 void *arg)
@@ -312,14 +321,15 @@ int account_save(const struct qn_table *t,
 
 		key_id_encode(vm->id, enc, sizeof enc);
 		snprintf(key, sizeof key, "vm/%s/seen", enc);
-		snprintf(val, sizeof val, "%.3f", vm->seen);
+		numtext_ms(val, vm->seen);
 		if ((rc = set(arg, key, val)))
 			return rc;
 		if (vm->has_total) {
+			size_t o = 0;
+
 			snprintf(key, sizeof key, "vm/%s/total", enc);
-			snprintf(val, sizeof val, "%llu,%llu",
-				 (unsigned long long)vm->rx,
-				 (unsigned long long)vm->tx);
+			put_u64(val, &o, 0, vm->rx);
+			put_u64(val, &o, ',', vm->tx);
 			if ((rc = set(arg, key, val)))
 				return rc;
 		}
@@ -333,19 +343,18 @@ int account_save(const struct qn_table *t,
 			const struct qn_ifstate *s = &vm->ifs[k];
 			size_t o;
 
+			/* 1 + 3 + 13 numbers of at most 20 digits, and
+			 * their commas: well within val. */
 			snprintf(key, sizeof key, "vm/%s/if/%s", enc, s->name);
-			o = (size_t)snprintf(
-			    val, sizeof val, "%.3f,%llu,%d,%d,%llu", s->seen,
-			    (unsigned long long)s->netns, s->ifindex, s->pid,
-			    (unsigned long long)s->start);
+			o = numtext_ms(val, s->seen);
+			put_u64(val, &o, ',', s->netns);
+			o += (size_t)snprintf(val + o, sizeof val - o, ",%d,%d",
+					      s->ifindex, s->pid);
+			put_u64(val, &o, ',', s->start);
 			for (int c = 0; c < QN_NCOUNTERS; c++)
-				o += (size_t)snprintf(
-				    val + o, sizeof val - o, ",%llu",
-				    (unsigned long long)s->raw.v[c]);
+				put_u64(val, &o, ',', s->raw.v[c]);
 			for (int c = 0; c < QN_NCOUNTERS; c++)
-				o += (size_t)snprintf(
-				    val + o, sizeof val - o, ",%llu",
-				    (unsigned long long)s->cum.v[c]);
+				put_u64(val, &o, ',', s->cum.v[c]);
 			if ((rc = set(arg, key, val)))
 				return rc;
 		}

@@ -2,17 +2,20 @@
 # qemu-netsnap: per-VM network traffic of running QEMU processes (issue 8).
 TOOLS += qemu-netsnap
 QN_PURE := cmd/qemu-netsnap/decode.c cmd/qemu-netsnap/windows.c \
-	cmd/qemu-netsnap/account.c cmd/qemu-netsnap/fmt.c
+	cmd/qemu-netsnap/account.c cmd/qemu-netsnap/fmt.c \
+	cmd/qemu-netsnap/numtext.c
 qemu-netsnap_SRCS := cmd/qemu-netsnap/main.c cmd/qemu-netsnap/procscan.c \
 	cmd/qemu-netsnap/settings.c $(QN_PURE)
 qemu-netsnap_LDLIBS :=
 
 CHECKS += check_qemu_decode check_qemu_windows check_qemu_account \
-	check_qemu_settings
+	check_qemu_settings check_qemu_numtext
 check_qemu_decode_SRCS := tests/check_qemu_decode.c cmd/qemu-netsnap/decode.c
 check_qemu_windows_SRCS := tests/check_qemu_windows.c \
-	cmd/qemu-netsnap/windows.c
+	cmd/qemu-netsnap/windows.c cmd/qemu-netsnap/numtext.c
 check_qemu_account_SRCS := tests/check_qemu_account.c $(QN_PURE)
+check_qemu_numtext_SRCS := tests/check_qemu_numtext.c \
+	cmd/qemu-netsnap/numtext.c
 check_qemu_settings_SRCS := tests/check_qemu_settings.c \
 	cmd/qemu-netsnap/settings.c cmd/qemu-netsnap/decode.c
 

@@ -160,7 +160,8 @@ int main(int argc, char **argv)
 			 lc.bad, lc.first_bad);
 
 	so = (struct qn_scan_opts){a.proc_root, a.sys_root, &set.rules,
-				   (size_t)set.max_vms + 64};
+				   (size_t)set.max_vms + 64,
+				   (int)set.scan_threads};
 	if (procscan_run(&so, &scan)) {
 		log_err("%s: %s", a.proc_root, strerror(errno));
 		code = errno == EACCES ? EXIT_NOPERM : 1;

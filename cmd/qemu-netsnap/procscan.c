@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +17,24 @@
 /* Descriptors looked at per process: QEMU holds a few dozen, plus two
  * per vhost queue; this bounds the work on a process that holds many. */
 #define FDS_MAX 65536
+/* Pids a thread claims at a time: small enough that two threads end
+ * together when one of them is slowed down, large enough that claiming
+ * costs nothing beside the ~7 us of reading one cmdline. */
+#define CHUNK 32
+/* Below this many processes a second thread costs more than it saves. */
+#define THREAD_MIN_PIDS 512
+#define THREADS_MAX	8
 
 struct ctx {
 	const struct qn_scan_opts *o;
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
+	/* The pids of <proc>, in its order; threads claim CHUNKs of it
+	 * through next. */
+	int *pids;
+	size_t npids, next;
+	/* Guards what follows: loaded by whichever thread needs it first. */
+	pthread_mutex_t lock;
 	/* <proc>/self/net/dev, read and indexed on first need. */
 	int netdev_loaded, netdev_errno;
 	struct qn_netdev_entry *devs;
@@ -183,6 +198,7 @@ static int read_dev_stats(struct ctx *c, const char *ifname,
 		return -1;
 	}
 	*ifindex = (int)idx;
+	pthread_mutex_lock(&c->lock);
 	if (!c->netdev_loaded) {
 		char *text;
 		ssize_t len;
@@ -202,12 +218,15 @@ static int read_dev_stats(struct ctx *c, const char *ifname,
 			free(text);
 		}
 	}
-	if (c->ndevs <= 0 ||
-	    !(e = qn_netdev_find(c->devs, (size_t)c->ndevs, ifname))) {
+	e = c->ndevs > 0 ? qn_netdev_find(c->devs, (size_t)c->ndevs, ifname)
+			 : NULL;
+	if (e)
+		*d = e->s;
+	pthread_mutex_unlock(&c->lock);
+	if (!e) {
 		errno = ENOENT;
 		return -1;
 	}
-	*d = e->s;
 	return 0;
 }
 
@@ -247,14 +266,22 @@ static void load_ifindexes(struct ctx *c)
 	closedir(d);
 }
 
-static const char *macvtap_name(struct ctx *c, int ifindex)
+/* The name of the device with this ifindex into name; 0, or -1. */
+static int macvtap_name(struct ctx *c, int ifindex, char name[QN_IFNAME_MAX])
 {
+	int rc = -1;
+
+	pthread_mutex_lock(&c->lock);
 	if (!c->idx_loaded)
 		load_ifindexes(c);
 	for (size_t i = 0; i < c->nidx; i++)
-		if (c->idx[i].ifindex == ifindex)
-			return c->idx[i].name;
-	return NULL;
+		if (c->idx[i].ifindex == ifindex) {
+			strcpy(name, c->idx[i].name);
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
 }
 
 struct found {
@@ -276,93 +303,125 @@ static int add_found(struct found *f, size_t *n, const char *name, int macvtap)
 	return 0;
 }
 
+/* "<pid>/<rest>" into path (at least 16 + strlen(rest) bytes): the one
+ * path format of the scan, built by hand because it is built for every
+ * process on the host. */
+static void pid_path(char *path, int pid, const char *rest)
+{
+	char digits[12];
+	size_t n = 0;
+	unsigned v = (unsigned)pid;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*path++ = digits[--n];
+	*path++ = '/';
+	strcpy(path, rest);
+}
+
 /*
  * Find the tap names a process holds.  Prefers readlink on <pid>/fd/N
  * (one syscall per descriptor, and the only way to see macvtap); where
  * that directory is closed to us (another user's process: it is mode
- * 0500) falls back to <pid>/fdinfo, which CAP_SYS_PTRACE opens.
+ * 0500) falls back to <pid>/fdinfo, which CAP_SYS_PTRACE opens.  The
+ * directory is read with getdents64 into a buffer of our own: opendir
+ * would add an fstat and two fcntl per process.
  * Returns 0, or -1 with errno (EACCES/EPERM: refused; ENOENT: gone).
  */
 static int find_taps(struct ctx *c, int pid, int same_netns, struct found *f,
 		     size_t *nf, const char **what)
 {
-	char path[64];
+	char path[64], dents[8192];
 	int dfd, by_link = 1;
-	DIR *d;
-	struct dirent *e;
 	size_t seen = 0;
+	ssize_t len;
 
-	snprintf(path, sizeof path, "%d/fd", pid);
+	pid_path(path, pid, "fd");
 	*what = "fd";
-	dfd = openat(c->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = openat(c->procfd, path,
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
 	if (dfd < 0 && (errno == EACCES || errno == EPERM)) {
 		by_link = 0;
 		*what = "fdinfo";
-		snprintf(path, sizeof path, "%d/fdinfo", pid);
-		dfd =
-		    openat(c->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		pid_path(path, pid, "fdinfo");
+		dfd = openat(c->procfd, path,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
 	}
 	if (dfd < 0)
 		return -1;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -1;
-	}
-	errno = 0;
-	while ((e = readdir(d)) && seen++ < FDS_MAX) {
-		char buf[1024], ifname[QN_IFNAME_MAX];
-		ssize_t n;
+	while (seen < FDS_MAX &&
+	       (len = getdents64(dfd, dents, sizeof dents)) > 0) {
+		for (ssize_t off = 0; off < len && seen++ < FDS_MAX;) {
+			const struct dirent64 *e =
+			    (const struct dirent64 *)(dents + off);
+			char buf[1024], ifname[QN_IFNAME_MAX];
+			ssize_t n;
 
-		if (!is_digits(e->d_name))
-			continue;
-		if (by_link) {
-			char target[64];
-			int ifindex = 0;
-			enum qn_fd_kind kind;
+			off += e->d_reclen;
+			if (!is_digits(e->d_name))
+				continue;
+			if (by_link) {
+				char target[64];
+				int ifindex = 0;
+				enum qn_fd_kind kind;
 
-			n = readlinkat(dfd, e->d_name, target,
-				       sizeof target - 1);
+				n = readlinkat(dfd, e->d_name, target,
+					       sizeof target - 1);
+				if (n < 0) {
+					if (errno == EACCES || errno == EPERM)
+						goto refused;
+					continue; /* closed meanwhile */
+				}
+				target[n] = '\0';
+				kind = decode_fd_target(target, &ifindex);
+				if (kind == QN_FD_MACVTAP && same_netns) {
+					if (!macvtap_name(c, ifindex, ifname))
+						add_found(f, nf, ifname, 1);
+					continue;
+				}
+				if (kind != QN_FD_TUN)
+					continue;
+			}
+			snprintf(path, sizeof path, "%d/fdinfo/%s", pid,
+				 e->d_name);
+			n = read_at(c->procfd, path, buf, sizeof buf, 1);
 			if (n < 0) {
 				if (errno == EACCES || errno == EPERM)
 					goto refused;
-				continue; /* closed meanwhile */
-			}
-			target[n] = '\0';
-			kind = decode_fd_target(target, &ifindex);
-			if (kind == QN_FD_MACVTAP && same_netns) {
-				const char *name = macvtap_name(c, ifindex);
-
-				if (name)
-					add_found(f, nf, name, 1);
 				continue;
 			}
-			if (kind != QN_FD_TUN)
-				continue;
+			if (decode_fdinfo_iff(buf, (size_t)n, ifname) == 0)
+				add_found(f, nf, ifname, 0);
 		}
-		snprintf(path, sizeof path, "%d/fdinfo/%s", pid, e->d_name);
-		n = read_at(c->procfd, path, buf, sizeof buf, 1);
-		if (n < 0) {
-			if (errno == EACCES || errno == EPERM)
-				goto refused;
-			continue;
-		}
-		if (decode_fdinfo_iff(buf, (size_t)n, ifname) == 0)
-			add_found(f, nf, ifname, 0);
 	}
-	closedir(d);
+	/* A read error here is a process that went away meanwhile: it is
+	 * reported with what was found, as before it went. */
+	close(dfd);
 	return 0;
 refused:
 	*what = by_link ? "fd" : "fdinfo";
-	closedir(d);
+	close(dfd);
 	errno = EACCES;
 	return -1;
 }
 
-static int grow(struct qn_scan *s)
+/* One thread's share of the scan: what it found, in list order. */
+struct part {
+	struct ctx *c;
+	struct qn_scan s;
+	size_t *seq;	   /* seq[i]: the place of s.procs[i] in c->pids */
+	size_t denied_seq; /* the place of the first refused process */
+	int err;	   /* ENOMEM: the scan failed */
+	pthread_t tid;
+};
+
+static int grow(struct part *pt)
 {
+	struct qn_scan *s = &pt->s;
 	struct qn_proc *p;
-	size_t cap;
+	size_t *q, cap;
 
 	if (s->n < s->cap)
 		return 0;
@@ -371,6 +430,10 @@ static int grow(struct qn_scan *s)
 	if (!p)
 		return -1;
 	s->procs = p;
+	q = realloc(pt->seq, cap * sizeof *q);
+	if (!q)
+		return -1;
+	pt->seq = q;
 	s->cap = cap;
 	return 0;
 }
@@ -399,7 +462,7 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 	int same;
 	ssize_t n;
 
-	snprintf(path, sizeof path, "%d/ns/net", p->pid);
+	pid_path(path, p->pid, "ns/net");
 	if (read_netns(c->procfd, path, &netns)) {
 		if (errno != EACCES && errno != EPERM)
 			return -1;
@@ -411,7 +474,7 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 		/* Without an ifindex (a device of another namespace), the
 		 * process's start time tells a restart from a continuation
 		 * (see compute_fold); in ours the ifindex does. */
-		snprintf(path, sizeof path, "%d/stat", p->pid);
+		pid_path(path, p->pid, "stat");
 		n = read_at(c->procfd, path, buf, sizeof buf, 1);
 		if (n < 0 || decode_stat_starttime(buf, (size_t)n, &p->start))
 			p->start = 0;
@@ -439,8 +502,7 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 			 * its own devices: the one case it is meaningful. */
 			if (!netdev_read) {
 				netdev_read = 1;
-				snprintf(path, sizeof path, "%d/net/dev",
-					 p->pid);
+				pid_path(path, p->pid, "net/dev");
 				netdev_len =
 				    read_all_at(c->procfd, path, &netdev);
 			}
@@ -456,16 +518,217 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 	return 0;
 }
 
+/*
+ * One process of the list: its command line, and if it is QEMU's,
+ * everything else about it (into pt).  cmd is a buffer of 4096 bytes;
+ * *big one of CMDLINE_MAX, allocated on first need.  Returns 0, or -1
+ * with errno ENOMEM.
+ */
+static int scan_pid(struct part *pt, size_t i, char *cmd, char **big)
+{
+	struct ctx *c = pt->c;
+	struct qn_scan *s = &pt->s;
+	struct qn_proc *p;
+	char path[32];
+	size_t denied0 = s->denied;
+	int pid = c->pids[i];
+	ssize_t n;
+
+	pid_path(path, pid, "cmdline");
+	/* One read is enough to tell QEMU from the rest (argv[0] comes
+	 * first); only QEMU's command line is read whole. */
+	n = read_at(c->procfd, path, cmd, 4096, 1);
+	if (n < 0) {
+		s->vanished++;
+		return 0;
+	}
+	if (n == 0 || !decode_is_qemu(cmd, (size_t)n))
+		return 0;
+	if (n == 4096) {
+		/* A long QEMU command line: read it whole. */
+		if (!*big && !(*big = malloc(CMDLINE_MAX)))
+			return -1;
+		cmd = *big;
+		n = read_at(c->procfd, path, cmd, CMDLINE_MAX, 0);
+		if (n < 0) {
+			s->vanished++;
+			return 0;
+		}
+	}
+	if (s->n >= c->o->max_procs) {
+		s->over_cap++;
+		return 0;
+	}
+	if (grow(pt))
+		return -1;
+	p = &s->procs[s->n];
+	memset(p, 0, sizeof *p);
+	p->pid = pid;
+	if (decode_cmdline(cmd, (size_t)n, c->o->rules, pid, &p->cl))
+		return 0;
+	if (scan_qemu(c, s, p)) {
+		s->vanished++;
+		return 0;
+	}
+	if (!denied0 && s->denied)
+		pt->denied_seq = i;
+	pt->seq[s->n++] = i;
+	return 0;
+}
+
+/* A thread's loop: claims CHUNKs of the list until none is left. */
+static void *scan_part(void *arg)
+{
+	struct part *pt = arg;
+	struct ctx *c = pt->c;
+	char cmd[4096], *big = NULL;
+
+	for (;;) {
+		size_t i =
+		    __atomic_fetch_add(&c->next, CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + CHUNK < c->npids ? i + CHUNK : c->npids;
+
+		if (i >= c->npids)
+			break;
+		for (; i < end; i++)
+			if (scan_pid(pt, i, cmd, &big)) {
+				pt->err = errno;
+				goto out;
+			}
+	}
+out:
+	free(big);
+	return NULL;
+}
+
+/* The pids of <proc>, in its order, into c->pids.  getdents64 with a
+ * buffer that holds a few thousand entries: readdir's 32 KB would take
+ * a call per thousand.  A read error ends the list (what was listed is
+ * scanned).  Returns 0, or -1 (ENOMEM). */
+static int list_pids(struct ctx *c)
+{
+	enum { BUFSZ = 65536 };
+	char *buf = malloc(BUFSZ);
+	size_t cap = 0;
+	ssize_t len;
+	int rc = -1;
+
+	if (!buf)
+		return -1;
+	while ((len = getdents64(c->procfd, buf, BUFSZ)) > 0) {
+		for (ssize_t off = 0; off < len;) {
+			const struct dirent64 *e =
+			    (const struct dirent64 *)(buf + off);
+			const char *d = e->d_name;
+			int pid = 0;
+			size_t k;
+
+			off += e->d_reclen;
+			if (d[0] < '1' || d[0] > '9')
+				continue;
+			for (k = 0; d[k] >= '0' && d[k] <= '9' && k < 10; k++)
+				pid = pid * 10 + (d[k] - '0');
+			if (d[k] || k > 9)
+				continue;
+			if (c->npids == cap) {
+				size_t ncap = cap ? cap * 2 : 4096;
+				int *np = realloc(c->pids, ncap * sizeof *np);
+
+				if (!np)
+					goto out;
+				c->pids = np;
+				cap = ncap;
+			}
+			c->pids[c->npids++] = pid;
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static size_t pick_threads(const struct qn_scan_opts *o, size_t npids)
+{
+	cpu_set_t set;
+
+	if (o->threads > 0)
+		return o->threads < THREADS_MAX ? (size_t)o->threads
+						: THREADS_MAX;
+	/* Automatic: two where two CPUs may run us and there is enough to
+	 * share; a monitoring tool takes no more of a big host. */
+	if (npids < THREAD_MIN_PIDS || sched_getaffinity(0, sizeof set, &set) ||
+	    CPU_COUNT(&set) < 2)
+		return 1;
+	return 2;
+}
+
+/*
+ * The parts' findings into s, in list order (each part's are in order
+ * already: chunks are claimed in increasing order), keeping the first
+ * max_procs QEMU processes as one thread would.  Returns 0, or -1
+ * (ENOMEM).
+ */
+static int merge(struct part *pt, size_t np, size_t max, struct qn_scan *s)
+{
+	size_t total = 0, at[THREADS_MAX] = {0};
+	const struct part *first_denied = NULL;
+
+	for (size_t k = 0; k < np; k++) {
+		total += pt[k].s.n;
+		s->vanished += pt[k].s.vanished;
+		s->denied += pt[k].s.denied;
+		s->over_cap += pt[k].s.over_cap;
+		if (pt[k].s.denied &&
+		    (!first_denied ||
+		     pt[k].denied_seq < first_denied->denied_seq))
+			first_denied = &pt[k];
+	}
+	if (first_denied) {
+		s->denied_pid = first_denied->s.denied_pid;
+		memcpy(s->denied_what, first_denied->s.denied_what,
+		       sizeof s->denied_what);
+	}
+	if (np == 1) {
+		s->procs = pt[0].s.procs;
+		s->n = pt[0].s.n;
+		s->cap = pt[0].s.cap;
+		pt[0].s.procs = NULL;
+		return 0;
+	}
+	if (!total)
+		return 0;
+	s->procs = malloc((total < max ? total : max) * sizeof *s->procs);
+	if (!s->procs)
+		return -1;
+	s->cap = total < max ? total : max;
+	for (size_t done = 0; done < total; done++) {
+		size_t best = np;
+
+		for (size_t k = 0; k < np; k++)
+			if (at[k] < pt[k].s.n &&
+			    (best == np ||
+			     pt[k].seq[at[k]] < pt[best].seq[at[best]]))
+				best = k;
+		if (s->n < max)
+			s->procs[s->n++] = pt[best].s.procs[at[best]];
+		else
+			s->over_cap++;
+		at[best]++;
+	}
+	return 0;
+}
+
 int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 {
 	struct ctx c = {.o = o, .procfd = -1, .netfd = -1};
+	struct part pt[THREADS_MAX];
 	char path[4096];
-	char *cmd = NULL;
-	size_t cmdcap = 4096;
-	DIR *d = NULL;
-	struct dirent *e;
-	int rc = -1, dfd;
+	size_t np = 0;
+	int rc = -1, err = 0;
 
+	memset(pt, 0, sizeof pt);
+	pthread_mutex_init(&c.lock, NULL);
 	c.procfd = open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.procfd < 0)
 		goto out;
@@ -473,76 +736,49 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	c.netfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (read_netns(c.procfd, "self/ns/net", &c.self_netns))
 		c.self_netns = 0;
-	cmd = malloc(cmdcap);
-	dfd = dup(c.procfd);
-	if (!cmd || dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0 && !d)
-			close(dfd);
+	if (list_pids(&c))
+		goto out;
+	s->processes = c.npids;
+	np = pick_threads(o, c.npids);
+	for (size_t k = 0; k < np; k++)
+		pt[k].c = &c;
+	/* The other threads first, this one last: it also does what a
+	 * thread that could not be started would have done. */
+	for (size_t k = 1; k < np; k++)
+		if (pthread_create(&pt[k].tid, NULL, scan_part, &pt[k]))
+			pt[k].c = NULL;
+	scan_part(&pt[0]);
+	for (size_t k = 1; k < np; k++)
+		if (pt[k].c)
+			pthread_join(pt[k].tid, NULL);
+	for (size_t k = 0; k < np; k++)
+		if (pt[k].err)
+			err = pt[k].err;
+	if (err) {
+		errno = err;
 		goto out;
 	}
-	while ((e = readdir(d))) {
-		struct qn_proc *p;
-		ssize_t n;
-		int pid;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
-		    !is_digits(e->d_name) || strlen(e->d_name) > 9)
-			continue;
-		s->processes++;
-		pid = atoi(e->d_name);
-		snprintf(path, sizeof path, "%d/cmdline", pid);
-		/* One read is enough to tell QEMU from the rest (argv[0]
-		 * comes first); only QEMU's command line is read whole. */
-		n = read_at(c.procfd, path, cmd, 4096, 1);
-		if (n < 0) {
-			s->vanished++;
-			continue;
-		}
-		if (n == 0 || !decode_is_qemu(cmd, (size_t)n))
-			continue;
-		if ((size_t)n == 4096) {
-			/* A long QEMU command line: read it whole. */
-			char *big = realloc(cmd, CMDLINE_MAX);
-
-			if (!big)
-				goto out;
-			cmd = big;
-			cmdcap = CMDLINE_MAX;
-			n = read_at(c.procfd, path, cmd, cmdcap, 0);
-			if (n < 0) {
-				s->vanished++;
-				continue;
-			}
-		}
-		if (s->n >= o->max_procs) {
-			s->over_cap++;
-			continue;
-		}
-		if (grow(s))
-			goto out;
-		p = &s->procs[s->n];
-		memset(p, 0, sizeof *p);
-		p->pid = pid;
-		if (decode_cmdline(cmd, (size_t)n, o->rules, pid, &p->cl))
-			continue;
-		if (scan_qemu(&c, s, p)) {
-			s->vanished++;
-			continue;
-		}
-		s->n++;
-	}
+	if (merge(pt, np, o->max_procs, s))
+		goto out;
 	rc = 0;
 	s->netdev_errno = c.netdev_errno;
 out:
-	if (d)
-		closedir(d);
-	free(cmd);
+	if (rc)
+		err = errno;
+	for (size_t k = 0; k < np; k++) {
+		free(pt[k].s.procs);
+		free(pt[k].seq);
+	}
+	free(c.pids);
 	free(c.idx);
 	free(c.devs);
 	if (c.netfd >= 0)
 		close(c.netfd);
 	if (c.procfd >= 0)
 		close(c.procfd);
+	pthread_mutex_destroy(&c.lock);
+	if (rc)
+		errno = err;
 	return rc;
 }
 

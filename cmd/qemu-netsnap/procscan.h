@@ -32,6 +32,7 @@ struct qn_scan_opts {
 	const char *sys_root;  /* "/sys" */
 	const struct qn_rules *rules;
 	size_t max_procs; /* QEMU processes kept at most */
+	int threads;	  /* 0: automatic (two on a big host), else 1..8 */
 };
 
 struct qn_scan {

@@ -9,6 +9,7 @@ void settings_defaults(struct qn_settings *s)
 {
 	qn_rules_default(&s->rules);
 	s->max_vms = 1024;
+	s->scan_threads = 0;
 }
 
 static int load_rule(const struct cfg_node *n, const char *path,
@@ -61,13 +62,16 @@ static int load_rule(const struct cfg_node *n, const char *path,
 int settings_load(struct qn_settings *s, const struct cfg_node *root, char *err,
 		  size_t errlen)
 {
-	static const char *const keys[] = {"id_rules", "max_vms", NULL};
+	static const char *const keys[] = {"id_rules", "max_vms",
+					   "scan_threads", NULL};
 	const struct cfg_node *seq = NULL;
 	int rc;
 
 	if (cfg_check_keys(root, "", keys, err, errlen))
 		return -1;
 	if (cfg_get_int(root, "", "max_vms", 1, 100000, &s->max_vms, err,
+			errlen) < 0 ||
+	    cfg_get_int(root, "", "scan_threads", 0, 8, &s->scan_threads, err,
 			errlen) < 0)
 		return -1;
 	rc = cfg_get_seq(root, "", "id_rules", &seq, err, errlen);

@@ -10,6 +10,7 @@
  *       - option: uuid          # the argument of -uuid
  *       - option: name          # the guest name of -name
  *     max_vms: 1024             # VMs kept in state and reported at most
+ *     scan_threads: 0           # threads reading /proc; 0: automatic
  *
  * (The built-in first rule, run/vm/ then '*' then '/', cannot be spelt
  * in this comment.)
@@ -29,6 +30,7 @@
 struct qn_settings {
 	struct qn_rules rules;
 	long long max_vms;
+	long long scan_threads;
 };
 
 void settings_defaults(struct qn_settings *s);

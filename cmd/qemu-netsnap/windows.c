@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
+
 const struct qn_window qn_windows[QN_NWINDOWS] = {
     {"qemu_network_30s_bytes", "30s", 30},
     {"qemu_network_1min_bytes", "1min", 60},
@@ -145,7 +147,7 @@ int windows_ring_decode(const char *text, struct qn_ring *ring)
 			return -1;
 		if (*p == '-' || *p == '+')
 			return -1;
-		t = strtod(p, &end);
+		t = numtext_strtod(p, &end);
 		if (end == p || *end != ':' || !isfinite(t) || t < 0)
 			return -1;
 		p = end + 1;
@@ -178,14 +180,26 @@ int windows_ring_fmt(const struct qn_ring *ring, char *buf, size_t len)
 		return -1;
 	buf[0] = '\0';
 	for (size_t i = 0; i < ring->n; i++) {
-		int k =
-		    snprintf(buf + o, len - o, "%s%.3f:%llu:%llu", i ? "," : "",
-			     ring->s[i].t, (unsigned long long)ring->s[i].rx,
-			     (unsigned long long)ring->s[i].tx);
+		char t[QN_NUMTEXT_MAX], rx[QN_NUMTEXT_MAX], tx[QN_NUMTEXT_MAX];
+		size_t nt = numtext_ms(t, ring->s[i].t);
+		size_t nr = numtext_u64(rx, ring->s[i].rx);
+		size_t nx = numtext_u64(tx, ring->s[i].tx);
+		size_t k = (i ? 1 : 0) + nt + 1 + nr + 1 + nx;
+		char *p = buf + o;
 
-		if (k < 0 || (size_t)k >= len - o)
+		if (k >= len - o)
 			return -1;
-		o += (size_t)k;
+		if (i)
+			*p++ = ',';
+		memcpy(p, t, nt);
+		p += nt;
+		*p++ = ':';
+		memcpy(p, rx, nr);
+		p += nr;
+		*p++ = ':';
+		memcpy(p, tx, nx);
+		p[nx] = '\0';
+		o += k;
 	}
 	return (int)o;
 }

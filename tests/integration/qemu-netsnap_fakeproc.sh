@@ -55,6 +55,17 @@ else
 fi
 check_qn "$T/run1.prom"
 
+# The same tree read by two threads (forced: the tree is small), from a
+# state of its own: the same file.
+printf 'max_vms: 100\nscan_threads: 2\n' >"$T/qn2.yaml"
+"$BIN/qemu-netsnap" -c "$T/qn2.yaml" --proc-root "$T/host/proc" \
+	--sys-root "$T/host/sys" -s "$T/state2" -o "$T/threads.prom" \
+	2>"$T/err.threads"
+assert_eq "two threads: exits 0, nothing on stderr" "0|" \
+	"$?|$(cat "$T/err.threads")"
+assert_eq "two threads: whole output as one thread's" \
+	"$(cat "$T/run1.measured")" "$(measured "$T/threads.prom")"
+
 # Between runs: 10 frames of 1042 bytes to the guest on vnet0 (the tap's
 # tx), 300 bytes from it on the macvtap (macvtap's tx, not swapped), and
 # the containerised guest sends 2 x 1042 (its tap's rx in its net/dev).
