@@ -22,6 +22,12 @@ struct entry {
 	char *key, *value;
 };
 
+/* A side file: <dir>/<name>.<gen>. */
+struct side_ref {
+	char name[64];
+	uint64_t gen;
+};
+
 struct statefile {
 	char tool[64];
 	char dir[4096];
@@ -30,6 +36,12 @@ struct statefile {
 	struct entry *tab; /* open addressing; key NULL = empty */
 	size_t n, cap;
 	char reset_reason[512];
+	/* The side files the state on disk names (removed by the commit
+	 * that stops naming them), and those written since (removed at
+	 * close unless a commit named them). */
+	struct side_ref committed[STATEFILE_SIDE_MAX];
+	struct side_ref written[STATEFILE_SIDE_MAX];
+	size_t ncommitted, nwritten;
 };
 
 static uint64_t hash_str(const char *s)
@@ -397,6 +409,212 @@ int statefile_parse(struct statefile *st, const char *text, size_t len,
 	return 0;
 }
 
+/* --- side files ---------------------------------------------------------- */
+
+#define SIDE_PREFIX "side/"
+
+struct side_val {
+	uint64_t gen, len, ino, mtime_ns;
+};
+
+static int side_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= sizeof ((struct side_ref *)0)->name)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static int side_parse(const char *s, struct side_val *v)
+{
+	char tail;
+	return sscanf(s, "%" SCNu64 ",%" SCNu64 ",%" SCNu64 ",%" SCNu64 "%c",
+		      &v->gen, &v->len, &v->ino, &v->mtime_ns, &tail) == 4 ?
+		       0 :
+		       -1;
+}
+
+/* 1 and *v if the state names a side file called name, 0 if not, -1 if
+ * its value is malformed. */
+static int side_lookup(const struct statefile *st, const char *name,
+		       struct side_val *v)
+{
+	char key[128];
+	snprintf(key, sizeof key, SIDE_PREFIX "%s", name);
+	const char *s = statefile_get(st, key);
+	if (!s)
+		return 0;
+	return side_parse(s, v) < 0 ? -1 : 1;
+}
+
+static void side_path(const struct statefile *st, const char *name,
+		      uint64_t gen, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.%" PRIu64, st->dir, name, gen);
+}
+
+static uint64_t mtime_ns(const struct stat *sb)
+{
+	return (uint64_t)sb->st_mtim.tv_sec * 1000000000u +
+	       (uint64_t)sb->st_mtim.tv_nsec;
+}
+
+/* Every side file the in-memory state names, into refs (at most max). */
+static size_t side_named(const struct statefile *st, struct side_ref *refs,
+			 size_t max)
+{
+	size_t k = 0, plen = strlen(SIDE_PREFIX);
+	for (size_t i = 0; i < st->cap && k < max; i++) {
+		const struct entry *e = &st->tab[i];
+		struct side_val v;
+		if (!e->key || strncmp(e->key, SIDE_PREFIX, plen) ||
+		    !side_name_ok(e->key + plen) || side_parse(e->value, &v))
+			continue;
+		snprintf(refs[k].name, sizeof refs[k].name, "%s",
+			 e->key + plen);
+		refs[k++].gen = v.gen;
+	}
+	return k;
+}
+
+static int side_in(const struct side_ref *r, const struct side_ref *set,
+		   size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].gen == r->gen && !strcmp(set[i].name, r->name))
+			return 1;
+	return 0;
+}
+
+static void side_unlink(const struct statefile *st, const struct side_ref *r)
+{
+	char path[4200];
+	side_path(st, r->name, r->gen, path, sizeof path);
+	unlink(path);
+}
+
+/*
+ * After a commit (committed 1): remove every side file the new state no
+ * longer names, and remember the ones it names.  At close without one
+ * (committed 0): remove what this run wrote that the state on disk does
+ * not name.
+ */
+static void side_settle(struct statefile *st, int committed)
+{
+	struct side_ref named[STATEFILE_SIDE_MAX];
+	size_t nnamed = committed ? side_named(st, named, STATEFILE_SIDE_MAX)
+				  : 0;
+	for (size_t i = 0; i < st->nwritten; i++) {
+		const struct side_ref *r = &st->written[i];
+		if (committed ? !side_in(r, named, nnamed)
+			      : !side_in(r, st->committed, st->ncommitted))
+			side_unlink(st, r);
+	}
+	st->nwritten = 0;
+	if (!committed)
+		return;
+	for (size_t i = 0; i < st->ncommitted; i++)
+		if (!side_in(&st->committed[i], named, nnamed))
+			side_unlink(st, &st->committed[i]);
+	memcpy(st->committed, named, nnamed * sizeof named[0]);
+	st->ncommitted = nnamed;
+}
+
+int statefile_side_put(struct statefile *st, const char *name,
+		       const void *data, size_t len, char *err, size_t errlen)
+{
+	char path[4200];
+	struct side_val v;
+	struct stat sb;
+	uint64_t gen = 0;
+
+	if (st->in_memory || !side_name_ok(name) ||
+	    st->nwritten >= STATEFILE_SIDE_MAX) {
+		snprintf(err, errlen, "side file \"%s\": %s", name,
+			 st->in_memory ? "state has no file"
+				       : "bad name or too many");
+		errno = EINVAL;
+		return -1;
+	}
+	/* A generation no file on disk or named in any state has had, so
+	 * the committed file is never overwritten before the commit. */
+	if (side_lookup(st, name, &v) == 1)
+		gen = v.gen;
+	for (size_t i = 0; i < st->ncommitted; i++)
+		if (!strcmp(st->committed[i].name, name) &&
+		    st->committed[i].gen > gen)
+			gen = st->committed[i].gen;
+	for (size_t i = 0; i < st->nwritten; i++)
+		if (!strcmp(st->written[i].name, name) &&
+		    st->written[i].gen > gen)
+			gen = st->written[i].gen;
+	gen++;
+	side_path(st, name, gen, path, sizeof path);
+	if (atomicfile_write(path, data, len, 0640, err, errlen) < 0)
+		return -1;
+	snprintf(st->written[st->nwritten].name,
+		 sizeof st->written[0].name, "%s", name);
+	st->written[st->nwritten++].gen = gen;
+	if (stat(path, &sb) < 0) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	char key[128];
+	snprintf(key, sizeof key, SIDE_PREFIX "%s", name);
+	if (statefile_setf(st, key,
+			   "%" PRIu64 ",%zu,%" PRIu64 ",%" PRIu64, gen, len,
+			   (uint64_t)sb.st_ino, mtime_ns(&sb)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int statefile_side_get(struct statefile *st, const char *name, char **data,
+		       size_t *len, char *err, size_t errlen)
+{
+	char path[4200];
+	struct side_val v;
+	int r = side_lookup(st, name, &v);
+
+	*data = NULL;
+	*len = 0;
+	if (r == 0)
+		return 0;
+	if (r < 0 || !side_name_ok(name)) {
+		snprintf(err, errlen, "%s/state: " SIDE_PREFIX "%s: malformed",
+			 st->dir, name);
+		errno = EINVAL;
+		return -1;
+	}
+	side_path(st, name, v.gen, path, sizeof path);
+	if (readfile(path, (size_t)1 << 30, data, len) < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 errno == EFBIG ? "larger than 1 GiB"
+					: strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int statefile_side_unchanged(const struct statefile *st, const char *name)
+{
+	char path[4200];
+	struct side_val v;
+	struct stat sb;
+
+	if (side_lookup(st, name, &v) != 1 || !side_name_ok(name))
+		return 0;
+	side_path(st, name, v.gen, path, sizeof path);
+	return stat(path, &sb) == 0 && (uint64_t)sb.st_ino == v.ino &&
+	       (uint64_t)sb.st_size == v.len && mtime_ns(&sb) == v.mtime_ns;
+}
+
 /* --- files and locking ------------------------------------------------- */
 
 static double monotonic_now(void)
@@ -469,6 +687,7 @@ static int load(struct statefile *st, char *err, size_t errlen)
 				 msg, aside);
 	}
 	free(buf);
+	st->ncommitted = side_named(st, st->committed, STATEFILE_SIDE_MAX);
 	return 0;
 }
 
@@ -552,6 +771,8 @@ int statefile_commit(struct statefile *st, char *err, size_t errlen)
 	snprintf(path, sizeof path, "%s/state", st->dir);
 	r = atomicfile_write(path, buf, len, 0640, err, errlen);
 	free(buf);
+	if (r == 0)
+		side_settle(st, 1);
 	return r;
 }
 
@@ -559,6 +780,8 @@ void statefile_close(struct statefile *st)
 {
 	if (!st)
 		return;
+	if (!st->in_memory)
+		side_settle(st, 0);
 	statefile_clear(st);
 	if (st->lockfd >= 0)
 		close(st->lockfd); /* closing releases the flock */
@@ -568,6 +791,11 @@ void statefile_close(struct statefile *st)
 const char *statefile_reset_reason(const struct statefile *st)
 {
 	return st->reset_reason[0] ? st->reset_reason : NULL;
+}
+
+void statefile_set_reset_reason(struct statefile *st, const char *reason)
+{
+	snprintf(st->reset_reason, sizeof st->reset_reason, "%s", reason);
 }
 
 const char *statefile_dir(const struct statefile *st)

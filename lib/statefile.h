@@ -77,9 +77,39 @@ int statefile_render(const struct statefile *st, char **buf, size_t *len);
 int statefile_commit(struct statefile *st, char *err, size_t errlen);
 void statefile_close(struct statefile *st);
 
+/*
+ * Side files: a large value kept out of the state file, in
+ * <dir>/<name>.<generation>, so that a run which does not change it
+ * neither reads, parses nor rewrites it.  The state holds the key
+ * "side/<name>" = "<generation>,<length>,<inode>,<mtime ns>"; a new side
+ * file is written (fsynced) under a new generation before the state, so
+ * the state's atomic replace is what commits it: after a crash the state
+ * on disk names the side file that matches it.  statefile_commit removes
+ * the side files the new state no longer names; statefile_close without a
+ * successful commit removes the ones written in between.
+ *
+ * statefile_side_put: write data as the new content of name; 0, or -1
+ *   with errno and err (the state is unchanged then).
+ * statefile_side_get: 0 with *data malloc'd and NUL-terminated (NULL,
+ *   length 0, if the state names no such side file), or -1 with err if
+ *   the file the state names cannot be read.  Like the state file, it may
+ *   have been edited: the caller parses it as untrusted.
+ * statefile_side_unchanged: 1 if the file is the one written (same
+ *   inode, length and mtime: nobody edited or replaced it), else 0.
+ */
+#define STATEFILE_SIDE_MAX 8
+int statefile_side_put(struct statefile *st, const char *name,
+		       const void *data, size_t len, char *err, size_t errlen);
+int statefile_side_get(struct statefile *st, const char *name, char **data,
+		       size_t *len, char *err, size_t errlen);
+int statefile_side_unchanged(const struct statefile *st, const char *name);
+
 /* NULL if the state loaded normally (or there was none); otherwise why it
  * was moved aside. */
 const char *statefile_reset_reason(const struct statefile *st);
+/* Record that the tool found part of its state unusable and started that
+ * part afresh (a side file gone): reported like a corrupt state file. */
+void statefile_set_reset_reason(struct statefile *st, const char *reason);
 const char *statefile_dir(const struct statefile *st);
 
 #endif

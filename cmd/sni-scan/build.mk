@@ -24,3 +24,6 @@ fuzz_sni_format_SRCS := tests/fuzz/fuzz_sni_format.c $(SNI_PURE)
 FUZZERS += fuzz_sni_state
 fuzz_sni_state_SRCS := tests/fuzz/fuzz_sni_state.c cmd/sni-scan/counters.c \
 	cmd/sni-scan/sni_name.c
+# The series block of a run with nothing new (reuse.c).
+sni-scan_SRCS += cmd/sni-scan/reuse.c
+check_sni_counters_SRCS += cmd/sni-scan/reuse.c

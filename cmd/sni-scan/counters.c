@@ -423,6 +423,21 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
+/* t rounded as %.0f does (half to even), for 0 <= t < 2^53. */
+static uint64_t whole_seconds(double t)
+{
+	uint64_t w = (uint64_t)t;
+	double frac = t - (double)w;
+	if (frac > 0.5 || (frac == 0.5 && (w & 1)))
+		w++;
+	return w;
+}
+
+static int seconds_in_range(double t)
+{
+	return t >= 0 && t < 9007199254740992.0;
+}
+
 void counters_value(const struct sni_entry *e, char *buf, size_t len)
 {
 	double t = e->last_seen;
@@ -430,16 +445,13 @@ void counters_value(const struct sni_entry *e, char *buf, size_t len)
 	 * cost more than the rest of the save.  %.0f rounds half to even;
 	 * so does this, exactly, for the whole seconds a double holds
 	 * without loss.  Anything else takes snprintf. */
-	if (len < 128 || !(t >= 0 && t < 9007199254740992.0)) {
+	if (len < 128 || !seconds_in_range(t)) {
 		snprintf(buf, len, "%" PRIu64 ",%" PRIu64 ",%" PRIu64
 				   ",%" PRIu64 ",%.0f",
 			 e->bytes, e->conns, e->zero, e->up, t);
 		return;
 	}
-	uint64_t w = (uint64_t)t;
-	double frac = t - (double)w;
-	if (frac > 0.5 || (frac == 0.5 && (w & 1)))
-		w++;
+	uint64_t w = whole_seconds(t);
 	char *p = buf;
 	p = put_u64(p, e->bytes);
 	*p++ = ',';
@@ -451,6 +463,113 @@ void counters_value(const struct sni_entry *e, char *buf, size_t len)
 	*p++ = ',';
 	p = put_u64(p, w);
 	*p = 0;
+}
+
+#define DUMP_HEADER "# sni-scan counters version=1\n"
+
+static int cmp_entry_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct sni_entry *const *)a)->key,
+		      (*(const struct sni_entry *const *)b)->key);
+}
+
+int counters_dump(const struct counters *c, char **buf, size_t *len)
+{
+	const struct sni_entry **v = malloc((c->n ? c->n : 1) * sizeof *v);
+	size_t n = 0, total = sizeof DUMP_HEADER;
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct sni_entry *e = &c->tab[i];
+		if (!e->key || e->removed)
+			continue;
+		v[n++] = e;
+		total += e->klen + 128 + 2;
+	}
+	/* Loaded entries come sorted and keep their order; only a run that
+	 * met new names needs the sort. */
+	size_t sorted = 1;
+	while (sorted < n && strcmp(v[sorted - 1]->key, v[sorted]->key) < 0)
+		sorted++;
+	if (sorted < n)
+		qsort(v, n, sizeof *v, cmp_entry_key);
+	char *out = malloc(total), *p = out;
+	if (!out) {
+		free(v);
+		return -1;
+	}
+	memcpy(p, DUMP_HEADER, sizeof DUMP_HEADER - 1);
+	p += sizeof DUMP_HEADER - 1;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, v[i]->key, v[i]->klen);
+		p += v[i]->klen;
+		*p++ = ' ';
+		counters_value(v[i], p, 128);
+		p += strlen(p);
+		*p++ = '\n';
+	}
+	*p = 0;
+	free(v);
+	*buf = out;
+	*len = (size_t)(p - out);
+	return 0;
+}
+
+int counters_load_text(struct counters *c, const char *text, size_t len,
+		       size_t *bad)
+{
+	const size_t hl = sizeof DUMP_HEADER - 1;
+	const char *p = text, *end = text + len;
+	char val[128];
+
+	*bad = 0;
+	if (len < hl || memcmp(text, DUMP_HEADER, hl)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (p += hl; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *sp = memchr(p, ' ', (size_t)(eol - p));
+		size_t kl = sp ? (size_t)(sp - p) : 0;
+		size_t vl = sp ? (size_t)(eol - sp - 1) : 0;
+		char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
+		if (!sp || kl == 0 || kl >= sizeof key || vl >= sizeof val ||
+		    memchr(p, 0, (size_t)(eol - p))) {
+			(*bad)++;
+		} else {
+			memcpy(key, p, kl);
+			key[kl] = 0;
+			memcpy(val, sp + 1, vl);
+			val[vl] = 0;
+			if (counters_load(c, key, val) < 0) {
+				if (errno == ENOMEM)
+					return -1;
+				(*bad)++;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+double counters_oldest(const struct counters *c)
+{
+	double m = 0;
+	int any = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct sni_entry *e = &c->tab[i];
+		if (!e->key || e->removed)
+			continue;
+		/* What the next run loads: the saved, rounded value. */
+		double t = seconds_in_range(e->last_seen) ?
+				   (double)whole_seconds(e->last_seen) :
+				   e->last_seen;
+		if (!any || t < m)
+			m = t;
+		any = 1;
+	}
+	return m;
 }
 
 int counters_merge(struct counters *dst, const struct counters *src)

@@ -13,6 +13,10 @@
  *     counters_foreach(c, fn) to save what changed;  counters_fmt(c, pf, ...)
  *     counters_free(c);
  *
+ * The counters are saved as text (counters_dump, counters_load_text): a
+ * header line, then one "key value" line per live entry, sorted by key,
+ * with the value of counters_value().
+ *
  * Beyond max_series distinct keys, a new name is counted under
  * sni="other" (with the same frontend/backend) and `dropped` grows.  The
  * label values "none", "invalid" and "other" are always accepted: they
@@ -92,6 +96,22 @@ void counters_prefetch(struct counters *c, const char *sni, const char *fe,
 int counters_load(struct counters *c, const char *key, const char *value);
 /* Format an entry's saved value into buf (>= 128 bytes). */
 void counters_value(const struct sni_entry *e, char *buf, size_t len);
+
+/*
+ * Every live entry as text, sorted by key, into a malloc'd buffer (NUL
+ * terminated); *len without the NUL.  -1 (ENOMEM).
+ */
+int counters_dump(const struct counters *c, char **buf, size_t *len);
+/*
+ * Load what counters_dump wrote (counters_load for each line).  Returns -1
+ * (EINVAL) if the header is not ours, (ENOMEM) if memory runs out; else 0
+ * with *bad the number of malformed lines, which are skipped.
+ */
+int counters_load_text(struct counters *c, const char *text, size_t len,
+		       size_t *bad);
+/* The smallest last-seen time among live entries, as saved (whole
+ * seconds); 0 if there are none. */
+double counters_oldest(const struct counters *c);
 
 /* Add every live entry of src (same cap and labels) into dst, under the
  * cap of dst; src->dropped is added too.  Returns -1 (ENOMEM). */

@@ -79,3 +79,16 @@ void logpos_decide(const struct logpos *saved, const struct logpos_file *cur,
 	plan->rotation = 1;
 	plan->read_current = 1;
 }
+
+int logpos_unchanged(const struct logpos *saved, const struct logpos_file *cur)
+{
+	const struct logpos_file none = {0};
+	struct logpos_plan plan;
+
+	if (!saved->known || !cur->exists || cur->size != saved->off ||
+	    cur->size != saved->size)
+		return 0;
+	logpos_decide(saved, cur, &none, 0, &plan);
+	return plan.read_current && !plan.read_rotated && !plan.rotation &&
+	       plan.cur_off == saved->off;
+}

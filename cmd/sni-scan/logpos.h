@@ -59,6 +59,15 @@ void logpos_decide(const struct logpos *saved, const struct logpos_file *cur,
 		   const struct logpos_file *rot, int from_end,
 		   struct logpos_plan *plan);
 
+/*
+ * 1 if there is nothing to read and nothing to save: the file is the
+ * saved one (inode, first bytes; cur hashed over saved->hlen) and ends
+ * exactly at the saved offset, with the size saved.  A run may then skip
+ * the log and keep the position as it is.
+ */
+int logpos_unchanged(const struct logpos *saved,
+		     const struct logpos_file *cur);
+
 /* 64-bit FNV-1a, the hash used for the first bytes. */
 uint64_t logpos_hash(const void *data, uint64_t len);
 

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cli.h"
 #include "config.h"
 #include "counters.h"
@@ -22,6 +24,7 @@
 #include "logpos.h"
 #include "logread.h"
 #include "parse_num.h"
+#include "reuse.h"
 #include "run.h"
 #include "scan.h"
 
@@ -29,6 +32,10 @@
 #define DEFAULT_LOG "/var/log/haproxy.log"
 #define DEFAULT_FORMAT "tcp-sni"
 #define MAX_LOGS 64
+/* State keys: the summary of the series block (reuse.h), and the side
+ * file that holds the counters. */
+#define SERIES_KEY "series"
+#define COUNTERS_SIDE "sni-counters"
 
 struct log_spec {
 	const char *path;
@@ -379,7 +386,8 @@ static void progress(uint64_t done, void *arg)
 		x->progress_path, done >> 20, x->progress_total >> 20);
 }
 
-static int get_pos(struct statefile *st, const char *path, struct logpos *p)
+static int get_pos(struct statefile *st, const char *path, struct logpos *p,
+		   int quiet)
 {
 	char key[PATH_MAX + 16];
 	unsigned hlen;
@@ -392,8 +400,9 @@ static int get_pos(struct statefile *st, const char *path, struct logpos *p)
 		      SCNx64 ",%d",
 		   &p->dev, &p->ino, &p->off, &p->size, &hlen, &p->hash,
 		   &p->skipping) != 7 || hlen > LOGPOS_HASH_MAX) {
-		log_warn("%s: saved position unreadable, reading from the "
-			 "start", path);
+		if (!quiet)
+			log_warn("%s: saved position unreadable, reading "
+				 "from the start", path);
 		memset(p, 0, sizeof *p);
 		return 0;
 	}
@@ -478,7 +487,7 @@ static int process_file(struct ctx *x, const char *path, struct scan *sc,
 	struct logread_job j;
 	int cfd = -1, rfd = -1, rc = 0;
 
-	get_pos(x->r->state, path, &saved);
+	get_pos(x->r->state, path, &saved, 0);
 	cfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (cfd < 0 && errno != ENOENT) {
 		int e = errno;
@@ -649,41 +658,68 @@ static int process_log(struct ctx *x, const struct log_spec *ls,
 
 /* ---- state and output --------------------------------------------------- */
 
+/* Counters saved inline in the state file ("sni/<key>"), as before they
+ * moved to a side file: loaded once, then removed from the state. */
 struct load_ctx {
 	struct counters *c;
-	struct statefile *st;
+	size_t n;
 };
 
 static int load_entry(const char *key, const char *value, void *arg)
 {
 	struct load_ctx *lc = arg;
-	int rc = counters_load(lc->c, key + 4, value);
-	if (rc < 0)
+	lc->n++;
+	if (counters_load(lc->c, key + 4, value) < 0)
 		log_warn("state: %s: unreadable entry skipped", key);
-	if (rc == 1)
-		statefile_del(lc->st, key); /* now part of another entry */
 	return 0;
 }
 
-struct save_ctx {
-	struct statefile *st;
-	int err;
-};
-
-static int save_entry(struct sni_entry *e, void *arg)
+static int del_entry(const char *key, const char *value, void *arg)
 {
-	struct save_ctx *sv = arg;
-	char key[512], val[160];
-	if (!e->dirty && !e->removed)
-		return 0;
-	snprintf(key, sizeof key, "sni/%s", e->key);
-	if (e->removed) {
-		statefile_del(sv->st, key);
+	(void)value;
+	return statefile_del(arg, key);
+}
+
+/*
+ * The counters from the side file (and any saved inline).  *text keeps
+ * the side file's content so an unchanged dump need not be written again.
+ * A side file the state names but which is gone or damaged resets the
+ * whole state, as a damaged state file does: positions without their
+ * counters would lose what was read before.  Returns 0 or -1 (ENOMEM).
+ */
+static int load_counters(struct run *r, struct counters *c, char **text,
+			 size_t *len, size_t *inline_n)
+{
+	char err[4400];
+	size_t bad = 0;
+	int rc = statefile_side_get(r->state, COUNTERS_SIDE, text, len, err,
+				    sizeof err);
+
+	if (rc == 0 && *text && counters_load_text(c, *text, *len, &bad) < 0) {
+		if (errno == ENOMEM)
+			return -1;
+		snprintf(err, sizeof err, "%s/%s: not a counters file",
+			 statefile_dir(r->state), COUNTERS_SIDE);
+		rc = -1;
+	}
+	if (rc < 0) {
+		char why[4500];
+		if (errno == ENOMEM)
+			return -1;
+		snprintf(why, sizeof why, "%s; starting fresh", err);
+		log_err("state: %s", why);
+		statefile_clear(r->state);
+		statefile_set_reset_reason(r->state, why);
+		free(*text);
+		*text = NULL;
+		*len = 0;
 		return 0;
 	}
-	counters_value(e, val, sizeof val);
-	if (statefile_set(sv->st, key, val) < 0)
-		sv->err = 1;
+	if (bad)
+		log_warn("state: %zu unreadable counters skipped", bad);
+	struct load_ctx lc = {.c = c};
+	statefile_foreach(r->state, "sni/", load_entry, &lc);
+	*inline_n = lc.n;
 	return 0;
 }
 
@@ -742,27 +778,249 @@ static void resolve_logs(struct settings *s)
 	}
 }
 
+static int is_dup_log(const struct settings *s, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(s->logs[k].path, s->logs[i].path))
+			return 1; /* one position per file */
+	return 0;
+}
+
+/* Does any log's format have %U (haproxy_sni_uploaded_bytes_total)? */
+static int formats_have_up(const struct settings *s)
+{
+	int up = 0;
+	for (size_t i = 0; i < s->nlogs; i++) {
+		struct logformat *lf;
+		char err[512];
+		if (is_dup_log(s, i) ||
+		    compile_for(s, &s->logs[i], &lf, err, sizeof err) < 0)
+			continue;
+		up |= logformat_has_bytes_in(lf);
+		logformat_free(lf);
+	}
+	return up;
+}
+
+/* ---- the series block ----------------------------------------------------- */
+
 /*
- * The run's work: load the counters from state, read every log, expire,
- * save the counters back, and add every series to r->pf.  Returns 0 or an
- * exit code.
+ * The haproxy_sni_* families, which sort first in the file.  A run renders
+ * them into buf, or, with nothing new, reuses the first len bytes of the
+ * last .prom (fd).  The rest of the file is what run_finish writes, caught
+ * in a memory file (capture below) and appended.
  */
-static int measure(struct run *r, struct settings *s)
+struct series {
+	int capture;	/* 0: the families go into r->pf as they used to */
+	char *buf;
+	int fd;
+	uint64_t len;
+};
+
+/*
+ * Does the .prom at path begin with the block the state describes?  Reads
+ * and hashes its first sum->len bytes; keeps the file open in b->fd.
+ */
+static int series_open(const char *path, const struct reuse_summary *sum,
+		       struct series *b)
+{
+	static char chunk[1 << 16];
+	struct reuse_hasher h;
+	struct stat sb;
+	uint64_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size < sum->len)
+		goto fail;
+	reuse_hash_init(&h);
+	while (off < sum->len) {
+		size_t want = sum->len - off < sizeof chunk ?
+				      (size_t)(sum->len - off) :
+				      sizeof chunk;
+		ssize_t k = pread(fd, chunk, want, (off_t)off);
+		if (k <= 0)
+			goto fail;
+		reuse_hash_update(&h, chunk, (size_t)k);
+		off += (uint64_t)k;
+	}
+	if (reuse_hash_final(&h) != sum->hash)
+		goto fail;
+	b->fd = fd;
+	b->len = sum->len;
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * A run with nothing new: every log is a regular file whose saved
+ * position is its end (same inode, size and first line), so reading it
+ * would change nothing.  Fills outs as such a run would (all zero).
+ */
+static int logs_unchanged(struct run *r, const struct settings *s,
+			  struct log_out *outs, size_t *nouts)
+{
+	*nouts = 0;
+	for (size_t i = 0; i < s->nlogs; i++) {
+		const char *path = s->logs[i].path;
+		struct logpos saved;
+		struct logpos_file cur;
+		struct stat sb;
+		int ok;
+		if (is_dup_log(s, i))
+			continue;
+		if (!strcmp(path, "-"))
+			return 0;
+		get_pos(r->state, path, &saved, 1);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+		memset(&cur, 0, sizeof cur);
+		ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		     logread_describe(fd, saved.hlen, &cur) == 0 &&
+		     logpos_unchanged(&saved, &cur);
+		close(fd);
+		if (!ok)
+			return 0;
+		memset(&outs[*nouts], 0, sizeof outs[0]);
+		outs[(*nouts)++].name = path;
+	}
+	return 1;
+}
+
+/*
+ * May this run skip the counters?  Nothing new in any log, the settings
+ * and names as when the block was made, the counters file as written, no
+ * name due to expire, and the .prom still begins with that block.
+ */
+static int try_reuse(struct run *r, const struct settings *s,
+		     const char *out, const char *shape, struct log_out *outs,
+		     size_t *nouts, struct series *b)
+{
+	struct reuse_summary sum;
+	const char *v = statefile_get(r->state, SERIES_KEY);
+
+	return b->capture && !s->reset && strcmp(out, "-") && v &&
+	       reuse_parse(v, &sum) == 0 &&
+	       reuse_possible(&sum, shape, r->now, s->expire_after) &&
+	       statefile_side_unchanged(r->state, COUNTERS_SIDE) &&
+	       logs_unchanged(r, s, outs, nouts) &&
+	       series_open(out, &sum, b) == 0;
+}
+
+/* The block of this run's counters into b->buf, and its summary into the
+ * state; or, without capture, the families into r->pf directly. */
+static int series_render(struct run *r, const struct counters *c,
+			 const struct settings *s, int with_up,
+			 const char *shape, struct series *b)
+{
+	struct promfile *pf = b->capture ? promfile_new() : r->pf;
+	size_t len = 0;
+	int rc = -1;
+
+	statefile_del(r->state, SERIES_KEY);
+	if (!pf) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (counters_fmt(c, pf, with_up, s->by_fe, s->by_be) < 0) {
+		log_err("metrics: %s", promfile_error(pf));
+		goto out;
+	}
+	if (b->capture) {
+		if (promfile_render(pf, &b->buf, &len) < 0) {
+			log_err("metrics: %s", strerror(errno));
+			goto out;
+		}
+		struct reuse_summary sum = {
+			.hash = reuse_hash(b->buf, len),
+			.len = len,
+			.oldest = counters_oldest(c),
+			.names = c->live,
+		};
+		char val[160];
+		snprintf(sum.shape, sizeof sum.shape, "%s", shape);
+		reuse_format(&sum, val, sizeof val);
+		b->len = len;
+		if (statefile_set(r->state, SERIES_KEY, val) < 0) {
+			log_err("state: out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (pf != r->pf)
+		promfile_free(pf);
+	return rc;
+}
+
+/* Save the counters to their side file (unless unchanged), and drop any
+ * copies saved inline by an older version. */
+static int save_counters(struct run *r, const struct counters *c,
+			 const char *old, size_t old_len, size_t inline_n)
+{
+	char *text, err[4400];
+	size_t len;
+	int rc = 0;
+
+	if (counters_dump(c, &text, &len) < 0) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (!old || old_len != len || memcmp(old, text, len) ||
+	    !statefile_side_unchanged(r->state, COUNTERS_SIDE)) {
+		if (statefile_side_put(r->state, COUNTERS_SIDE, text, len, err,
+				       sizeof err) < 0) {
+			log_err("state: %s", err);
+			rc = -1;
+		}
+	}
+	free(text);
+	if (rc == 0 && inline_n)
+		statefile_foreach(r->state, "sni/", del_entry, r->state);
+	return rc;
+}
+
+/*
+ * The run's work: either nothing is new and the counters need not be
+ * touched (try_reuse), or load the counters, read every log, expire, save
+ * the counters and render their series (into b).  The run's own series
+ * go to r->pf.  Returns 0 or an exit code.
+ */
+static int measure(struct run *r, struct settings *s, const char *out,
+		   struct series *b)
 {
 	static struct log_out outs[MAX_LOGS];
-	struct counters *c = counters_new((size_t)s->max_series);
+	struct counters *c = NULL;
 	struct ctx x;
-	size_t nouts = 0;
+	size_t nouts = 0, inline_n = 0, old_len = 0;
 	uint64_t dropped = 0;
-	int rc = 0, with_up = 0;
+	char *old = NULL;
+	char shape[REUSE_SHAPE_MAX];
+	int rc = 0, with_up = formats_have_up(s);
 
+	reuse_shape(shape, sizeof shape, (uint64_t)s->max_series, s->by_fe,
+		    s->by_be, with_up);
+	statefile_get_u64(r->state, "dropped", &dropped);
+	if (try_reuse(r, s, out, shape, outs, &nouts, b))
+		goto emit;
+
+	c = counters_new((size_t)s->max_series);
 	if (!c) {
 		log_err("out of memory");
 		return 1;
 	}
 	counters_keep(c, s->by_fe, s->by_be);
-	struct load_ctx lc = {.c = c, .st = r->state};
-	statefile_foreach(r->state, "sni/", load_entry, &lc);
+	if (load_counters(r, c, &old, &old_len, &inline_n) < 0) {
+		log_err("out of memory");
+		rc = 1;
+		goto out;
+	}
+	dropped = 0; /* the state may have been reset */
 	statefile_get_u64(r->state, "dropped", &dropped);
 
 	memset(&x, 0, sizeof x);
@@ -770,40 +1028,30 @@ static int measure(struct run *r, struct settings *s)
 	x.s = s;
 	x.c = c;
 	x.budget = s->max_bytes ? s->max_bytes : UINT64_MAX;
+	nouts = 0; /* try_reuse may have filled some */
 	for (size_t i = 0; i < s->nlogs; i++) {
-		int dup = 0;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(s->logs[k].path, s->logs[i].path))
-				dup = 1;
-		if (dup)
-			continue; /* one position per file */
+		if (is_dup_log(s, i))
+			continue;
 		memset(&outs[nouts], 0, sizeof outs[nouts]);
 		rc = process_log(&x, &s->logs[i], &outs[nouts]);
 		nouts++;
 		if (rc)
 			goto out;
-		struct logformat *lf;
-		char err[512];
-		if (compile_for(s, &s->logs[i], &lf, err, sizeof err) == 0) {
-			with_up |= logformat_has_bytes_in(lf);
-			logformat_free(lf);
-		}
 	}
 
 	size_t gone = counters_expire(c, r->now, s->expire_after);
 	if (gone)
 		log_info("%zu names unseen for the expiry time forgotten",
 			 gone);
-	struct save_ctx sv = {.st = r->state};
-	counters_foreach(c, save_entry, &sv);
 	dropped += c->dropped;
-	if (sv.err || statefile_set_u64(r->state, "dropped", dropped) < 0) {
-		log_err("state: out of memory");
+	if (save_counters(r, c, old, old_len, inline_n) < 0 ||
+	    statefile_set_u64(r->state, "dropped", dropped) < 0 ||
+	    series_render(r, c, s, with_up, shape, b) < 0) {
 		rc = 1;
 		goto out;
 	}
-	if (counters_fmt(c, r->pf, with_up, s->by_fe, s->by_be) < 0 ||
-	    promfile_add(r->pf, "sni_scan_series_dropped_total",
+emit:
+	if (promfile_add(r->pf, "sni_scan_series_dropped_total",
 			 (double)dropped, NULL) < 0) {
 		log_err("metrics: %s", promfile_error(r->pf));
 		rc = 1;
@@ -816,8 +1064,123 @@ static int measure(struct run *r, struct settings *s)
 			goto out;
 		}
 out:
+	free(old);
 	counters_free(c);
 	return rc;
+}
+
+/* ---- writing the file ------------------------------------------------------- */
+
+/*
+ * run_finish writes its file in one piece from r->pf; the series block is
+ * not in r->pf.  So run_finish is pointed at stdout, and stdout at a
+ * memory file for the duration; the real file is then written (atomically,
+ * as promfile_commit does) from the block and what run_finish wrote.
+ */
+struct capture {
+	int mfd, saved;
+};
+
+static int capture_prepare(struct capture *cp)
+{
+	cp->saved = -1;
+	cp->mfd = memfd_create("sni-scan.prom", MFD_CLOEXEC);
+	return cp->mfd < 0 ? -1 : 0;
+}
+
+static void capture_begin(struct capture *cp)
+{
+	fflush(stdout);
+	cp->saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	dup2(cp->mfd, 1);
+}
+
+static void capture_end(struct capture *cp)
+{
+	fflush(stdout);
+	if (cp->saved >= 0) {
+		dup2(cp->saved, 1);
+		close(cp->saved);
+	} else {
+		close(1);
+	}
+}
+
+struct prom_parts {
+	const struct series *b; /* NULL: no block (the run failed) */
+	int mfd;
+};
+
+/* Copy len bytes from fd (at 0) to f's file: in the kernel if it can. */
+static int copy_fd(int fd, uint64_t len, FILE *f)
+{
+	static char chunk[1 << 16];
+	loff_t in = 0;
+
+	if (fflush(f) != 0)
+		return -1;
+	while ((uint64_t)in < len) {
+		ssize_t k = copy_file_range(fd, &in, fileno(f), NULL,
+					    (size_t)(len - (uint64_t)in), 0);
+		if (k <= 0)
+			break;
+	}
+	while ((uint64_t)in < len) {
+		size_t want = len - (uint64_t)in < sizeof chunk ?
+				      (size_t)(len - (uint64_t)in) :
+				      sizeof chunk;
+		ssize_t k = pread(fd, chunk, want, in);
+		if (k <= 0 || fwrite(chunk, 1, (size_t)k, f) != (size_t)k) {
+			if (k == 0)
+				errno = EIO; /* the old file shrank */
+			return -1;
+		}
+		in += k;
+	}
+	return 0;
+}
+
+static int fill_prom(FILE *f, void *arg)
+{
+	const struct prom_parts *pp = arg;
+	const struct series *b = pp->b;
+	struct stat sb;
+
+	if (b && b->buf && b->len &&
+	    fwrite(b->buf, 1, (size_t)b->len, f) != (size_t)b->len)
+		return -1;
+	if (b && !b->buf && b->fd >= 0 && copy_fd(b->fd, b->len, f) < 0)
+		return -1;
+	if (fstat(pp->mfd, &sb) < 0)
+		return -1;
+	return copy_fd(pp->mfd, (uint64_t)sb.st_size, f);
+}
+
+/* Write the .prom from its parts; returns code, or 73/74 if that fails. */
+static int write_prom(const char *out, const struct series *b, int with_block,
+		      int mfd, int code)
+{
+	struct prom_parts pp = {with_block ? b : NULL, mfd};
+	char err[4400];
+	int e;
+
+	if (!strcmp(out, "-")) {
+		errno = 0;
+		if (fill_prom(stdout, &pp) == 0 && fflush(stdout) == 0)
+			return code;
+		log_err("stdout: cannot write: %s", strerror(errno));
+		return code ? code : EXIT_IOERR;
+	}
+	if (atomicfile_write_fn(out, 0644, fill_prom, &pp, err, sizeof err) == 0)
+		return code;
+	e = errno;
+	log_err("%s", err);
+	if (code)
+		return code;
+	return e == EACCES || e == EPERM || e == ENOENT || e == EROFS ||
+			       e == ENOTDIR || e == ENAMETOOLONG ?
+		       EXIT_CANTCREAT :
+		       EXIT_IOERR;
 }
 
 int main(int argc, char **argv)
@@ -861,6 +1224,11 @@ int main(int argc, char **argv)
 	rc = run_begin(&r, TOOL, &opts);
 	if (rc)
 		return rc;
+	struct series b = {.fd = -1};
+	struct capture cp;
+	char out[sizeof r.out_path];
+	snprintf(out, sizeof out, "%s", r.out_path);
+	b.capture = capture_prepare(&cp) == 0;
 	if (load_config(&s, &cfg, &opts, err, sizeof err) < 0) {
 		log_err("%s", err);
 		code = EXIT_CONFIG;
@@ -868,9 +1236,21 @@ int main(int argc, char **argv)
 		resolve_logs(&s);
 		if (s.reset)
 			statefile_clear(r.state);
-		code = measure(&r, &s);
+		code = measure(&r, &s, out, &b);
+	}
+	if (b.capture) {
+		snprintf(r.out_path, sizeof r.out_path, "-");
+		capture_begin(&cp);
 	}
 	rc = run_finish(&r, code);
+	if (b.capture) {
+		capture_end(&cp);
+		rc = write_prom(out, &b, rc == 0, cp.mfd, rc);
+		close(cp.mfd);
+	}
+	if (b.fd >= 0)
+		close(b.fd);
+	free(b.buf);
 	cfg_free(cfg);
 	return rc;
 }

@@ -158,8 +158,9 @@ for n in c1 c2 c3 c4; do line 1 10 "$n.example.com"; done >cap.log
 "$S" -s st10 --max-series 2 -o cap.prom cap.log
 assert_eq "cap: beyond --max-series, traffic goes to sni=\"other\"" "2 2" \
 	"$(val cap.prom 'haproxy_sni_connections{sni="other"}') $(val cap.prom 'sni_scan_series_dropped_total')"
-# Age every saved name: the next run forgets them.
-sed -i 's/^\(sni\/[^ ]* [0-9]*,[0-9]*,[0-9]*,[0-9]*\),[0-9]*$/\1,1000/' st10/state
+# Age every saved name (in the counters' side file): the next run, with
+# nothing new in the log, sees the edit and forgets them.
+sed -i 's/^\([^ ]* [0-9]*,[0-9]*,[0-9]*,[0-9]*\),[0-9]*$/\1,1000/' st10/sni-counters.*
 "$S" -s st10 --max-series 2 --expire-after 30d -o cap.prom cap.log
 assert_eq "expiry: names unseen for --expire-after leave the file" "" "$(grep '^haproxy_sni_connections' cap.prom)"
 { line 1 10 x.example.com fe_a; line 2 20 x.example.com fe_b; } >by.log
