@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../cmd/sni-scan/counters.h"
+#include "../cmd/sni-scan/reuse.h"
 #include "promfile.h"
 
 static struct sni_entry *find(struct counters *c, const char *key)
@@ -259,6 +260,187 @@ START_TEST(test_many_keys_long_and_short)
 }
 END_TEST
 
+/* ---- saved as text --------------------------------------------------- */
+
+START_TEST(test_dump_whole)
+{
+	struct counters *c = counters_new(10);
+	char *text;
+	size_t len;
+	ck_assert_int_eq(counters_load(c, "b.example||", "1,2,0,3,1000"), 0);
+	ck_assert_int_eq(counters_load(c, "d.example||", "4,5,1,0,999"), 0);
+	/* New names come after the loaded ones in the table: dump sorts. */
+	ck_assert_int_eq(counters_add(c, "a.example", NULL, 0, NULL, 0, 7, 1,
+				      0, 2000.5),
+			 0);
+	ck_assert_int_eq(counters_add(c, "c.example", NULL, 0, NULL, 0, 0, 0,
+				      1, 1500),
+			 0);
+	counters_expire(c, 2000, 1000.5); /* d (999) goes */
+	ck_assert_int_eq(counters_dump(c, &text, &len), 0);
+	ck_assert_str_eq(text, "# sni-scan counters version=1\n"
+			       "a.example|| 7,1,0,1,2000\n"
+			       "b.example|| 1,2,0,3,1000\n"
+			       "c.example|| 0,1,1,0,1500\n");
+	ck_assert_uint_eq(len, strlen(text));
+	/* The oldest saved time, as the next run will load it. */
+	ck_assert(counters_oldest(c) == 1000);
+
+	struct counters *d = counters_new(10);
+	size_t bad = 9;
+	ck_assert_int_eq(counters_load_text(d, text, len, &bad), 0);
+	ck_assert_uint_eq(bad, 0);
+	char *again;
+	size_t len2;
+	ck_assert_int_eq(counters_dump(d, &again, &len2), 0);
+	ck_assert_str_eq(again, text);
+	free(again);
+	free(text);
+	counters_free(d);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_dump_empty_and_oldest_rounds)
+{
+	struct counters *c = counters_new(10);
+	char *text;
+	size_t len;
+	ck_assert(counters_oldest(c) == 0);
+	ck_assert_int_eq(counters_dump(c, &text, &len), 0);
+	ck_assert_str_eq(text, "# sni-scan counters version=1\n");
+	free(text);
+	/* 1000.5 is saved as 1000 (half to even), 1001.5 as 1002. */
+	counters_add(c, "x.example", NULL, 0, NULL, 0, 1, 0, 0, 1001.5);
+	ck_assert(counters_oldest(c) == 1002);
+	counters_add(c, "y.example", NULL, 0, NULL, 0, 1, 0, 0, 1000.5);
+	ck_assert(counters_oldest(c) == 1000);
+	counters_free(c);
+}
+END_TEST
+
+START_TEST(test_load_text_hostile)
+{
+	struct counters *c = counters_new(10);
+	size_t bad = 0;
+	static const char other[] = "# promsnap-state tool=sni-scan version=1\n";
+	ck_assert_int_eq(counters_load_text(c, other, sizeof other - 1, &bad),
+			 -1);
+	ck_assert_int_eq(counters_load_text(c, "", 0, &bad), -1);
+	static const char t[] = "# sni-scan counters version=1\n"
+				"ok.example|| 1,1,0,0,5\n"
+				"no-value-line\n"
+				"bad.example|| 1,x\n"
+				" 1,1,0,0,5\n"
+				"nul\0x|| 1,1,0,0,5\n"
+				"last.example|| 2,1,0,0,5"; /* no newline */
+	ck_assert_int_eq(counters_load_text(c, t, sizeof t - 1, &bad), 0);
+	ck_assert_uint_eq(bad, 4);
+	ck_assert_uint_eq(find(c, "ok.example||")->bytes, 1);
+	ck_assert_uint_eq(find(c, "last.example||")->bytes, 2);
+	ck_assert_uint_eq(c->live, 2);
+	counters_free(c);
+}
+END_TEST
+
+/* ---- reuse: the decision of a run with nothing new ---------------------- */
+
+START_TEST(test_reuse_summary_roundtrip)
+{
+	struct reuse_summary s = {.hash = 0x0123456789abcdefULL,
+				  .len = 2263247,
+				  .oldest = 1795313979,
+				  .names = 10000};
+	struct reuse_summary t;
+	char buf[160];
+	reuse_shape(s.shape, sizeof s.shape, 10000, 1, 0, 1);
+	ck_assert_str_eq(s.shape, "max=10000,fe=1,be=0,up=1");
+	reuse_format(&s, buf, sizeof buf);
+	ck_assert_str_eq(buf, "0123456789abcdef,2263247,1795313979,10000,"
+			      "max=10000,fe=1,be=0,up=1");
+	ck_assert_int_eq(reuse_parse(buf, &t), 0);
+	ck_assert_uint_eq(t.hash, s.hash);
+	ck_assert_uint_eq(t.len, s.len);
+	ck_assert(t.oldest == s.oldest);
+	ck_assert_uint_eq(t.names, s.names);
+	ck_assert_str_eq(t.shape, s.shape);
+}
+END_TEST
+
+static const char *const bad_summaries[] = {
+	"",
+	"12,34",
+	"zz,1,2,3,max=1",
+	"1,2,3,4,",
+	"1,2,-3,4,max=1",
+	"1,2,nan,4,max=1",
+	"1,2,inf,4,max=1",
+	"1,2,3,4,max=1,fe=0,be=0,up=0,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	"xxxxxxxxxxxxxxxxxxx",
+};
+
+START_TEST(test_reuse_parse_rejects)
+{
+	struct reuse_summary s;
+	ck_assert_msg(reuse_parse(bad_summaries[_i], &s) == -1, "\"%s\"",
+		      bad_summaries[_i]);
+}
+END_TEST
+
+START_TEST(test_reuse_possible)
+{
+	struct reuse_summary s = {.oldest = 1000, .names = 3};
+	reuse_shape(s.shape, sizeof s.shape, 100, 0, 0, 1);
+	char shape[REUSE_SHAPE_MAX];
+	reuse_shape(shape, sizeof shape, 100, 0, 0, 1);
+	/* Expiry forgets last_seen < now - expire_after. */
+	ck_assert_int_eq(reuse_possible(&s, shape, 1500, 500), 1);
+	ck_assert_int_eq(reuse_possible(&s, shape, 1500.5, 500), 0);
+	ck_assert_int_eq(reuse_possible(&s, shape, 1200, 500), 1);
+	/* No names: nothing can expire. */
+	s.names = 0;
+	ck_assert_int_eq(reuse_possible(&s, shape, 1e9, 500), 1);
+	s.names = 3;
+	/* Other settings: another block. */
+	reuse_shape(shape, sizeof shape, 99, 0, 0, 1);
+	ck_assert_int_eq(reuse_possible(&s, shape, 1200, 500), 0);
+	reuse_shape(shape, sizeof shape, 100, 0, 1, 1);
+	ck_assert_int_eq(reuse_possible(&s, shape, 1200, 500), 0);
+	reuse_shape(shape, sizeof shape, 100, 0, 0, 0);
+	ck_assert_int_eq(reuse_possible(&s, shape, 1200, 500), 0);
+}
+END_TEST
+
+START_TEST(test_reuse_hash)
+{
+	static char buf[1000];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (char)(i * 7 + i / 13);
+	uint64_t whole = reuse_hash(buf, sizeof buf);
+	/* Fed in pieces of any size: the same hash. */
+	static const size_t steps[] = {1, 3, 31, 32, 33, 64, 999};
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		struct reuse_hasher h;
+		reuse_hash_init(&h);
+		for (size_t off = 0; off < sizeof buf; off += steps[k])
+			reuse_hash_update(&h, buf + off,
+					  sizeof buf - off < steps[k] ?
+						  sizeof buf - off :
+						  steps[k]);
+		ck_assert_uint_eq(reuse_hash_final(&h), whole);
+	}
+	/* Every byte and the length count. */
+	for (size_t i = 0; i < sizeof buf; i += 37) {
+		buf[i] ^= 1;
+		ck_assert_uint_ne(reuse_hash(buf, sizeof buf), whole);
+		buf[i] ^= 1;
+	}
+	ck_assert_uint_ne(reuse_hash("ab", 2), reuse_hash("ab\0", 3));
+	ck_assert_uint_ne(reuse_hash("", 0), reuse_hash("\0", 1));
+	ck_assert_uint_eq(reuse_hash(buf, sizeof buf), whole);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sni_counters");
@@ -275,7 +457,18 @@ int main(void)
 	tcase_add_test(tc, test_prefetch_changes_nothing);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_many_keys_long_and_short);
+	tcase_add_test(tc, test_dump_whole);
+	tcase_add_test(tc, test_dump_empty_and_oldest_rounds);
+	tcase_add_test(tc, test_load_text_hostile);
 	suite_add_tcase(s, tc);
+	TCase *tr = tcase_create("reuse");
+	tcase_add_test(tr, test_reuse_summary_roundtrip);
+	tcase_add_loop_test(tr, test_reuse_parse_rejects, 0,
+			    (int)(sizeof bad_summaries /
+				  sizeof bad_summaries[0]));
+	tcase_add_test(tr, test_reuse_possible);
+	tcase_add_test(tr, test_reuse_hash);
+	suite_add_tcase(s, tr);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

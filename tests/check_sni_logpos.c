@@ -106,6 +106,45 @@ START_TEST(test_skipping_carries)
 }
 END_TEST
 
+/* logpos_unchanged: when a run may skip the log altogether. */
+static const struct {
+	const char *name;
+	struct logpos saved;
+	struct logpos_file cur;
+	int want;
+} unchanged_cases[] = {
+	{"at its end, same file", {1, 1, 10, 600, 600, 80, H1, 0},
+	 F(1, 10, 600, 1, H1), 1},
+	{"at its end, skipping an over-long line",
+	 {1, 1, 10, 600, 600, 80, H1, 1}, F(1, 10, 600, 1, H1), 1},
+	{"empty file, nothing hashed yet", {1, 1, 10, 0, 0, 0, 0, 0},
+	 F(1, 10, 0, 0, 0), 1},
+	{"grown", {1, 1, 10, 600, 600, 80, H1, 0}, F(1, 10, 700, 1, H1), 0},
+	{"a partial line waits (size past offset)", SAVED,
+	 F(1, 10, 600, 1, H1), 0},
+	{"lines left by --max-bytes", {1, 1, 10, 500, 900, 80, H1, 0},
+	 F(1, 10, 900, 1, H1), 0},
+	{"saved size differs", {1, 1, 10, 600, 700, 80, H1, 0},
+	 F(1, 10, 600, 1, H1), 0},
+	{"truncated and refilled to the same size",
+	 {1, 1, 10, 600, 600, 80, H1, 0}, F(1, 10, 600, 1, H2), 0},
+	{"first line unreadable", {1, 1, 10, 600, 600, 80, H1, 0},
+	 F(1, 10, 600, 0, 0), 0},
+	{"another inode", {1, 1, 10, 600, 600, 80, H1, 0},
+	 F(1, 11, 600, 1, H1), 0},
+	{"missing", {1, 1, 10, 600, 600, 80, H1, 0}, MISSING, 0},
+	{"nothing saved", NONE, F(1, 10, 0, 0, 0), 0},
+};
+
+START_TEST(test_unchanged)
+{
+	ck_assert_msg(logpos_unchanged(&unchanged_cases[_i].saved,
+				       &unchanged_cases[_i].cur) ==
+			      unchanged_cases[_i].want,
+		      "%s", unchanged_cases[_i].name);
+}
+END_TEST
+
 START_TEST(test_hash)
 {
 	/* FNV-1a 64 test vectors. */
@@ -122,6 +161,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_decide, 0,
 			    (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_skipping_carries);
+	tcase_add_loop_test(tc, test_unchanged, 0,
+			    (int)(sizeof unchanged_cases /
+				  sizeof unchanged_cases[0]));
 	tcase_add_test(tc, test_hash);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -273,6 +273,140 @@ START_TEST(test_del_and_foreach)
 }
 END_TEST
 
+static int exists(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static char *side(struct statefile *st, const char *name)
+{
+	char *data, err[512];
+	size_t len;
+	ck_assert_int_eq(statefile_side_get(st, name, &data, &len, err,
+					    sizeof err),
+			 0);
+	if (data)
+		ck_assert_uint_eq(len, strlen(data));
+	return data;
+}
+
+/* Side files: written under a new generation, committed by the state's
+ * rename, the superseded one removed only then. */
+START_TEST(test_side_commit)
+{
+	struct statefile *st;
+	char err[512];
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_ptr_null(side(st, "big"));
+	ck_assert_int_eq(statefile_side_unchanged(st, "big"), 0);
+	ck_assert_int_eq(statefile_side_put(st, "big", "one\n", 4, err,
+					    sizeof err),
+			 0);
+	ck_assert(exists("big.1"));
+	ck_assert_int_eq(statefile_side_unchanged(st, "big"), 1);
+	char *v = side(st, "big");
+	ck_assert_str_eq(v, "one\n");
+	free(v);
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	statefile_close(st);
+	ck_assert(exists("big.1"));
+
+	/* A run that puts and commits: the old generation goes. */
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(statefile_side_unchanged(st, "big"), 1);
+	ck_assert_int_eq(statefile_side_put(st, "big", "two\n", 4, err,
+					    sizeof err),
+			 0);
+	ck_assert(exists("big.1") && exists("big.2"));
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	ck_assert(!exists("big.1") && exists("big.2"));
+	statefile_close(st);
+
+	/* A run that puts but does not commit (it failed, or crashed before
+	 * the state's rename): the state on disk still names generation 2,
+	 * and what the run wrote is removed. */
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(statefile_side_put(st, "big", "three\n", 6, err,
+					    sizeof err),
+			 0);
+	ck_assert(exists("big.3"));
+	statefile_close(st);
+	ck_assert(!exists("big.3") && exists("big.2"));
+
+	/* A reset (clear) and a new side file: never the committed name. */
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	v = side(st, "big");
+	ck_assert_str_eq(v, "two\n");
+	free(v);
+	statefile_clear(st);
+	ck_assert_int_eq(statefile_side_put(st, "big", "four\n", 5, err,
+					    sizeof err),
+			 0);
+	ck_assert(exists("big.3"));
+	char *two = read_file("big.2");
+	ck_assert_str_eq(two, "two\n");
+	free(two);
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	ck_assert(!exists("big.2") && exists("big.3"));
+	/* A side file the state no longer names at all goes too. */
+	ck_assert_int_eq(statefile_del(st, "side/big"), 0);
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	ck_assert(!exists("big.3"));
+	statefile_close(st);
+}
+END_TEST
+
+START_TEST(test_side_edited_or_missing)
+{
+	struct statefile *st;
+	char err[512], *data;
+	size_t len;
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(statefile_side_put(st, "big", "one\n", 4, err,
+					    sizeof err),
+			 0);
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	statefile_close(st);
+
+	/* Replaced by an editor: not the file written, but readable. */
+	char path[128];
+	snprintf(path, sizeof path, "%s/big.1", dir);
+	unlink(path);
+	write_file("big.1", "edited\n");
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(statefile_side_unchanged(st, "big"), 0);
+	data = side(st, "big");
+	ck_assert_str_eq(data, "edited\n");
+	free(data);
+	statefile_close(st);
+
+	/* Gone: an error that names the file. */
+	unlink(path);
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(statefile_side_unchanged(st, "big"), 0);
+	ck_assert_int_eq(statefile_side_get(st, "big", &data, &len, err,
+					    sizeof err),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err, "big.1: cannot read"));
+	statefile_set_reset_reason(st, "big.1 gone");
+	ck_assert_str_eq(statefile_reset_reason(st), "big.1 gone");
+	/* Names that could leave the directory are refused. */
+	ck_assert_int_eq(statefile_side_put(st, "../x", "a", 1, err,
+					    sizeof err),
+			 -1);
+	ck_assert_int_eq(statefile_side_put(st, "", "a", 1, err, sizeof err),
+			 -1);
+	statefile_close(st);
+
+	struct statefile *m = statefile_new_memory("t");
+	ck_assert_int_eq(statefile_side_put(m, "big", "a", 1, err, sizeof err),
+			 -1);
+	statefile_close(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statefile");
@@ -285,6 +419,8 @@ int main(void)
 	tcase_add_test(tc, test_lock_released_on_kill);
 	tcase_add_test(tc, test_dir_created_0750);
 	tcase_add_test(tc, test_del_and_foreach);
+	tcase_add_test(tc, test_side_commit);
+	tcase_add_test(tc, test_side_edited_or_missing);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

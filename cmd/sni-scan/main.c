@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -817,43 +819,64 @@ struct series {
 	uint64_t len;
 };
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Hash the file's first len bytes through a mapping (no copy); 0 and *h,
+ * or -1.  A file truncated meanwhile raises SIGBUS, caught here. */
+static int hash_mapped(int fd, uint64_t len, uint64_t *h)
+{
+	struct sigaction sa, old;
+	void *m;
+	int rc = -1;
+
+	if (len == 0) {
+		*h = reuse_hash("", 0);
+		return 0;
+	}
+	m = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fd,
+		 0);
+	if (m == MAP_FAILED)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1) == 0) {
+		*h = reuse_hash(m, (size_t)len);
+		rc = 0;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	munmap(m, (size_t)len);
+	return rc;
+}
+
 /*
- * Does the .prom at path begin with the block the state describes?  Reads
- * and hashes its first sum->len bytes; keeps the file open in b->fd.
+ * Does the .prom at path begin with the block the state describes?  Hashes
+ * its first sum->len bytes; keeps the file open in b->fd.
  */
 static int series_open(const char *path, const struct reuse_summary *sum,
 		       struct series *b)
 {
-	static char chunk[1 << 16];
-	struct reuse_hasher h;
 	struct stat sb;
-	uint64_t off = 0;
+	uint64_t h;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size < sum->len)
-		goto fail;
-	reuse_hash_init(&h);
-	while (off < sum->len) {
-		size_t want = sum->len - off < sizeof chunk ?
-				      (size_t)(sum->len - off) :
-				      sizeof chunk;
-		ssize_t k = pread(fd, chunk, want, (off_t)off);
-		if (k <= 0)
-			goto fail;
-		reuse_hash_update(&h, chunk, (size_t)k);
-		off += (uint64_t)k;
+	    (uint64_t)sb.st_size < sum->len || sum->len > SIZE_MAX ||
+	    hash_mapped(fd, sum->len, &h) < 0 || h != sum->hash) {
+		close(fd);
+		return -1;
 	}
-	if (reuse_hash_final(&h) != sum->hash)
-		goto fail;
 	b->fd = fd;
 	b->len = sum->len;
 	return 0;
-fail:
-	close(fd);
-	return -1;
 }
 
 /*
