@@ -5,6 +5,7 @@
  * or, with --serve, the long-running echo server.  See tcpping-burst(8).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +384,13 @@ int main(int argc, char **argv)
 	char **av = NULL;
 	int ac = 0, first, rc;
 
+	/* A run's big arrays (targets, their stats and sockets, the state
+	 * and metrics text: ~6 MB for 1,000 targets) come and go in turn;
+	 * from the heap and kept there, a freed one's pages serve the next
+	 * instead of being unmapped and faulted in again (1,000 x 10: 1,800
+	 * page faults -> 1,400 at the same peak RSS). */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	tp_conf_defaults(&c.cli);
 	c.srv.max_conns = 1000;
 	c.srv.max_per_ip = 128;
