@@ -4,17 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static double mono(void)
 {
@@ -31,12 +29,94 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * What the vfork child needs, and where it leaves exec's errno: the child
+ * shares our memory until it execs or exits.
+ */
+struct spawn {
+	char **argv;
+	int out, err; /* pipe write ends, become 1 and 2 */
+	volatile int exec_errno;
+};
+
+/* Both ends of a pipe dup2'd onto itself keeps FD_CLOEXEC: clear it. */
+static void child_fd(int fd, int to)
+{
+	if (fd == to)
+		fcntl(to, F_SETFD, 0);
+	else
+		dup2(fd, to);
+}
+
+/*
+ * The child between vfork and exec: own process group (a deadline kill
+ * reaches mtr-packet too), stdin /dev/null, stdout and stderr the pipes,
+ * every signal at its default and none blocked, whatever ours are.  Only
+ * system calls: it runs on our stack.
+ */
+static void __attribute__((noinline)) child(struct spawn *sp)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+	int fd;
+
+	setpgid(0, 0);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd > 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	child_fd(sp->out, 1);
+	child_fd(sp->err, 2);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(sp->argv[0], sp->argv);
+	sp->exec_errno = errno;
+	_exit(127);
+}
+
+/*
+ * vfork, not posix_spawn: glibc's posix_spawn maps and unmaps a stack and
+ * asks for RLIMIT_NOFILE five times per child, which with 16 targets was
+ * a tenth of trace-once's own kernel time.  Every signal is blocked
+ * across vfork so no handler of ours runs in the child.  Returns the pid,
+ * or -1 with errno (exec's errno when the program could not be run).
+ */
+static pid_t spawn(struct spawn *sp)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+	sp->exec_errno = 0;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child(sp);
+	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		errno = e;
+		return -1;
+	}
+	if (sp->exec_errno) {
+		/* The child has exited already (vfork returns after it). */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = sp->exec_errno;
+		return -1;
+	}
+	return pid;
+}
+
 static int job_start(struct mtr_job *j)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
+	struct spawn sp;
 	int po[2] = {-1, -1}, pe[2] = {-1, -1};
-	sigset_t none, def;
 	int rc;
 
 	j->fd_out = j->fd_err = -1;
@@ -45,26 +125,11 @@ static int job_start(struct mtr_job *j)
 		rc = errno;
 		goto fail_pipes;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	/* Own process group, so a deadline kill reaches mtr-packet too;
-	 * default dispositions and an empty mask whatever ours are. */
-	sigemptyset(&none);
-	sigfillset(&def);
-	sigdelset(&def, SIGKILL);
-	sigdelset(&def, SIGSTOP);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					  POSIX_SPAWN_SETSIGMASK |
-					  POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&j->pid, j->argv[0], &fa, &at, j->argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	sp.argv = j->argv;
+	sp.out = po[1];
+	sp.err = pe[1];
+	j->pid = spawn(&sp);
+	rc = j->pid < 0 ? errno : 0;
 	close(po[1]);
 	close(pe[1]);
 	if (rc) {
@@ -91,10 +156,11 @@ fail:
 /* Read what is there; on EOF or error close the descriptor. */
 static void drain(struct mtr_job *j, int *fd, int is_out)
 {
-	char buf[8192];
+	char buf[32768];
 
 	while (*fd >= 0) {
 		ssize_t n = read(*fd, buf, sizeof buf);
+		int more = n == (ssize_t)sizeof buf;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -135,6 +201,11 @@ static void drain(struct mtr_job *j, int *fd, int is_out)
 			j->errlen += take;
 			j->err[j->errlen] = 0;
 		}
+		/* A pipe read returns all there is up to the size asked
+		 * for: after a short one the pipe was empty, and epoll will
+		 * say when there is more.  No read just to see EAGAIN. */
+		if (!more)
+			return;
 	}
 }
 
@@ -159,32 +230,87 @@ static void job_kill(struct mtr_job *j, double now)
 	job_finish(j, MTR_JOB_TIMEOUT, now);
 }
 
+/* epoll data: 2 * job index (+1 for stderr); the signalfd is SIG_EV. */
+#define SIG_EV UINT64_MAX
+
+static void watch(int ep, int fd, uint64_t what)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = what};
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Reap job i if it has exited; 1 if it had. */
+static int reap_job(struct mtr_job *j, double now)
+{
+	int st;
+
+	if (waitpid(j->pid, &st, WNOHANG) != j->pid)
+		return 0;
+	j->status = st;
+	job_finish(j, MTR_JOB_EXITED, now);
+	return 1;
+}
+
+/*
+ * Reap the jobs that have exited; returns how many.  waitid(WNOWAIT)
+ * names an exited child without reaping it, so a wakeup costs a system
+ * call per exit rather than one per running job.  Should it name a child
+ * that is not one of the jobs (a caller's own), that one is left alone
+ * and every job is asked in turn instead.
+ */
+static size_t reap(struct mtr_job *jobs, size_t next, double now)
+{
+	size_t done = 0;
+
+	for (;;) {
+		siginfo_t si = {0};
+		size_t i;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid == 0)
+			return done;
+		for (i = 0; i < next; i++)
+			if (jobs[i].state == MTR_JOB_PENDING &&
+			    jobs[i].pid == si.si_pid)
+				break;
+		if (i == next)
+			break;
+		if (!reap_job(&jobs[i], now))
+			return done;
+		done++;
+	}
+	for (size_t i = 0; i < next; i++)
+		if (jobs[i].state == MTR_JOB_PENDING)
+			done += (size_t)reap_job(&jobs[i], now);
+	return done;
+}
+
 int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
 		int *stop_signal)
 {
-	size_t cap = 2 * (max_parallel < n ? max_parallel : n) + 1;
-	struct pollfd *pfd = calloc(cap, sizeof *pfd);
-	size_t *owner = calloc(cap, sizeof *owner);
-	unsigned char *ready = calloc(n + 1, 1);
+	struct epoll_event ev[32];
 	size_t next = 0, running = 0;
 	sigset_t chld, old;
-	int rc = -1, sfd = -1, masked = 0;
+	int rc = -1, sfd = -1, ep, masked = 0;
 
-	if (!pfd || !owner || !ready)
-		goto out;
 	if (max_parallel < 1)
 		max_parallel = 1;
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].state = MTR_JOB_PENDING;
 		jobs[i].fd_out = jobs[i].fd_err = -1;
 	}
-	/* One signalfd tells of every child's exit: a pidfd per child would
-	 * cost a descriptor, a poll entry and an inode each.  Without it
-	 * (no signalfd) waitpid is tried every 50 ms.  SIGTERM, SIGINT and
-	 * SIGHUP come through it too, so a stopped run takes its children
-	 * with it instead of leaving them to run out. */
+	/* One epoll set holds every output pipe and one signalfd that tells
+	 * of every child's exit: each descriptor is registered once, and a
+	 * wakeup names only what is ready.  Without signalfd, waitpid is
+	 * tried every 50 ms.  SIGTERM, SIGINT and SIGHUP come through it
+	 * too, so a stopped run takes its children with it instead of
+	 * leaving them to run out. */
 	if (stop_signal)
 		*stop_signal = 0;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -1;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	if (stop_signal) {
@@ -194,92 +320,78 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
 	}
 	masked = sigprocmask(SIG_BLOCK, &chld, &old) == 0;
 	sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd >= 0)
+		watch(ep, sfd, SIG_EV);
 	while (next < n || running) {
 		double now, wait = 1e9;
-		size_t np = 0;
-		int pr, child_news = 0;
+		int nev, child_news = sfd < 0;
 
 		while (running < max_parallel && next < n) {
 			struct mtr_job *j = &jobs[next++];
 
 			j->deadline = mono() + j->timeout;
-			if (job_start(j) == 0)
+			if (job_start(j) == 0) {
 				running++;
+				watch(ep, j->fd_out, 2 * (next - 1));
+				watch(ep, j->fd_err, 2 * (next - 1) + 1);
+			}
 		}
 		if (!running)
 			continue;
 		now = mono();
-		if (sfd >= 0) {
-			owner[np] = n; /* no job */
-			pfd[np++] = (struct pollfd){sfd, POLLIN, 0};
-		}
-		for (size_t i = 0; i < next; i++) {
-			struct mtr_job *j = &jobs[i];
-
-			if (j->state != MTR_JOB_PENDING)
-				continue;
-			if (j->fd_out >= 0) {
-				owner[np] = i;
-				pfd[np++] =
-				    (struct pollfd){j->fd_out, POLLIN, 0};
-			}
-			if (j->fd_err >= 0) {
-				owner[np] = i;
-				pfd[np++] =
-				    (struct pollfd){j->fd_err, POLLIN, 0};
-			}
-			if (j->deadline - now < wait)
-				wait = j->deadline - now;
-		}
+		for (size_t i = 0; i < next; i++)
+			if (jobs[i].state == MTR_JOB_PENDING &&
+			    jobs[i].deadline - now < wait)
+				wait = jobs[i].deadline - now;
 		if (sfd < 0 && wait > 0.05)
 			wait = 0.05;
 		if (wait < 0)
 			wait = 0;
-		pr = poll(pfd, np, (int)ceil(wait * 1000));
-		if (pr < 0 && errno != EINTR)
+		nev = epoll_wait(ep, ev, sizeof ev / sizeof ev[0],
+				 (int)ceil(wait * 1000));
+		if (nev < 0 && errno != EINTR)
 			goto out;
 		now = mono();
-		memset(ready, 0, n + 1);
-		for (size_t k = 0; pr > 0 && k < np; k++)
-			if (pfd[k].revents)
-				ready[owner[k]] = 1;
-		if (sfd < 0 || ready[n]) {
-			struct signalfd_siginfo si[8];
-			ssize_t got;
+		for (int k = 0; k < nev; k++) {
+			uint64_t what = ev[k].data.u64;
+			struct mtr_job *j;
 
-			while (sfd >= 0 && (got = read(sfd, si, sizeof si)) > 0)
-				for (size_t k = 0;
-				     k < (size_t)got / sizeof si[0]; k++)
-					if (si[k].ssi_signo != SIGCHLD &&
-					    stop_signal)
-						*stop_signal =
-						    (int)si[k].ssi_signo;
-			child_news = 1;
+			if (what == SIG_EV) {
+				struct signalfd_siginfo si[8];
+				ssize_t got;
+
+				/* Fewer than asked for: none left. */
+				do {
+					got = read(sfd, si, sizeof si);
+					for (ssize_t q = 0;
+					     q < got / (ssize_t)sizeof si[0];
+					     q++)
+						if (si[q].ssi_signo != SIGCHLD &&
+						    stop_signal)
+							*stop_signal =
+							    (int)si[q].ssi_signo;
+				} while (got == (ssize_t)sizeof si);
+				child_news = 1;
+				continue;
+			}
+			j = &jobs[what / 2];
+			if (j->state != MTR_JOB_PENDING)
+				continue;
+			if (what & 1)
+				drain(j, &j->fd_err, 0);
+			else
+				drain(j, &j->fd_out, 1);
 		}
 		if (stop_signal && *stop_signal) {
 			errno = EINTR;
 			goto out;
 		}
+		if (child_news)
+			running -= reap(jobs, next, now);
 		for (size_t i = 0; i < next; i++) {
 			struct mtr_job *j = &jobs[i];
-			int st;
-			pid_t w = 0;
 
-			if (j->state != MTR_JOB_PENDING)
-				continue;
-			/* Only children with news or past their deadline
-			 * cost syscalls: 16 mtr runs mostly wait. */
-			if (ready[i]) {
-				drain(j, &j->fd_out, 1);
-				drain(j, &j->fd_err, 0);
-			}
-			if (child_news || now >= j->deadline)
-				w = waitpid(j->pid, &st, WNOHANG);
-			if (w == j->pid) {
-				j->status = st;
-				job_finish(j, MTR_JOB_EXITED, now);
-				running--;
-			} else if (now >= j->deadline) {
+			if (j->state == MTR_JOB_PENDING && now >= j->deadline) {
 				job_kill(j, now);
 				running--;
 			}
@@ -297,11 +409,9 @@ out:
 	}
 	if (sfd >= 0)
 		close(sfd);
+	close(ep);
 	if (masked)
 		sigprocmask(SIG_SETMASK, &old, NULL);
-	free(pfd);
-	free(owner);
-	free(ready);
 	return rc;
 }
 

@@ -13,9 +13,11 @@
  * Each child runs in its own process group with stdin on /dev/null; when
  * its deadline passes the whole group (mtr and its mtr-packet helper) gets
  * SIGKILL and is reaped before mtr_run_all returns, so no zombie and no
- * orphan is left behind.  Exits are noticed through one signalfd for
- * SIGCHLD (blocked while mtr_run_all runs) in one poll() loop with the
- * output pipes, so a run of many targets costs no busy waiting.
+ * orphan is left behind.  Children start with vfork and exec (no stack
+ * mapped per child, as posix_spawn does).  Exits are noticed through one
+ * signalfd for SIGCHLD (blocked while mtr_run_all runs) in one epoll set
+ * with the output pipes, each registered once, so a run of many targets
+ * costs no busy waiting and no per-wakeup walk over every descriptor.
  * stdout is kept up to MTR_RUN_OUT_MAX bytes (more sets out_truncated),
  * stderr up to sizeof err - 1.
  *
