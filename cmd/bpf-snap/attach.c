@@ -58,7 +58,8 @@ static int pin_all(struct bpf_snap_bpf *skel, const char *dir, char *err,
 	struct bpf_map *maps[] = {skel->maps.edges,   skel->maps.conn_lat,
 				  skel->maps.tx_lat,  skel->maps.pend_conn,
 				  skel->maps.pend_tx, skel->maps.targets,
-				  skel->maps.dropped, skel->maps.info};
+				  skel->maps.dropped, skel->maps.info,
+				  skel->maps.edge_counts};
 	struct bpf_link *links[] = {
 	    skel->links.bs_sock_state, skel->links.bs_send_len,
 	    skel->links.bs_recv_len, skel->links.bs_sendmsg4,
@@ -152,7 +153,9 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 	while (pend_slots < c->max_pending)
 		pend_slots <<= 1;
 	skel->rodata->pend_mask = pend_slots - 1;
+	skel->rodata->edge_cap = (__u32)c->max_edges;
 	if (bpf_map__set_max_entries(skel->maps.edges, c->max_edges) ||
+	    bpf_map__set_max_entries(skel->maps.edge_counts, c->max_edges) ||
 	    bpf_map__set_max_entries(skel->maps.conn_lat, c->max_conn_lat) ||
 	    bpf_map__set_max_entries(skel->maps.tx_lat, c->max_tx_lat) ||
 	    bpf_map__set_max_entries(skel->maps.pend_conn, pend_slots) ||

@@ -22,13 +22,37 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by attach before load: 1 counts only processes in targets. */
 const volatile __u32 filtered = 0;
 
-/* Sizes are defaults; attach sets them from the configuration. */
+/*
+ * Sizes are defaults; attach sets them from the configuration.
+ *
+ * The counters of a key live in edge_counts, at the slot that the edges
+ * hash gives for the key.  A socket remembers the slot of the key it
+ * last counted (struct bpf_snap_pending), so the next send to the same
+ * place reaches its counter by index: hashing and comparing a 40-byte
+ * key was half of the programs' instructions on a send (measured).
+ * Slots are handed out in order from edge_next and never reused, so a
+ * remembered slot stays the key's for as long as the programs run.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct bpf_snap_key);
-	__type(value, struct bpf_snap_count);
+	__type(value, __u32);
 } edges SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct bpf_snap_count);
+} edge_counts SEC(".maps");
+
+/* Set by attach to the size of both maps above. */
+const volatile __u32 edge_cap = 16384;
+/* The next free slot of edge_counts (64 bits: every failed insert takes
+ * one, and a full map may see billions). */
+__u64 edge_next = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -151,26 +175,52 @@ static __always_inline int sk_dest(struct sock *sk, struct bpf_snap_key *k)
 	return 0;
 }
 
-static __always_inline void edge_add(struct bpf_snap_key *k, __u64 count,
-				     __u64 failures)
+/* The counters of key k, inserting it if new (NULL, counted as a drop,
+ * if the map is full); its slot goes to *slot. */
+static __always_inline struct bpf_snap_count *
+edge_get(const struct bpf_snap_key *k, __u32 *slot)
 {
-	struct bpf_snap_count *v = bpf_map_lookup_elem(&edges, k);
+	__u32 *v = bpf_map_lookup_elem(&edges, k);
+	__u32 i;
 
-	if (!v) {
-		struct bpf_snap_count zero = {};
+	if (v) {
+		i = *v;
+	} else {
+		__u64 n = __sync_fetch_and_add(&edge_next, 1);
 
-		/* -EEXIST from a racing insert is fine: look up again. */
-		bpf_map_update_elem(&edges, k, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&edges, k);
-		if (!v) {
+		if (n >= edge_cap) {
 			count_drop(BPF_SNAP_MAP_EDGES);
-			return;
+			return NULL;
+		}
+		i = (__u32)n;
+		/* -EEXIST: another CPU inserted the key first; its slot
+		 * is the key's, and this one stays unused. */
+		if (bpf_map_update_elem(&edges, k, &i, BPF_NOEXIST)) {
+			v = bpf_map_lookup_elem(&edges, k);
+			if (!v) {
+				count_drop(BPF_SNAP_MAP_EDGES);
+				return NULL;
+			}
+			i = *v;
 		}
 	}
-	if (count)
-		__sync_fetch_and_add(&v->count, count);
-	if (failures)
-		__sync_fetch_and_add(&v->failures, failures);
+	*slot = i;
+	return bpf_map_lookup_elem(&edge_counts, &i);
+}
+
+/* The counters of the key cached in p, or of p->key looked up (and the
+ * slot then cached). */
+static __always_inline struct bpf_snap_count *
+edge_of(struct bpf_snap_pending *p)
+{
+	struct bpf_snap_count *c;
+
+	if (p->flags & BPF_SNAP_PENDING_EDGE)
+		return bpf_map_lookup_elem(&edge_counts, &p->edge);
+	c = edge_get(&p->key, &p->edge);
+	if (c)
+		p->flags |= BPF_SNAP_PENDING_EDGE;
+	return c;
 }
 
 static __always_inline void hist_add(void *map, __u32 which,
@@ -208,10 +258,15 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 
 		if (sk->sk_protocol != BPF_SNAP_PROTO_TCP)
 			return 0;
+		struct bpf_snap_count *c;
+		__u32 slot = 0;
+
 		k.proto = BPF_SNAP_PROTO_TCP;
 		if (!who(&k) || !sk_dest(sk, &k))
 			return 0;
-		edge_add(&k, 1, 0);
+		c = edge_get(&k, &slot);
+		if (c)
+			__sync_fetch_and_add(&c->count, 1);
 		cookie = bpf_get_socket_cookie(sk);
 		p = pend_slot(&pend_conn, cookie);
 		if (!p)
@@ -220,6 +275,8 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 			count_drop(BPF_SNAP_MAP_PEND_CONN);
 		p->cookie = cookie;
 		p->key = k;
+		p->edge = slot;
+		p->flags = c ? BPF_SNAP_PENDING_EDGE : 0;
 		p->start_ns = bpf_ktime_get_ns();
 		return 0;
 	}
@@ -229,11 +286,15 @@ int BPF_PROG(bs_sock_state, struct sock *sk, int oldstate, int newstate)
 	p = pend_slot(&pend_conn, cookie);
 	if (!p || p->cookie != cookie || !p->start_ns)
 		return 0;
-	if (newstate == TCP_ESTABLISHED_)
+	if (newstate == TCP_ESTABLISHED_) {
 		hist_add(&conn_lat, BPF_SNAP_MAP_CONN_LAT, &p->key,
 			 bpf_ktime_get_ns() - p->start_ns);
-	else
-		edge_add(&p->key, 0, 1);
+	} else {
+		struct bpf_snap_count *c = edge_of(p);
+
+		if (c)
+			__sync_fetch_and_add(&c->failures, 1);
+	}
 	p->start_ns = 0;
 	return 0;
 }
@@ -264,52 +325,93 @@ static __always_inline void ignore_claim(struct bpf_snap_pending *p,
 		pend_claim(p, cookie, tgid, BPF_SNAP_PENDING_IGNORE, k);
 }
 
+/* Whether p's key is a send of proto to family/daddr/dport (daddr as
+ * four words; an IPv4 address fills the first, the others are 0, as in
+ * a key). */
+static __always_inline int same_dest(const struct bpf_snap_pending *p,
+				     __u8 proto, __u8 family, __u16 dport,
+				     const __u32 a[4])
+{
+	const __u32 *d = (const __u32 *)p->key.daddr;
+
+	return p->key.proto == proto && p->key.family == family &&
+	       p->key.dport == dport &&
+	       ((d[0] ^ a[0]) | (d[1] ^ a[1]) | (d[2] ^ a[2]) |
+		(d[3] ^ a[3])) == 0;
+}
+
+/*
+ * Count a UDP send on the socket whose slot is p (cookie, tgid: the
+ * socket's and the sender's), to family/a/dport, and start its timer
+ * when start.  The slot doubles as a per-socket cache of who the sender
+ * is and of where the last send went: a send by the same process skips
+ * the comm and filter lookups, and one to the same place also the key's
+ * lookup (together, nearly all of a send's cost); a process that is not
+ * counted leaves an IGNORE entry so its sends cost one lookup.
+ */
+static __always_inline void udp_send(struct bpf_snap_pending *p, __u64 cookie,
+				     __u32 tgid, __u8 family, const __u32 a[4],
+				     __u16 dport, int start)
+{
+	struct bpf_snap_key k = {};
+	struct bpf_snap_count *c;
+
+	if (p->cookie == cookie && p->tgid == tgid &&
+	    p->key.proto == BPF_SNAP_PROTO_UDP) {
+		if (p->flags & BPF_SNAP_PENDING_IGNORE)
+			return;
+		if ((p->flags & BPF_SNAP_PENDING_EDGE) &&
+		    same_dest(p, BPF_SNAP_PROTO_UDP, family, dport, a)) {
+			c = bpf_map_lookup_elem(&edge_counts, &p->edge);
+			if (c)
+				__sync_fetch_and_add(&c->count, 1);
+			if (start)
+				p->start_ns = bpf_ktime_get_ns();
+			return;
+		}
+		k.target = p->key.target;
+		__builtin_memcpy(k.comm, p->key.comm, sizeof(k.comm));
+	} else if (!who(&k)) {
+		k.proto = BPF_SNAP_PROTO_UDP;
+		ignore_claim(p, cookie, tgid, &k);
+		return;
+	}
+	k.proto = BPF_SNAP_PROTO_UDP;
+	k.family = family;
+	k.dport = dport;
+	__builtin_memcpy(k.daddr, a, 16);
+	pend_claim(p, cookie, tgid, 0, &k);
+	c = edge_get(&k, &p->edge);
+	if (c) {
+		p->flags = BPF_SNAP_PENDING_EDGE;
+		__sync_fetch_and_add(&c->count, 1);
+	}
+	if (start)
+		p->start_ns = bpf_ktime_get_ns();
+}
+
 /* Unconnected UDP sends.  Always returns 1: 0 would fail the
  * application's sendmsg with EPERM.  The hook runs before the send, in
  * the sending thread, and is the only place that sees the destination
  * of an unconnected send, so it also starts the send-to-receive timer,
- * in the socket's slot like the tracepoints' timers.
- *
- * The timer entry doubles as a per-socket cache of who the sender is: a
- * later send on the same socket by the same process skips the comm and
- * filter lookups (half the cost of a send), and a process that is not
- * counted leaves an IGNORE entry so its sends cost one lookup. */
+ * in the socket's slot like the tracepoints' timers. */
 static __always_inline void udp_unconnected(struct bpf_sock_addr *ctx,
-					    struct bpf_snap_key *k)
+					    __u8 family, const __u32 a[4])
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	__u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
 	struct bpf_snap_pending *p = pend_slot(&pend_tx, cookie);
-	int known;
 
 	if (!p)
 		return;
-	known = p->cookie == cookie && p->tgid == tgid &&
-		p->key.proto == BPF_SNAP_PROTO_UDP;
-	k->proto = BPF_SNAP_PROTO_UDP;
-	k->dport = bpf_ntohs((__u16)ctx->user_port);
-	if (known) {
-		if (p->flags & BPF_SNAP_PENDING_IGNORE)
-			return;
-		k->target = p->key.target;
-		__builtin_memcpy(k->comm, p->key.comm, sizeof(k->comm));
-		p->key = *k;
-	} else if (!who(k)) {
-		ignore_claim(p, cookie, tgid, k);
-		return;
-	} else {
-		pend_claim(p, cookie, tgid, 0, k);
-	}
-	edge_add(k, 1, 0);
-	p->start_ns = bpf_ktime_get_ns();
+	udp_send(p, cookie, (__u32)(bpf_get_current_pid_tgid() >> 32), family,
+		 a, bpf_ntohs((__u16)ctx->user_port), 1);
 }
 
 SEC("cgroup/sendmsg4")
 int bs_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	struct bpf_snap_key k = {};
 	struct bpf_sock *sk = ctx->sk;
-	__u32 a;
+	__u32 a[4] = {};
 
 	if (!sk || ctx->protocol != BPF_SNAP_PROTO_UDP)
 		return 1;
@@ -317,17 +419,14 @@ int bs_sendmsg4(struct bpf_sock_addr *ctx)
 	 * sock_send_length, once. */
 	if (sk->state == TCP_ESTABLISHED_)
 		return 1;
-	k.family = BPF_SNAP_AF_INET;
-	a = ctx->user_ip4;
-	__builtin_memcpy(k.daddr, &a, 4);
-	udp_unconnected(ctx, &k);
+	a[0] = ctx->user_ip4;
+	udp_unconnected(ctx, BPF_SNAP_AF_INET, a);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int bs_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	struct bpf_snap_key k = {};
 	struct bpf_sock *sk = ctx->sk;
 	__u32 a[4];
 
@@ -335,13 +434,11 @@ int bs_sendmsg6(struct bpf_sock_addr *ctx)
 		return 1;
 	if (sk->state == TCP_ESTABLISHED_)
 		return 1;
-	k.family = BPF_SNAP_AF_INET6;
 	a[0] = ctx->user_ip6[0];
 	a[1] = ctx->user_ip6[1];
 	a[2] = ctx->user_ip6[2];
 	a[3] = ctx->user_ip6[3];
-	__builtin_memcpy(k.daddr, a, 16);
-	udp_unconnected(ctx, &k);
+	udp_unconnected(ctx, BPF_SNAP_AF_INET6, a);
 	return 1;
 }
 
@@ -371,19 +468,28 @@ int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 	if (!p)
 		return 0;
 	mine = p->cookie == cookie;
+	if (proto == BPF_SNAP_PROTO_UDP) {
+		__u32 a[4];
+
+		if (!sk_dest(sk, &k))
+			return 0;
+		__builtin_memcpy(a, k.daddr, 16);
+		/* UDP has no requests to tell apart: each send restarts
+		 * the timer, so a receive times the last send before it. */
+		udp_send(p, cookie, (__u32)(bpf_get_current_pid_tgid() >> 32),
+			 k.family, a, k.dport, ret > 0);
+		return 0;
+	}
 	/* TCP: the first send of a request starts the timer; a running
 	 * timer (or an IGNORE entry) ends the work here. */
-	if (proto == BPF_SNAP_PROTO_TCP &&
-	    (ret <= 0 ||
-	     (mine && (p->start_ns || (p->flags & BPF_SNAP_PENDING_IGNORE)))))
+	if (ret <= 0 ||
+	    (mine && (p->start_ns || (p->flags & BPF_SNAP_PENDING_IGNORE))))
 		return 0;
 	k.proto = (__u8)proto;
 	if (!sk_dest(sk, &k))
 		return 0;
 	tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
 	if (mine && p->tgid == tgid && p->key.proto == proto) {
-		if (p->flags & BPF_SNAP_PENDING_IGNORE)
-			return 0;
 		k.target = p->key.target;
 		__builtin_memcpy(k.comm, p->key.comm, sizeof(k.comm));
 		p->key = k;
@@ -393,14 +499,6 @@ int BPF_PROG(bs_send_len, struct sock *sk, int ret, int flags)
 	} else {
 		pend_claim(p, cookie, tgid, 0, &k);
 	}
-	/* Connected UDP sends are counted here: the cgroup hook does not
-	 * run for them. */
-	if (proto == BPF_SNAP_PROTO_UDP)
-		edge_add(&k, 1, 0);
-	if (ret <= 0)
-		return 0;
-	/* UDP has no requests to tell apart: each send restarts the
-	 * timer, so a receive times the last send before it. */
 	p->start_ns = bpf_ktime_get_ns();
 	return 0;
 }

@@ -9,7 +9,8 @@
  * Layout contract (changing it needs a detach and a new attach, since the
  * pinned maps keep the old sizes; user space checks key and value sizes
  * of every pinned map before reading it):
- *   edges     HASH  struct bpf_snap_key -> struct bpf_snap_count
+ *   edges     HASH  struct bpf_snap_key -> __u32 slot in edge_counts
+ *   edge_counts ARRAY __u32 slot        -> struct bpf_snap_count
  *   conn_lat  HASH  struct bpf_snap_key -> struct bpf_snap_hist
  *   tx_lat    HASH  struct bpf_snap_key -> struct bpf_snap_hist
  *   targets   HASH  char comm[16]       -> struct bpf_snap_target
@@ -51,6 +52,8 @@ struct bpf_snap_key {
 	char comm[BPF_SNAP_COMM_LEN];
 };
 
+/* A key's counters, in edge_counts at the slot that edges gives for the
+ * key.  Slots are handed out in order and never reused while attached. */
 struct bpf_snap_count {
 	__u64 count;	/* TCP connect attempts (CLOSE->SYN_SENT), UDP sends */
 	__u64 failures; /* TCP SYN_SENT -> anything but ESTABLISHED */
@@ -80,6 +83,7 @@ struct bpf_snap_target {
  * (counted in dropped[BPF_SNAP_MAP_PEND_CONN] for connects in flight).
  */
 #define BPF_SNAP_PENDING_IGNORE 1 /* socket of a process not counted */
+#define BPF_SNAP_PENDING_EDGE	2 /* edge holds key's slot in edge_counts */
 struct bpf_snap_pending {
 	__u64 cookie; /* the socket's cookie (never reused); 0: free */
 	__u64 start_ns;
@@ -87,6 +91,10 @@ struct bpf_snap_pending {
 		      * sharing the socket) discards the timer */
 	__u32 flags; /* BPF_SNAP_PENDING_* */
 	struct bpf_snap_key key;
+	__u32 edge; /* key's slot in edge_counts, if flags has EDGE: the
+		     * next send to the same place counts there without
+		     * looking the key up */
+	__u32 reserved;
 };
 
 enum bpf_snap_map {
@@ -97,7 +105,7 @@ enum bpf_snap_map {
 	BPF_SNAP_MAP_NR,
 };
 
-#define BPF_SNAP_INFO_VERSION 1
+#define BPF_SNAP_INFO_VERSION 2
 struct bpf_snap_info {
 	__u32 version;		/* BPF_SNAP_INFO_VERSION */
 	__u32 filtered;		/* 1: only targets are counted */

@@ -18,9 +18,11 @@ $(BPF_SNAP_VMLINUX):
 	@mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file $(BPF_SNAP_BTF) format c > $@.tmp && mv $@.tmp $@
 
+# -mcpu=v3: the programs hand out counter slots with an atomic
+# fetch-and-add (BPF_FETCH, Linux 5.12).
 $(OUTPUT)/bpf_snap.bpf.o: cmd/bpf-snap/bpf_snap.bpf.c cmd/bpf-snap/bpf_snap.h $(BPF_SNAP_VMLINUX)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_SNAP_ARCH) \
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_SNAP_ARCH) \
 		-I$(OUTPUT) -Icmd/bpf-snap $(filter -I%,$(PKG_CFLAGS)) \
 		-c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@

@@ -24,8 +24,7 @@
 #endif
 
 const struct pins_map_desc pins_maps[] = {
-    {"edges", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_count),
-     BPF_SNAP_MAP_EDGES},
+    {"edges", sizeof(struct bpf_snap_key), sizeof(__u32), BPF_SNAP_MAP_EDGES},
     {"conn_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
      BPF_SNAP_MAP_CONN_LAT},
     {"tx_lat", sizeof(struct bpf_snap_key), sizeof(struct bpf_snap_hist),
@@ -35,6 +34,7 @@ const struct pins_map_desc pins_maps[] = {
     {"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
     {"dropped", 4, 8, -1},
     {"info", 4, sizeof(struct bpf_snap_info), -1},
+    {"edge_counts", 4, sizeof(struct bpf_snap_count), -1},
 };
 const size_t pins_n_maps = sizeof pins_maps / sizeof pins_maps[0];
 
@@ -42,7 +42,17 @@ const char *const pins_links[] = {"bs_sock_state", "bs_send_len", "bs_recv_len",
 				  "bs_sendmsg4", "bs_sendmsg6"};
 const size_t pins_n_links = sizeof pins_links / sizeof pins_links[0];
 
-enum { M_EDGES, M_CONN, M_TX, M_PCONN, M_PTX, M_TARGETS, M_DROPPED, M_INFO };
+enum {
+	M_EDGES,
+	M_CONN,
+	M_TX,
+	M_PCONN,
+	M_PTX,
+	M_TARGETS,
+	M_DROPPED,
+	M_INFO,
+	M_ECOUNTS
+};
 
 
 static int is_bpffs(const char *path)
@@ -249,21 +259,61 @@ static void count_used(const char *keys, const char *vals, size_t n, void *arg)
 
 /* The same count on a mappable array, read in place: a full table is
  * 1 MB that need not be copied.  -1 if the map cannot be mapped. */
+/* A read-only mapping of a mappable array's values, *len bytes; NULL
+ * if the map cannot be mapped (the caller then copies). */
+static const void *map_values(int fd, const struct bpf_map_info *info,
+			      size_t *len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	*len = (size_t)info->max_entries * info->value_size;
+	if (!(info->map_flags & BPF_F_MMAPABLE) || !*len || pg <= 0 ||
+	    info->value_size % 8)
+		return NULL;
+	*len = (*len + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	m = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
 static int count_mapped(int fd, const struct bpf_map_info *info, size_t *n)
 {
-	size_t len = (size_t)info->max_entries * info->value_size;
-	long pg = sysconf(_SC_PAGESIZE);
-	const char *m;
+	size_t len;
+	const char *m = map_values(fd, info, &len);
 
-	if (!(info->map_flags & BPF_F_MMAPABLE) || !len || pg <= 0 ||
-	    info->value_size % 8)
-		return -1;
-	len = (len + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
-	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
+	if (!m)
 		return -1;
 	count_used(NULL, m, info->max_entries, n);
 	munmap((void *)m, len);
+	return 0;
+}
+
+/*
+ * Replace the slot number that each of the n records holds in its count
+ * (as read from the edges hash) by the counters at that slot of
+ * edge_counts, read in place through a mapping (a copy otherwise).  A
+ * slot out of range (never written by the programs) reads as zero.
+ */
+static int edge_counts_join(int fd, const struct bpf_map_info *info,
+			    struct snap_edge *e, size_t n)
+{
+	size_t len;
+	const struct bpf_snap_count *m = map_values(fd, info, &len);
+
+	for (size_t i = 0; i < n; i++) {
+		__u32 slot;
+
+		memcpy(&slot, &e[i].val, sizeof slot);
+		memset(&e[i].val, 0, sizeof e[i].val);
+		if (slot >= info->max_entries)
+			continue;
+		if (m)
+			memcpy(&e[i].val, &m[slot], sizeof e[i].val);
+		else if (bpf_map_lookup_elem(fd, &slot, &e[i].val) < 0)
+			return -1;
+	}
+	if (m)
+		munmap((void *)m, len);
 	return 0;
 }
 
@@ -362,13 +412,18 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 			e = errno;
 			goto out;
 		}
+	/* The edges hash gives each key's slot in edge_counts: read into
+	 * the count's place, then replaced by the counts. */
 	if (map_read_recs(fds[M_EDGES], sizeof(struct bpf_snap_key),
-			  sizeof(struct bpf_snap_count),
-			  info[M_EDGES].max_entries, sizeof(struct snap_edge),
+			  sizeof(__u32), info[M_EDGES].max_entries,
+			  sizeof(struct snap_edge),
 			  offsetof(struct snap_edge, val), &vp,
 			  &s->n_edges) < 0)
 		goto readfail;
 	s->edges = d->edges = vp;
+	if (edge_counts_join(fds[M_ECOUNTS], &info[M_ECOUNTS], d->edges,
+			     s->n_edges) < 0)
+		goto readfail;
 	if (map_read_recs(fds[M_CONN], sizeof(struct bpf_snap_key),
 			  sizeof(struct bpf_snap_hist),
 			  info[M_CONN].max_entries, sizeof(struct snap_hist),
@@ -396,7 +451,8 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 		/* pend_tx has no fill level worth a series: its slots keep
 		 * the owners (and the timers of sockets that never received)
 		 * until another socket takes them, so it always looks full. */
-		if (i == M_DROPPED || i == M_INFO || i == M_PTX)
+		if (i == M_DROPPED || i == M_INFO || i == M_PTX ||
+		    i == M_ECOUNTS)
 			continue;
 		m = &s->maps[s->n_maps++];
 		m->name = pins_maps[i].name;

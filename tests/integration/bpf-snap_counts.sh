@@ -196,7 +196,7 @@ fi
 
 out=$("$BS" -s "$ST" --pin-dir "$PIN" detach)
 assert_eq "detach exit status" 0 $?
-assert_match "detach reports" "detached: removed 13 pins" "$out"
+assert_match "detach reports" "detached: removed 14 pins" "$out"
 gone=1
 for id in $ids; do
 	bpftool prog show id "$id" >/dev/null 2>&1 && gone=0

@@ -11,6 +11,7 @@ need_root
 need_cmd bpftool
 need_cmd setpriv
 need_cmd unshare
+need_cmd python3
 
 BS="$BIN/bpf-snap"
 # Our files share series names: take each out of node_exporter's
@@ -47,6 +48,24 @@ assert_eq "dropped keys counted" 4 "$(sed -n 's/^bpf_snap_dropped_keys_total{map
 assert_eq "16 rows of sends, one each" 16 "$(grep -c "^netagent_edge_total{process=\"lim\",proto=\"udp\",dport=\"400[0-9][0-9]\",dst_ip=\"127.0.0.1\"} 1\$" "$T/full.prom")"
 check_prom "$T/full.prom"
 assert_match "status shows the drops" "edges +16/16 entries, 4 dropped" "$("$BS" -s "$ST" --pin-dir "$PIN" status)"
+
+# One socket sending by turns to two kept keys and a dropped one: the
+# counter slot a socket remembers for its last destination must count
+# only sends to that destination, and a send to a dropped key no row.
+python3 - "$CLI" 40000 40001 40000 40019 40001 40000 <<'PY' || not_ok "turns client" "exit $?"
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in sys.argv[2:]:
+    s.sendto(b"x", ("127.0.0.1", int(p)))
+PY
+"$BS" -s "$ST" --pin-dir "$PIN" -o "$T/turns.prom"
+edge() { sed -n "s/^netagent_edge_total{process=\"lim\",proto=\"udp\",dport=\"$1\",dst_ip=\"127.0.0.1\"} //p" "$T/turns.prom"; }
+assert_eq "turns: first destination, 1 + 3 sends" 4 "$(edge 40000)"
+assert_eq "turns: second destination, 1 + 2 sends" 3 "$(edge 40001)"
+assert_eq "turns: the other 14 rows untouched" 14 "$(grep -c '^netagent_edge_total{process="lim",proto="udp",dport="400[0-9][0-9]",dst_ip="127.0.0.1"} 1$' "$T/turns.prom")"
+assert_eq "turns: the send to a dropped key is one more drop" 5 "$(sed -n 's/^bpf_snap_dropped_keys_total{map="edges"} //p' "$T/turns.prom")"
+check_prom "$T/turns.prom"
 
 # More keys than one batch of the map walk (1024): 3000 fit, 100 do not.
 "$BS" -q -s "$ST" --pin-dir "$PIN" detach
