@@ -7,6 +7,9 @@
 # (tests/tools/qemu_cmdline_loop.c), measured in the same invocation.
 # State and the .prom on tmpfs (the scan is measured, not the disk's
 # fsync), then the same with both on the disk that holds $T.
+# On a host this busy the scan reads /proc with two threads (scan_threads:
+# 0, automatic): besides wall time, the CPU time (user + sys) per run and
+# the wall time of a one-thread scan are printed, so the trade is seen.
 # Needs root (taps); all traffic-free, nothing leaves the machine.
 set -eu
 M="$BIN/bench-measure"
@@ -17,6 +20,28 @@ M="$BIN/bench-measure"
 cc -O2 -Wall -Wextra -o "$T/fakevm" "$TOP/tests/tools/qemu_fakevm.c"
 cc -O2 -Wall -Wextra -o "$T/cmdline-loop" "$TOP/tests/tools/qemu_cmdline_loop.c"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# cpu_ms RUNS CMD...: user + sys time of the children, per run, in ms
+# (the shell's times: clock ticks, so only over many runs).
+cpu_ms() {
+	(
+		runs=$1
+		shift
+		i=0
+		while [ $i -lt "$runs" ]; do
+			"$@" >/dev/null 2>&1 || exit 1
+			i=$((i + 1))
+		done
+		times
+	) | awk -v runs="$1" 'NR == 2 {
+		t = 0
+		for (f = 1; f <= 2; f++) {
+			split($f, p, "m")
+			sub("s", "", p[2])
+			t += p[1] * 60 + p[2]
+		}
+		printf "%.3f", t * 1000 / runs
+	}'
+}
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -45,6 +70,7 @@ done
 procs=$(ls -d /proc/[0-9]* | wc -l)
 
 printf 'max_vms: 1024\n' >"$T/qn.yaml"
+printf 'max_vms: 1024\nscan_threads: 1\n' >"$T/qn1.yaml"
 for where in tmpfs disk; do
 	if [ "$where" = tmpfs ]; then
 		d=$(mktemp -d /dev/shm/qn-bench.XXXXXX)
@@ -63,5 +89,12 @@ for where in tmpfs disk; do
 	set -- $($M 50 $run)
 	echo "bench qemu-netsnap scan wall ($where, $procs processes, $vms VMs): $1 ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$1" "$ref_ms")"
 	echo "bench qemu-netsnap scan max RSS ($where): $2 KB  ref cmdline loop: $ref_kb KB  ratio $(ratio "$2" "$ref_kb")"
+	if [ "$where" = tmpfs ]; then
+		one=$($M 50 $BIN/qemu-netsnap -q -c $T/qn1.yaml -d $d/tf -s $d/st)
+		echo "bench qemu-netsnap scan wall, one thread ($where): ${one% *} ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "${one% *}" "$ref_ms")"
+		ref_cpu=$(cpu_ms 100 "$T/cmdline-loop")
+		cpu=$(cpu_ms 100 $run)
+		echo "bench qemu-netsnap scan CPU user+sys ($where): $cpu ms  ref cmdline loop: $ref_cpu ms  ratio $(ratio "$cpu" "$ref_cpu")"
+	fi
 	if [ "$where" = tmpfs ]; then rm -rf "$d"; fi
 done

@@ -54,6 +54,11 @@ static const char *const strtod_cases[] = {
 static const unsigned long long u64_cases[] = {
 	0, 1, 9, 10, 99, 100, 4026531833ull, 18446744073709551615ull,
 };
+static const char *const strtou64_cases[] = {
+	"", "0", "7", "007", "1234567890123456789", "9999999999999999999",
+	"18446744073709551615", "18446744073709551616", "99999999999999999999",
+	"12:34", "12,", "-1", "+1", " 1", "0x10", "1e3",
+};
 /* clang-format on */
 
 START_TEST(ms_table)
@@ -75,6 +80,19 @@ START_TEST(u64_table)
 	snprintf(want, sizeof want, "%llu", u64_cases[_i]);
 	ck_assert_uint_eq(numtext_u64(got, u64_cases[_i]), strlen(want));
 	ck_assert_str_eq(got, want);
+}
+END_TEST
+
+START_TEST(strtou64_table)
+{
+	const char *s = strtou64_cases[_i];
+	char *e1, *e2;
+	uint64_t got = numtext_strtou64(s, &e1);
+	unsigned long long want = strtoull(s, &e2, 10);
+
+	ck_assert_msg(got == want, "\"%s\": got %llu, want %llu", s,
+		      (unsigned long long)got, want);
+	ck_assert_ptr_eq(e1, e2);
 }
 END_TEST
 
@@ -125,6 +143,8 @@ static Suite *numtext_suite(void)
 			    sizeof strtod_cases / sizeof strtod_cases[0]);
 	tcase_add_loop_test(tc, u64_table, 0,
 			    sizeof u64_cases / sizeof u64_cases[0]);
+	tcase_add_loop_test(tc, strtou64_table, 0,
+			    sizeof strtou64_cases / sizeof strtou64_cases[0]);
 	tcase_add_test(tc, random_values);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,13 +9,15 @@ qemu-netsnap_SRCS := cmd/qemu-netsnap/main.c cmd/qemu-netsnap/procscan.c \
 qemu-netsnap_LDLIBS :=
 
 CHECKS += check_qemu_decode check_qemu_windows check_qemu_account \
-	check_qemu_settings check_qemu_numtext
+	check_qemu_settings check_qemu_numtext check_qemu_procscan
 check_qemu_decode_SRCS := tests/check_qemu_decode.c cmd/qemu-netsnap/decode.c
 check_qemu_windows_SRCS := tests/check_qemu_windows.c \
 	cmd/qemu-netsnap/windows.c cmd/qemu-netsnap/numtext.c
 check_qemu_account_SRCS := tests/check_qemu_account.c $(QN_PURE)
 check_qemu_numtext_SRCS := tests/check_qemu_numtext.c \
 	cmd/qemu-netsnap/numtext.c
+check_qemu_procscan_SRCS := tests/check_qemu_procscan.c \
+	cmd/qemu-netsnap/procscan.c $(QN_PURE)
 check_qemu_settings_SRCS := tests/check_qemu_settings.c \
 	cmd/qemu-netsnap/settings.c cmd/qemu-netsnap/decode.c
 

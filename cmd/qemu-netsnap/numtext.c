@@ -97,3 +97,17 @@ double numtext_strtod(const char *s, char **end)
 	*end = (char *)p;
 	return frac > 0 ? (double)n / pow10[frac] : (double)n;
 }
+
+uint64_t numtext_strtou64(const char *s, char **end)
+{
+	const char *p = s;
+	uint64_t v = 0;
+
+	/* 19 digits cannot overflow; more, signs and spaces: strtoull. */
+	while (*p >= '0' && *p <= '9' && p - s < 19)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == s || (*p >= '0' && *p <= '9'))
+		return strtoull(s, end, 10);
+	*end = (char *)p;
+	return v;
+}

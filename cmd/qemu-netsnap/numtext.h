@@ -11,6 +11,7 @@
  *     size_t n = numtext_ms(buf, t);      snprintf "%.3f"
  *     n = numtext_u64(buf, v);            snprintf "%llu"
  *     t = numtext_strtod(s, &end);        strtod
+ *     v = numtext_strtou64(s, &end);      strtoull(s, &end, 10)
  */
 #ifndef QEMU_NETSNAP_NUMTEXT_H
 #define QEMU_NETSNAP_NUMTEXT_H
@@ -27,5 +28,7 @@ size_t numtext_u64(char *buf, uint64_t v);
 size_t numtext_ms(char *buf, double t);
 /* strtod(s, end), decimal digits with at most one '.' read directly. */
 double numtext_strtod(const char *s, char **end);
+/* strtoull(s, end, 10), up to 19 digits read directly. */
+uint64_t numtext_strtou64(const char *s, char **end);
 
 #endif

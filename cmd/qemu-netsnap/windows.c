@@ -153,13 +153,13 @@ int windows_ring_decode(const char *text, struct qn_ring *ring)
 		p = end + 1;
 		if (*p < '0' || *p > '9')
 			return -1;
-		rx = strtoull(p, &end, 10);
+		rx = numtext_strtou64(p, &end);
 		if (*end != ':')
 			return -1;
 		p = end + 1;
 		if (*p < '0' || *p > '9')
 			return -1;
-		tx = strtoull(p, &end, 10);
+		tx = numtext_strtou64(p, &end);
 		if (*end != ',' && *end != '\0')
 			return -1;
 		p = end;
