@@ -927,12 +927,20 @@ static int try_reuse(struct run *r, const struct settings *s,
 	struct reuse_summary sum;
 	const char *v = statefile_get(r->state, SERIES_KEY);
 
-	return b->capture && !s->reset && strcmp(out, "-") && v &&
-	       reuse_parse(v, &sum) == 0 &&
-	       reuse_possible(&sum, shape, r->now, s->expire_after) &&
-	       statefile_side_unchanged(r->state, COUNTERS_SIDE) &&
-	       logs_unchanged(r, s, outs, nouts) &&
-	       series_open(out, &sum, b) == 0;
+	if (!b->capture || s->reset || !strcmp(out, "-") || !v ||
+	    reuse_parse(v, &sum) < 0 ||
+	    !reuse_possible(&sum, shape, r->now, s->expire_after) ||
+	    !statefile_side_unchanged(r->state, COUNTERS_SIDE) ||
+	    !logs_unchanged(r, s, outs, nouts))
+		return 0;
+	if (series_open(out, &sum, b) < 0) {
+		log_info("%s: does not hold the series the state describes; "
+			 "writing them anew", out);
+		return 0;
+	}
+	log_info("nothing new: the series of %" PRIu64 " names reused from %s",
+		 sum.names, out);
+	return 1;
 }
 
 /* The block of this run's counters into b->buf, and its summary into the
