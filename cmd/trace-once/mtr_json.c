@@ -160,18 +160,81 @@ static json_t *load_v093_empty(const char *buf, size_t len)
 	return root;
 }
 
+static int json_blank(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* A character of a number or a literal (true, false, null). */
+static int json_word(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
+}
+
+/*
+ * Copy JSON text into out (len bytes of room) without the blanks between
+ * tokens; returns the length.  mtr indents its report, and more than half
+ * of it is blanks that jansson's lexer would otherwise take one character
+ * at a time.  A run of blanks between two word characters stays as one
+ * blank, so "1 2" does not become "12": the copy is valid JSON exactly
+ * when the input is, with the same values.  Strings are copied as they
+ * are, escapes included.
+ */
+static size_t json_squeeze(const char *in, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (json_blank(c)) {
+			while (i + 1 < len && json_blank((unsigned char)in[i + 1]))
+				i++;
+			if (o > 0 && i + 1 < len &&
+			    json_word((unsigned char)out[o - 1]) &&
+			    json_word((unsigned char)in[i + 1]))
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = (char)c;
+		if (c != '"')
+			continue;
+		/* A string, to its closing quote. */
+		while (++i < len) {
+			c = (unsigned char)in[i];
+			out[o++] = (char)c;
+			if (c == '"')
+				break;
+			if (c == '\\' && i + 1 < len)
+				out[o++] = in[++i];
+		}
+	}
+	return o;
+}
+
 int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
 		    char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root;
+	json_t *root = NULL;
 	const json_t *report, *mtr, *hubs, *dst;
+	char *tight;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
 	if (len == 0)
 		return fail(err, errlen, "empty report");
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	tight = malloc(len);
+	if (tight) {
+		root = json_loadb(tight, json_squeeze(buf, len, tight),
+				  JSON_REJECT_DUPLICATES, &jerr);
+		free(tight);
+	}
+	/* Not JSON: once more as it came, for an error that points into the
+	 * report as mtr wrote it (and for mtr 0.93's unclosed hubs). */
+	if (!root)
+		root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		root = load_v093_empty(buf, len);
 	if (!root)
