@@ -11,9 +11,15 @@
 cd "$T" || exit 1
 S="$BIN/sni-scan"
 
-line() { # line PORT BYTES SNI [FRONTEND]
-	printf '127.0.0.1:%s [22/Nov/2026:00:00:00.000] %s be/s1 1/0/5 %s 10 -- 1/1/0/0/0 0/0 SNI=%s\n' \
-		"$1" "${4:-fe}" "$2" "$3"
+# gen FIRST LAST BYTES NAMES: log lines for connections FIRST..LAST, each
+# sending BYTES * i bytes (BYTES 0: 7) to n<i % NAMES>.example.com, the
+# frontend alternating fe0/fe1.
+gen() {
+	awk -v a="$1" -v b="$2" -v m="$3" -v n="$4" 'BEGIN {
+		for (i = a; i <= b; i++)
+			printf "127.0.0.1:%d [22/Nov/2026:00:00:00.000] fe%d be/s1 1/0/5 %d 10 -- 1/1/0/0/0 0/0 SNI=n%d.example.com\n",
+				i, i % 2, m ? m * i : 7, i % n
+	}'
 }
 # Everything but the health series, whose values change every run.
 series() { grep -v '^promsnap_' "$1"; }
@@ -26,7 +32,7 @@ scratch() {
 }
 reused() { grep -c 'nothing new: the series of' "$1"; }
 
-for i in $(seq 1 400); do line "$i" "$((i * 3))" "n$((i % 120)).example.com" "fe$((i % 2))"; done >a.log
+gen 1 400 3 120 >a.log
 "$S" -v -s st -o a.prom a.log 2>err.txt
 assert_eq "first run: exit 0, series formatted" "0 0" "$? $(reused err.txt)"
 series a.prom >first.txt
@@ -51,7 +57,7 @@ for k in 1 2 3; do "$S" -q -s st -o a.prom a.log; done
 assert_eq "three more runs with nothing new: still the same counters" "$(cat first.txt)" "$(series a.prom)"
 
 # --- new lines after reused runs: counted once, as from scratch -------------
-for i in $(seq 401 450); do line "$i" 7 "n$((i % 130)).example.com" fe0; done >>a.log
+gen 401 450 0 130 >>a.log
 "$S" -v -s st -o a.prom a.log 2>err.txt
 assert_eq "new lines: exit 0, series formatted" "0 0" "$? $(reused err.txt)"
 assert_eq "new lines: as a run from scratch" "$(scratch)" "$(series a.prom)"
@@ -80,7 +86,7 @@ assert_eq "foreign .prom: written anew" "0 $(cat second.txt)" "$(reused err.txt)
 # replaced the one before (crash between the two).  The older file's
 # series no longer match the state.
 cp a.prom old.prom
-for i in $(seq 451 460); do line "$i" 11 "late.example.com"; done >>a.log
+gen 451 460 0 1 | sed 's/SNI=n0/SNI=late/' >>a.log
 "$S" -q -s st -o a.prom a.log
 series a.prom >third.txt
 cp old.prom a.prom
