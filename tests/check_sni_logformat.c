@@ -149,6 +149,103 @@ START_TEST(test_word_then_literal)
 }
 END_TEST
 
+/* Both results the same, field for field (pointers into the same line). */
+static void assert_same(const struct logformat *lf, const char *line,
+			size_t len)
+{
+	struct lf_result a, b;
+	enum lf_status sa = logformat_match(lf, line, len, &a);
+	enum lf_status sb = logformat_match_general(lf, line, len, &b);
+	ck_assert_msg(sa == sb, "status %d/%d: %.*s", sa, sb, (int)len, line);
+	if (sa != LF_MATCH)
+		return;
+	ck_assert_msg(a.sni == b.sni && a.sni_len == b.sni_len &&
+		      a.sni_hash_escaped == b.sni_hash_escaped &&
+		      a.bytes_out == b.bytes_out && a.bytes_in == b.bytes_in &&
+		      a.has_bytes_in == b.has_bytes_in &&
+		      a.logasap == b.logasap && a.frontend == b.frontend &&
+		      a.frontend_len == b.frontend_len &&
+		      a.backend == b.backend && a.backend_len == b.backend_len,
+		      "fields differ: %.*s", (int)len, line);
+}
+
+static const char *const same_fmts[] = {
+	TCP,
+	"%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[ssl_fc_sni]",
+	"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %U %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r SNI=%[ssl_fc_sni]",
+	"%ci %B %[ssl_fc_sni]",
+	"%ci/%B %[ssl_fc_sni] %ts",
+	"%ft %b/%s %B SNI=%[var(sess.sni)]",
+	"%B %[ssl_fc_sni]/%ts",
+	"%B%[ssl_fc_sni]",
+	"-%B %U  %[ssl_fc_sni] end",
+};
+
+/*
+ * The one-pass reading and the general matcher agree on every line: real
+ * shapes with every byte in turn replaced by a byte that moves field
+ * ends (space, '/', ':', '-', '+', digits, ...), at every length that
+ * crosses the 16- and 64-byte steps of the byte-class masks.
+ */
+START_TEST(test_one_pass_same)
+{
+	static const char *const base[] = {
+		"127.205.27.154:37474 [22/Nov/2026:00:28:11.464] fe_pass be_pool0/s0 3/0/320916 1538143 823660 -- 495/960/15/76/0 0/0 SNI=svc0.eu.example.org",
+		"::1:5 " TS " fe~ be/s -1/-1/3 +0 0 -- 1/1/0/0/0 0/0 SNI=sp ace",
+		"unix:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 SNI=",
+		"10.0.0.1:4711 [22/Nov/2026:00:00:00.000] fe_http~ be/s1 0/0/1/2/3 200 1234 567 - - ---- 1/1/0/0/0 0/0 {a.example|ua} {x} \"GET / HTTP/1.1\" SNI=a.example",
+		"0123456789abcdef0:5 " TS " fe be/s 1/2/3 7 0 -- 1/1/0/0/0 0/0 SNI=q",
+		"5 a.example",
+		"- 5 a",
+		"fe b/e/s 42 SNI=x",
+		/* no address, "unix", "-": past the first 16 bytes */
+		" 5 abcdefghijklmnopqrstuvwxyz",
+		"unix 5 abcdefghijklmnopqrstuvwxyz",
+		"- 5 abcdefghijklmnopqrstuvwxyz",
+		"0123456789abcdef0123 5 abcdefghijklmnopqrstuvwxyz",
+	};
+	static const char subst[] = " /:-+09a]\"{}|~.";
+	struct logformat *lf;
+	char err[512], line[512];
+	ck_assert_msg(logformat_compile(same_fmts[_i], &lf, err, sizeof err) == 0,
+		      "%s", err);
+	for (size_t b = 0; b < sizeof base / sizeof base[0]; b++) {
+		size_t n = strlen(base[b]);
+		assert_same(lf, base[b], n);
+		for (size_t cut = 0; cut < n; cut++)
+			assert_same(lf, base[b], cut);
+		for (size_t at = 0; at < n; at++) {
+			for (size_t k = 0; k < sizeof subst - 1; k++) {
+				memcpy(line, base[b], n);
+				line[at] = subst[k];
+				assert_same(lf, line, n);
+			}
+		}
+		/* Longer names and frontends: every alignment. */
+		for (size_t pad = 0; pad < 200; pad++) {
+			int w = snprintf(line, sizeof line, "%s%.*s", base[b],
+					 (int)pad,
+					 "abcdefghijklmnopqrstuvwxyz0123456789"
+					 "abcdefghijklmnopqrstuvwxyz0123456789"
+					 "abcdefghijklmnopqrstuvwxyz0123456789"
+					 "abcdefghijklmnopqrstuvwxyz0123456789"
+					 "abcdefghijklmnopqrstuvwxyz0123456789"
+					 "abcdefghijklmnopqrstuvwxyz0123456789");
+			assert_same(lf, line, (size_t)w);
+			w = snprintf(line, sizeof line, "%.*s%s", (int)pad,
+				     "11111111111111111111111111111111111111111"
+				     "11111111111111111111111111111111111111111"
+				     "11111111111111111111111111111111111111111"
+				     "11111111111111111111111111111111111111111"
+				     "11111111111111111111111111111111111111111",
+				     base[b]);
+			assert_same(lf, line, (size_t)w);
+		}
+	}
+	logformat_free(lf);
+}
+END_TEST
+
 START_TEST(test_presets)
 {
 	static const char *const names[] = {"tcp-sni", "tcp-sni-tls",
@@ -221,6 +318,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_match, 0,
 			    (int)(sizeof lines / sizeof lines[0]));
 	tcase_add_test(tc, test_presets);
+	tcase_add_loop_test(tc, test_one_pass_same, 0,
+			    (int)(sizeof same_fmts / sizeof same_fmts[0]));
 	tcase_add_loop_test(tc, test_word_then_literal, 0, 120);
 	tcase_add_test(tc, test_bounded_work);
 	tcase_add_test(tc, test_unescape);

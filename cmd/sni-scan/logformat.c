@@ -25,6 +25,40 @@ enum lf_class {
 		     "%Tw/%Tc/%Tt" read in one step */
 };
 
+/*
+ * One step of the one-pass reading (match_first): a token read the way
+ * the general matcher reads it first, and the literal after it.  The
+ * kind is chosen from the token and what follows it when the format is
+ * compiled, not for every line.
+ */
+enum lf_opk {
+	OP_LIT,	    /* a literal no field precedes */
+	OP_SEP,	    /* C_SEP */
+	OP_NUM,	    /* C_NUM, decimal */
+	OP_NUMSEQ,  /* C_NUMSEQ */
+	OP_WORD,    /* C_TOKEN before a space, a separator or the end */
+	OP_WORD_C,  /* C_TOKEN before a literal that starts with c, not ' ' */
+	OP_ADDR,    /* C_ADDR before a literal no address holds (c 0), or
+		       before one that starts with c, which an address
+		       may hold (':') */
+	OP_REST,    /* C_FREE, last: the rest of the line */
+	OP_FREE_C,  /* C_FREE before a literal that starts with c */
+	OP_GENERAL, /* anything else: the general matcher from here on */
+};
+
+struct lf_op {
+	unsigned char kind;
+	char c;		  /* OP_WORD_C, OP_ADDR, OP_FREE_C: the byte the
+			     field ends at; OP_NUMSEQ: the byte between
+			     numbers */
+	unsigned char nseq; /* OP_NUMSEQ */
+	unsigned char rec;  /* the token is a field: record its span */
+	unsigned tok;	  /* the token */
+	size_t litlen;	  /* the literal after it; 0: none */
+	const char *lit;
+	uint64_t litw, litm; /* its first bytes (at most 8), and their mask */
+};
+
 enum lf_field { F_NONE, F_SNI, F_BYTES_OUT, F_BYTES_IN, F_FRONTEND,
 		F_BACKEND };
 
@@ -48,6 +82,8 @@ struct logformat {
 	size_t fields[LF_MAX_TOKENS]; /* indexes of tokens with a field */
 	size_t nfields;
 	unsigned sni_capture;
+	struct lf_op *prog; /* the one-pass reading, see match_first() */
+	size_t nprog;
 };
 
 struct preset {
@@ -263,6 +299,89 @@ static void merge_numbers(struct logformat *lf)
 	lf->n = o;
 }
 
+/*
+ * The one-pass reading of the compiled format (see match_first): one
+ * step per token, the literal after a field folded into its step.  From
+ * the first token it has no step for on, the general matcher reads the
+ * rest.  Out of memory: no steps, every line takes the general matcher.
+ */
+static void build_prog(struct logformat *lf)
+{
+	lf->prog = calloc(lf->n, sizeof *lf->prog);
+	lf->nprog = 0;
+	if (!lf->prog)
+		return;
+	for (size_t k = 0; k < lf->n; k++) {
+		const struct lf_tok *t = &lf->tok[k];
+		const struct lf_tok *next = k + 1 < lf->n ? t + 1 : NULL;
+		struct lf_op *o = &lf->prog[lf->nprog++];
+		int lit_next = next && next->cls == C_LIT;
+		o->tok = (unsigned)k;
+		o->rec = t->field != F_NONE;
+		o->kind = OP_GENERAL;
+		switch (t->cls) {
+		case C_LIT:
+			o->kind = OP_LIT;
+			break;
+		case C_SEP:
+			o->kind = OP_SEP;
+			break;
+		case C_NUM:
+			if (!t->hex)
+				o->kind = OP_NUM;
+			break;
+		case C_NUMSEQ:
+			if (t->nseq <= 255) {
+				o->kind = OP_NUMSEQ;
+				o->nseq = (unsigned char)t->nseq;
+				o->c = t->sep;
+			}
+			break;
+		case C_TOKEN:
+			if (!next || next->cls == C_SEP ||
+			    (lit_next && next->lit[0] == ' ')) {
+				o->kind = OP_WORD;
+			} else if (lit_next) {
+				o->kind = OP_WORD_C;
+				o->c = next->lit[0];
+			}
+			break;
+		case C_ADDR:
+			if (lit_next) {
+				o->kind = OP_ADDR;
+				if (is_addr_char(next->lit[0]))
+					o->c = next->lit[0];
+			}
+			break;
+		case C_FREE:
+			if (!next) {
+				o->kind = OP_REST;
+			} else if (lit_next) {
+				o->kind = OP_FREE_C;
+				o->c = next->lit[0];
+			}
+			break;
+		default:
+			break;
+		}
+		if (o->kind == OP_GENERAL)
+			return;
+		/* A literal is its own step only with no field before it;
+		 * else the step before compares it. */
+		const struct lf_tok *l = t->cls == C_LIT ? t :
+					 lit_next ? next : NULL;
+		if (l) {
+			size_t w = l->litlen < 8 ? l->litlen : 8;
+			o->lit = l->lit;
+			o->litlen = l->litlen;
+			memcpy(&o->litw, l->lit, w);
+			memset(&o->litm, 0xff, w);
+			if (l != t)
+				k++;
+		}
+	}
+}
+
 int logformat_compile(const char *fmt, struct logformat **out, char *err,
 		      size_t errlen)
 {
@@ -471,6 +590,7 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 		errno = EINVAL;
 		goto fail_free;
 	}
+	build_prog(lf);
 	*out = lf;
 	return 0;
 too_many:
@@ -532,6 +652,7 @@ void logformat_free(struct logformat *lf)
 	for (size_t i = 0; lf->tok && i < lf->n; i++)
 		free(lf->tok[i].lit);
 	free(lf->tok);
+	free(lf->prog);
 	free(lf);
 }
 
@@ -559,6 +680,9 @@ int logformat_sni_is_last(const struct logformat *lf)
 }
 
 /* ---- matching ------------------------------------------------------- */
+
+/* No place: a field that cannot end, a number with no digits. */
+#define NO_END ((size_t)-1)
 
 /*
  * The first c in s[pos..len), or len.  Sixteen bytes per step with SSE2
@@ -596,6 +720,26 @@ static inline size_t find_byte(const char *s, size_t pos, size_t len, char c)
 	return pos;
 }
 
+/* The first c or d in s[pos..len), or len (pos > len: pos). */
+static inline size_t find_byte2(const char *s, size_t pos, size_t len, char c,
+				char d)
+{
+#ifdef __SSE2__
+	const __m128i c16 = _mm_set1_epi8(c), d16 = _mm_set1_epi8(d);
+	while (pos + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+		unsigned z = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(x, c16), _mm_cmpeq_epi8(x, d16)));
+		if (z)
+			return pos + (size_t)__builtin_ctz(z);
+		pos += 16;
+	}
+#endif
+	while (pos < len && s[pos] != c && s[pos] != d)
+		pos++;
+	return pos;
+}
+
 /* The first byte at or after pos in s[..len) that is not a decimal digit,
  * or len.  Numbers are short but many (twelve a line in tcp-sni). */
 static inline size_t skip_digits(const char *s, size_t pos, size_t len)
@@ -615,6 +759,122 @@ static inline size_t skip_digits(const char *s, size_t pos, size_t len)
 	while (pos < len && (unsigned)(s[pos] - '0') < 10)
 		pos++;
 	return pos;
+}
+
+/*
+ * The end of a number at pos (C_NUM): "-" alone (a value HAProxy does not
+ * know), else an optional sign and decimal digits, hex digits with +X.
+ * NO_END if there are no digits.
+ */
+static inline size_t num_end(const char *s, size_t pos, size_t len, int hex)
+{
+	size_t p = pos;
+	if (p < len && s[p] == '-' &&
+	    (p + 1 == len || s[p + 1] < '0' || s[p + 1] > '9'))
+		return pos + 1;
+	if (p < len && (s[p] == '+' || s[p] == '-'))
+		p++;
+	size_t d = p;
+	if (hex)
+		while (p < len && ((s[p] >= '0' && s[p] <= '9') ||
+				   (s[p] >= 'A' && s[p] <= 'F') ||
+				   (s[p] >= 'a' && s[p] <= 'f')))
+			p++;
+	else
+		p = skip_digits(s, p, len);
+	return p == d ? NO_END : p;
+}
+
+/* The end of n numbers joined by sep at pos (C_NUMSEQ), or NO_END. */
+static inline size_t numseq_end(const char *s, size_t pos, size_t len,
+				unsigned n, char sep)
+{
+	for (unsigned k = 0; k < n; k++) {
+		if (k) {
+			if (pos >= len || s[pos] != sep)
+				return NO_END;
+			pos++;
+		}
+		if (pos < len && (s[pos] == '-' || s[pos] == '+'))
+			pos++;
+		size_t d = pos;
+		pos = skip_digits(s, pos, len);
+		/* "-" alone: a value HAProxy does not know. */
+		if (pos == d && !(d > 0 && s[d - 1] == '-'))
+			return NO_END;
+	}
+	return pos;
+}
+
+/* The end of the longest address at pos (C_ADDR); pos if none. */
+static inline size_t addr_end(const char *s, size_t pos, size_t len)
+{
+	size_t limit = pos;
+	while (limit < len && is_addr_char(s[limit]))
+		limit++;
+	/* HAProxy prints "unix" for a UNIX socket, "-" for no address. */
+	if (limit == pos && len - pos >= 4 && !memcmp(s + pos, "unix", 4))
+		limit = pos + 4;
+	else if (limit == pos && pos < len && s[pos] == '-')
+		limit = pos + 1;
+	return limit;
+}
+
+#ifdef __SSE2__
+/* The bytes of an address among 16: [0-9A-Fa-f:.]. */
+static inline unsigned addr16(__m128i x)
+{
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	__m128i h = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+				 _mm_set1_epi8('a'));
+	__m128i ok = _mm_or_si128(
+		_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d),
+		_mm_cmpeq_epi8(_mm_min_epu8(h, _mm_set1_epi8(5)), h));
+	ok = _mm_or_si128(ok, _mm_or_si128(
+		_mm_cmpeq_epi8(x, _mm_set1_epi8(':')),
+		_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
+	return (unsigned)_mm_movemask_epi8(ok);
+}
+#endif
+
+/*
+ * An address at pos: with c 0, its end (addr_end); else the first c in
+ * it after its first byte.  NO_END if the address is empty, or holds no
+ * such c.  One 16-byte step for the usual IPv4 address and port.
+ */
+static inline size_t addr_first(const char *s, size_t pos, size_t len, char c)
+{
+#ifdef __SSE2__
+	if (pos + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+		unsigned na = ~addr16(x) & 0xffffu;
+		if (!(na & 1)) { /* not empty */
+			/* The bytes of the address among these 16. */
+			unsigned in = na ? (na & -na) - 1 : 0xffffu;
+			if (!c && na)
+				return pos + (size_t)__builtin_ctz(na);
+			if (!c) { /* longer than 16 bytes */
+				size_t p = pos + 16;
+				while (p < len && is_addr_char(s[p]))
+					p++;
+				return p;
+			}
+			unsigned mc = (unsigned)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(x, _mm_set1_epi8(c))) & in & ~1u;
+			if (mc)
+				return pos + (size_t)__builtin_ctz(mc);
+			if (na)
+				return NO_END;
+		}
+	}
+#endif
+	size_t limit = addr_end(s, pos, len);
+	if (limit == pos)
+		return NO_END;
+	if (!c)
+		return limit;
+	size_t e = find_byte(s, pos + 1, limit, c);
+	return e < limit ? e : NO_END;
 }
 
 /*
@@ -686,52 +946,47 @@ static int try_end(struct mstate *m, size_t i, size_t pos, size_t end)
 }
 
 /*
- * Candidate ends for a variable-width field at token i starting at pos,
- * no further than limit: where the next token can begin.  Shortest first.
+ * Where the variable-width field at token i may end, at or after q and no
+ * further than limit: the first place the token after it can begin, or
+ * NO_END.  The candidates, shortest first, are candidate(q0),
+ * candidate(that + 1), ...
+ */
+static size_t candidate(const struct mstate *m, size_t i, size_t q,
+			size_t limit)
+{
+	const struct logformat *lf = m->lf;
+
+	if (q > limit)
+		return NO_END;
+	if (i + 1 == lf->n)
+		return limit == m->len ? limit : NO_END;
+	const struct lf_tok *next = &lf->tok[i + 1];
+	if (next->cls == C_LIT) {
+		if (q >= m->len)
+			return NO_END;
+		const char *hit = memchr(m->s + q, next->lit[0], limit - q);
+		return hit ? (size_t)(hit - m->s) : NO_END;
+	}
+	if (next->cls == C_SEP) {
+		/* The field ends at a space, or at the end of the line. */
+		const char *hit = q < limit ?
+			memchr(m->s + q, ' ', limit - q) : NULL;
+		return hit ? (size_t)(hit - m->s) : limit;
+	}
+	/* Two fields back to back: every position is a candidate. */
+	return q;
+}
+
+/*
+ * Try the candidate ends of a variable-width field at token i starting at
+ * pos, no further than limit, shortest first.
  */
 static int try_candidates(struct mstate *m, size_t i, size_t pos,
 			  size_t limit, size_t min_len)
 {
-	const struct logformat *lf = m->lf;
-	const char *s = m->s;
-
-	if (i + 1 == lf->n)
-		return limit == m->len && limit >= pos + min_len &&
-		       try_end(m, i, pos, limit);
-	const struct lf_tok *next = &lf->tok[i + 1];
-	size_t q = pos + min_len;
-	if (next->cls == C_LIT) {
-		char c = next->lit[0];
-		while (q <= limit && q < m->len) {
-			const char *hit = memchr(s + q, c, limit - q);
-			if (!hit)
-				return 0;
-			q = (size_t)(hit - s);
-			if (try_end(m, i, pos, q))
-				return 1;
-			if (m->steps > LF_MAX_STEPS)
-				return 0;
-			q++;
-		}
-		return 0;
-	}
-	if (next->cls == C_SEP) {
-		/* The field ends at a space, or at the end of the line. */
-		while (q <= limit) {
-			const char *hit = q < limit ?
-				memchr(s + q, ' ', limit - q) : NULL;
-			size_t e = hit ? (size_t)(hit - s) : limit;
-			if (try_end(m, i, pos, e))
-				return 1;
-			if (!hit || m->steps > LF_MAX_STEPS)
-				return 0;
-			q = e + 1;
-		}
-		return 0;
-	}
-	/* Two fields back to back: every position is a candidate. */
-	for (; q <= limit; q++) {
-		if (try_end(m, i, pos, q))
+	for (size_t e = candidate(m, i, pos + min_len, limit); e != NO_END;
+	     e = candidate(m, i, e + 1, limit)) {
+		if (try_end(m, i, pos, e))
 			return 1;
 		if (m->steps > LF_MAX_STEPS)
 			return 0;
@@ -790,47 +1045,18 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 			pos++;
 			break;
 		case C_NUM: {
-			size_t p = pos;
-			if (p < len && s[p] == '-' &&
-			    (p + 1 == len || s[p + 1] < '0' || s[p + 1] > '9')) {
-				m->sp[i].off = pos;
-				m->sp[i].len = 1;
-				pos++;
-				break;
-			}
-			if (p < len && (s[p] == '+' || s[p] == '-'))
-				p++;
-			size_t d = p;
-			if (t->hex)
-				while (p < len &&
-				       ((s[p] >= '0' && s[p] <= '9') ||
-					(s[p] >= 'A' && s[p] <= 'F') ||
-					(s[p] >= 'a' && s[p] <= 'f')))
-					p++;
-			else
-				p = skip_digits(s, p, len);
-			if (p == d)
+			size_t e = num_end(s, pos, len, t->hex);
+			if (e == NO_END)
 				return 0;
 			m->sp[i].off = pos;
-			m->sp[i].len = p - pos;
-			pos = p;
+			m->sp[i].len = e - pos;
+			pos = e;
 			break;
 		}
 		case C_NUMSEQ:
-			for (unsigned k = 0; k < t->nseq; k++) {
-				if (k) {
-					if (pos >= len || s[pos] != t->sep)
-						return 0;
-					pos++;
-				}
-				if (pos < len && (s[pos] == '-' || s[pos] == '+'))
-					pos++;
-				size_t d = pos;
-				pos = skip_digits(s, pos, len);
-				/* "-" alone: a value HAProxy does not know. */
-				if (pos == d && !(d > 0 && s[d - 1] == '-'))
-					return 0;
-			}
+			pos = numseq_end(s, pos, len, t->nseq, t->sep);
+			if (pos == NO_END)
+				return 0;
 			break;
 		case C_TOKEN: {
 			if (i + 1 < lf->n && lf->tok[i + 1].cls == C_LIT &&
@@ -866,16 +1092,7 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 			return try_candidates(m, i, pos, limit, 1);
 		}
 		case C_ADDR: {
-			size_t limit = pos;
-			while (limit < len && is_addr_char(s[limit]))
-				limit++;
-			/* HAProxy prints "unix" for a UNIX socket, "-" for
-			 * no address. */
-			if (limit == pos && len - pos >= 4 &&
-			    !memcmp(s + pos, "unix", 4))
-				limit = pos + 4;
-			else if (limit == pos && pos < len && s[pos] == '-')
-				limit = pos + 1;
+			size_t limit = addr_end(s, pos, len);
 			if (limit > pos && i + 1 < lf->n &&
 			    lf->tok[i + 1].cls == C_LIT &&
 			    !is_addr_char(lf->tok[i + 1].lit[0])) {
@@ -943,6 +1160,230 @@ static int match_from(struct mstate *m, size_t i, size_t pos)
 				return 0;
 			pos += l->litlen;
 			i++;
+		}
+	}
+	return pos == len;
+}
+
+/* Lines up to this long (HAProxy's default line limit) are read in one
+ * pass with byte-class masks; longer ones by the general matcher. */
+#define MASK_WORDS 16
+#define MASK_MAX (MASK_WORDS * 64 - 1)
+
+/*
+ * Bit i of sp[] is set if byte i of the line is a space, of nd[] if it is
+ * not a decimal digit; both have every bit from len on set, so a search
+ * for the next set bit from at most len always ends.
+ */
+struct masks {
+	uint64_t sp[MASK_WORDS], nd[MASK_WORDS];
+};
+
+#ifdef __SSE2__
+/* Spaces and decimal digits among 16 bytes, one bit each. */
+static inline void classify16(const char *p, unsigned *sp, unsigned *dg)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	*sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+	*dg = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+}
+#endif
+
+/* Sixteen bytes per step, 64 per mask word; the last, partial step of a
+ * line loads its last sixteen bytes again rather than reading past its
+ * end. */
+static void masks_fill(struct masks *k, const char *s, size_t len)
+{
+	uint64_t sp = 0, dg = 0;
+	size_t c = 0;
+#ifdef __SSE2__
+	for (; c + 64 <= len; c += 64) {
+		unsigned s0, s1, s2, s3, d0, d1, d2, d3;
+		classify16(s + c, &s0, &d0);
+		classify16(s + c + 16, &s1, &d1);
+		classify16(s + c + 32, &s2, &d2);
+		classify16(s + c + 48, &s3, &d3);
+		k->sp[c >> 6] = s0 | (uint64_t)s1 << 16 | (uint64_t)s2 << 32 |
+				(uint64_t)s3 << 48;
+		k->nd[c >> 6] = ~(d0 | (uint64_t)d1 << 16 |
+				  (uint64_t)d2 << 32 | (uint64_t)d3 << 48);
+	}
+	if (len >= 16) {
+		for (size_t r = c; r < len; r += 16) {
+			size_t at = r + 16 <= len ? r : len - 16;
+			unsigned a, b;
+			classify16(s + at, &a, &b);
+			sp |= (uint64_t)(a >> (r - at)) << (r - c);
+			dg |= (uint64_t)(b >> (r - at)) << (r - c);
+		}
+	} else
+#endif
+	{
+		for (size_t r = c; r < len; r++) {
+			sp |= (uint64_t)(s[r] == ' ') << (r - c);
+			dg |= (uint64_t)((unsigned)(s[r] - '0') <= 9) << (r - c);
+		}
+	}
+	/* len - c < 64: the bits from len on. */
+	uint64_t past = ~0ULL << (len - c);
+	k->sp[c >> 6] = sp | past;
+	k->nd[c >> 6] = ~dg | past;
+}
+
+/* The first set bit at or after pos (pos <= len). */
+static inline size_t next_set(const uint64_t *m, size_t pos)
+{
+	size_t w = pos >> 6;
+	uint64_t x = m[w] >> (pos & 63);
+	while (!x)
+		x = m[++w], pos = w << 6;
+	return pos + (size_t)__builtin_ctzll(x);
+}
+
+static inline int bit_set(const uint64_t *m, size_t pos)
+{
+	return (int)(m[pos >> 6] >> (pos & 63)) & 1;
+}
+
+/* The end of a number at pos, as num_end() (decimal) reads it. */
+static inline size_t num_end_m(const struct masks *k, const char *s,
+			       size_t pos, size_t len)
+{
+	if (!bit_set(k->nd, pos))
+		return next_set(k->nd, pos); /* the usual: a digit first */
+	size_t p = pos;
+	if (p < len && (s[p] == '-' || s[p] == '+')) {
+		if (s[p] == '-' &&
+		    (p + 1 == len || s[p + 1] < '0' || s[p + 1] > '9'))
+			return pos + 1;
+		p++;
+	}
+	size_t e = next_set(k->nd, p);
+	return e == p ? NO_END : e;
+}
+
+/* The end of n numbers joined by sep, as numseq_end() reads them. */
+static inline size_t numseq_end_m(const struct masks *k, const char *s,
+				  size_t pos, size_t len, unsigned n, char sep)
+{
+	for (unsigned j = 0;;) {
+		if (!bit_set(k->nd, pos)) {
+			pos = next_set(k->nd, pos); /* a digit first */
+		} else {
+			if (pos < len && (s[pos] == '-' || s[pos] == '+'))
+				pos++;
+			size_t d = pos;
+			pos = next_set(k->nd, pos);
+			if (pos == d && !(d > 0 && s[d - 1] == '-'))
+				return NO_END;
+		}
+		if (++j == n)
+			return pos;
+		if (pos >= len || s[pos] != sep)
+			return NO_END;
+		pos++;
+	}
+}
+
+/* Does the literal of step o start at pos?  Eight bytes at once when the
+ * line has them (most literals are one to five bytes). */
+static inline int lit_at(const char *s, size_t pos, size_t len,
+			 const struct lf_op *o)
+{
+	if (len - pos >= 8 && o->litlen <= 8) {
+		uint64_t w;
+		memcpy(&w, s + pos, 8);
+		return (w & o->litm) == o->litw;
+	}
+	return len - pos >= o->litlen && !memcmp(s + pos, o->lit, o->litlen);
+}
+
+/*
+ * The line read in one pass, every field taking the first reading the
+ * general matcher tries: its shortest end after which the next token can
+ * begin.  That matcher searches depth first, shortest readings first, so
+ * when this reading matches the whole line it is the one the general
+ * matcher finds as well (the first leaf of the same search), field for
+ * field.  Returns 1 with the spans in m->sp; 0 when this reading does not
+ * match, and the general matcher must decide (it may find a longer
+ * reading of some field).
+ */
+static int match_first(struct mstate *m)
+{
+	const struct logformat *lf = m->lf;
+	const char *s = m->s;
+	size_t len = m->len, pos = 0;
+	struct masks k;
+
+	if (len > MASK_MAX)
+		return 0;
+	masks_fill(&k, s, len);
+	for (const struct lf_op *o = lf->prog, *end = o + lf->nprog; o < end;
+	     o++) {
+		size_t e;
+		switch (o->kind) {
+		case OP_LIT:
+			e = pos;
+			break;
+		case OP_SEP:
+			e = pos;
+			if (pos == 0 || s[pos - 1] == ' ' || pos == len)
+				break;
+			e = s[pos] == ' ' ? pos + 1 : NO_END;
+			break;
+		case OP_NUM:
+			e = num_end_m(&k, s, pos, len);
+			break;
+		case OP_NUMSEQ:
+			e = numseq_end_m(&k, s, pos, len, o->nseq, o->c);
+			break;
+		case OP_WORD:
+			e = next_set(k.sp, pos);
+			if (e == pos)
+				e = NO_END;
+			break;
+		case OP_WORD_C:
+			/* The first c after the first byte, before a space. */
+			if (pos >= len || s[pos] == ' ')
+				return 0;
+			e = find_byte(s, pos + 1, next_set(k.sp, pos), o->c);
+			if (e == len || s[e] != o->c)
+				e = NO_END;
+			break;
+		case OP_ADDR:
+			/* With c, the first c after the first byte, in the
+			 * address: "127.0.0.1:80" ends at its ':'.  "::1:80"
+			 * does not match so: the general matcher reads it. */
+			e = addr_first(s, pos, len, o->c);
+			break;
+		case OP_REST:
+			e = len;
+			break;
+		case OP_FREE_C:
+			e = find_byte(s, pos, len, o->c);
+			if (e == len)
+				e = NO_END;
+			break;
+		default:
+			return match_from(m, o->tok, pos);
+		}
+		if (e == NO_END)
+			return 0;
+		if (o->rec) {
+			m->sp[o->tok].off = pos;
+			m->sp[o->tok].len = e - pos;
+		}
+		pos = e;
+		if (o->litlen == 1) {
+			if (pos >= len || s[pos] != o->lit[0])
+				return 0;
+			pos++;
+		} else if (o->litlen) {
+			if (!lit_at(s, pos, len, o))
+				return 0;
+			pos += o->litlen;
 		}
 	}
 	return pos == len;
@@ -1033,8 +1474,8 @@ static int match_heuristic(const char *s, size_t len, struct lf_result *r)
 	return LF_NOMATCH;
 }
 
-enum lf_status logformat_match(const struct logformat *lf, const char *msg,
-			       size_t len, struct lf_result *r)
+static enum lf_status match(const struct logformat *lf, const char *msg,
+			    size_t len, struct lf_result *r, int one_pass)
 {
 	struct mstate m;
 
@@ -1045,8 +1486,11 @@ enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 	m.s = msg;
 	m.len = len;
 	m.steps = 0;
-	if (!match_from(&m, 0, 0))
-		return LF_NOMATCH;
+	if (!one_pass || !match_first(&m)) {
+		m.steps = 0;
+		if (!match_from(&m, 0, 0))
+			return LF_NOMATCH;
+	}
 	for (size_t f = 0; f < lf->nfields; f++) {
 		size_t i = lf->fields[f];
 		const struct lf_tok *t = &lf->tok[i];
@@ -1108,6 +1552,19 @@ enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 		}
 	}
 	return LF_MATCH;
+}
+
+enum lf_status logformat_match(const struct logformat *lf, const char *msg,
+			       size_t len, struct lf_result *r)
+{
+	return match(lf, msg, len, r, 1);
+}
+
+enum lf_status logformat_match_general(const struct logformat *lf,
+				       const char *msg, size_t len,
+				       struct lf_result *r)
+{
+	return match(lf, msg, len, r, 0);
 }
 
 size_t logformat_unescape(const char *in, size_t len, char *out,

@@ -26,6 +26,9 @@
  * which the rest of the line still matches wins, and the whole line must
  * be consumed, so a hostile name cannot shift the fields after it.  The
  * work per line is bounded (LF_MAX_STEPS); past it the line is malformed.
+ * A line is first read in one pass, every field at its shortest reading
+ * (byte-class masks, steps chosen when the format is compiled); only if
+ * that fails does the general, backtracking matcher decide.
  *
  * The server name is the first `%[...]` sample whose expression mentions
  * "sni" (var(sess.sni), ssl_fc_sni, req.ssl_sni), or else slot
@@ -90,6 +93,11 @@ int logformat_sni_is_last(const struct logformat *lf);
 
 enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 			       size_t len, struct lf_result *r);
+/* The same result, always by the general matcher (no one-pass reading of
+ * the usual line): for tests and the fuzzer, which compare the two. */
+enum lf_status logformat_match_general(const struct logformat *lf,
+				       const char *msg, size_t len,
+				       struct lf_result *r);
 
 /*
  * Decode HAProxy's "#XX" escapes (captured headers) from in[0..len) into

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the log-format compiler, then the compiled matcher on
- * the remaining lines.  Input: the format up to the first newline, then
- * log lines.
+ * the remaining lines, whose one-pass reading must give what the general
+ * matcher gives.  Input: the format up to the first newline, then log
+ * lines.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,17 @@
 #include "../../cmd/sni-scan/sni_name.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int same(const struct lf_result *a, const struct lf_result *b)
+{
+	return a->sni == b->sni && a->sni_len == b->sni_len &&
+	       a->sni_hash_escaped == b->sni_hash_escaped &&
+	       a->bytes_out == b->bytes_out && a->bytes_in == b->bytes_in &&
+	       a->has_bytes_in == b->has_bytes_in &&
+	       a->logasap == b->logasap && a->frontend == b->frontend &&
+	       a->frontend_len == b->frontend_len &&
+	       a->backend == b->backend && a->backend_len == b->backend_len;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,8 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (n) {
 			const char *e = memchr(p, '\n', n);
 			size_t l = e ? (size_t)(e - p) : n;
-			struct lf_result r;
-			if (logformat_match(lf, p, l, &r) == LF_MATCH) {
+			struct lf_result r, g;
+			enum lf_status st = logformat_match(lf, p, l, &r);
+			if (logformat_match_general(lf, p, l, &g) != st ||
+			    (st == LF_MATCH && !same(&r, &g)))
+				__builtin_trap();
+			if (st == LF_MATCH) {
 				char name[SNI_NAME_MAX + 1];
 				/* Results point inside the line. */
 				if (r.sni_len > l || (r.sni_len && (r.sni < p ||
