@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,27 +139,45 @@ void compute_route_update(struct route_hist *h, const struct mtr_report *prev,
 	h->jitter_ms = compute_jitter(prev, cur);
 }
 
-/* Append with snprintf semantics; *off grows, overflow sets *bad. */
-__attribute__((format(printf, 5, 6))) static void
-put(char *buf, size_t len, size_t *off, int *bad, const char *fmt, ...)
+/* Append s; *off grows, overflow sets *bad (and buf is then unusable).
+ * State text is built on every run for every target: by hand, not by
+ * snprintf, whose format parsing cost more than the copying. */
+static void put(char *buf, size_t len, size_t *off, int *bad, const char *s)
 {
-	va_list ap;
-	int n;
+	size_t n = strlen(s);
 
-	if (*bad)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off)
+	if (*bad || n >= len - *off) {
 		*bad = 1;
-	else
-		*off += (size_t)n;
+		return;
+	}
+	memcpy(buf + *off, s, n + 1);
+	*off += n;
+}
+
+/* Append v in decimal (as %llu would; neg: as %d of -v would). */
+static void put_u(char *buf, size_t len, size_t *off, int *bad,
+		  unsigned long long v, int neg)
+{
+	char d[24], *p = d + sizeof d;
+
+	*--p = 0;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	if (neg)
+		*--p = '-';
+	put(buf, len, off, bad, p);
+}
+
+static void put_int(char *buf, size_t len, size_t *off, int *bad, int v)
+{
+	put_u(buf, len, off, bad,
+	      v < 0 ? -(unsigned long long)v : (unsigned long long)v, v < 0);
 }
 
 void route_value_fmt(double v, char *buf, size_t len)
 {
-	char t[32], *end;
+	char t[32];
 	double a = fabs(v);
 	uint64_t m, ip, fp;
 	size_t n = 0;
@@ -181,6 +198,12 @@ void route_value_fmt(double v, char *buf, size_t len)
 
 		m = (uint64_t)x;
 		m += x - (double)m >= 0.5;
+		/* The text is m / 10^6, which strtod reads back as the
+		 * double nearest that number; so does this division (m is
+		 * below 2^53, exact), so it says without strtod whether the
+		 * text reads back as v. */
+		if ((double)m / 1e6 != a)
+			goto slow;
 		ip = m / 1000000;
 		fp = m % 1000000;
 	} else {
@@ -214,7 +237,7 @@ void route_value_fmt(double v, char *buf, size_t len)
 		n += (size_t)nd;
 	}
 	t[n] = '\0';
-	if (strtod(t, &end) != v || n + 1 > len)
+	if (n + 1 > len)
 		goto slow;
 	memcpy(buf, t, n + 1);
 	return;
@@ -230,10 +253,19 @@ int route_hist_encode(const struct route_hist *h, char *buf, size_t len)
 
 	route_value_fmt(h->last_change, lc, sizeof lc);
 	route_value_fmt(h->jitter_ms, jit, sizeof jit);
-	put(buf, len, &off, &bad, "%llu,%s,%d,%s,",
-	    (unsigned long long)h->changes, lc, h->changed, jit);
-	for (size_t i = 0; i < h->n; i++)
-		put(buf, len, &off, &bad, "%s%d", i ? "/" : "", h->counts[i]);
+	if (len)
+		buf[0] = 0;
+	put_u(buf, len, &off, &bad, h->changes, 0);
+	put(buf, len, &off, &bad, ",");
+	put(buf, len, &off, &bad, lc);
+	put(buf, len, &off, &bad, h->changed ? ",1," : ",0,");
+	put(buf, len, &off, &bad, jit);
+	put(buf, len, &off, &bad, ",");
+	for (size_t i = 0; i < h->n; i++) {
+		if (i)
+			put(buf, len, &off, &bad, "/");
+		put_int(buf, len, &off, &bad, h->counts[i]);
+	}
 	if (h->n == 0)
 		put(buf, len, &off, &bad, "-");
 	if (bad) {
@@ -301,26 +333,32 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 {
 	size_t off = 0;
 	int bad = 0;
-	char v[7][32];
+	char v[32];
 
 	if (strpbrk(r->dst, ",; ")) {
 		errno = EINVAL;
 		return -1;
 	}
-	route_value_fmt(r->tests, v[0], sizeof v[0]);
-	put(buf, len, &off, &bad, "%s,%s", r->dst, v[0]);
+	route_value_fmt(r->tests, v, sizeof v);
+	if (len)
+		buf[0] = 0;
+	put(buf, len, &off, &bad, r->dst);
+	put(buf, len, &off, &bad, ",");
+	put(buf, len, &off, &bad, v);
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct mtr_hop *p = &r->hops[i];
+		const double f[7] = {p->loss_pct, p->sent, p->last, p->avg,
+				     p->best,	  p->worst, p->stddev};
 
-		route_value_fmt(p->loss_pct, v[0], sizeof v[0]);
-		route_value_fmt(p->sent, v[1], sizeof v[1]);
-		route_value_fmt(p->last, v[2], sizeof v[2]);
-		route_value_fmt(p->avg, v[3], sizeof v[3]);
-		route_value_fmt(p->best, v[4], sizeof v[4]);
-		route_value_fmt(p->worst, v[5], sizeof v[5]);
-		route_value_fmt(p->stddev, v[6], sizeof v[6]);
-		put(buf, len, &off, &bad, ";%d,%s,%s,%s,%s,%s,%s,%s,%s", p->ttl,
-		    p->host, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+		put(buf, len, &off, &bad, ";");
+		put_int(buf, len, &off, &bad, p->ttl);
+		put(buf, len, &off, &bad, ",");
+		put(buf, len, &off, &bad, p->host);
+		for (int k = 0; k < 7; k++) {
+			route_value_fmt(f[k], v, sizeof v);
+			put(buf, len, &off, &bad, ",");
+			put(buf, len, &off, &bad, v);
+		}
 	}
 	if (bad) {
 		errno = ERANGE;

@@ -9,18 +9,86 @@
 
 #include "promfile.h"
 
+/* Append s to buf[*off], as far as it fits (snprintf's truncation). */
+static void put_str(char *buf, size_t len, size_t *off, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*off + n >= len)
+		n = *off + 1 < len ? len - 1 - *off : 0;
+	memcpy(buf + *off, s, n);
+	*off += n;
+	buf[*off] = 0;
+}
+
+/* Keys are built on every run for every target: by hand, not by
+ * snprintf, whose format parsing cost more than the rest of a lookup. */
 static const char *key(char *buf, size_t len, const char *kind,
 		       const char *name)
 {
-	snprintf(buf, len, "%s/%s", kind, name);
+	size_t off = 0;
+
+	buf[0] = 0;
+	put_str(buf, len, &off, kind);
+	put_str(buf, len, &off, "/");
+	put_str(buf, len, &off, name);
 	return buf;
 }
 
 static const char *sent_key(char *buf, size_t len, const char *name,
 			    const struct mtr_hop *h)
 {
-	snprintf(buf, len, "sent/%s/%d/%s", name, h->ttl, h->host);
+	char ttl[12], *p = ttl + sizeof ttl;
+	unsigned t = (unsigned)h->ttl; /* 1..MTR_MAX_HOPS */
+	size_t off;
+
+	*--p = 0;
+	do
+		*--p = (char)('0' + t % 10);
+	while ((t /= 10));
+	key(buf, len, "sent", name);
+	off = strlen(buf);
+	put_str(buf, len, &off, "/");
+	put_str(buf, len, &off, p);
+	put_str(buf, len, &off, "/");
+	put_str(buf, len, &off, h->host);
 	return buf;
+}
+
+/*
+ * A sent/ value "total,seen": what sscanf("%lf,%lf") reads, with strtod
+ * directly.  Returns 0, or -1 if it does not start with two numbers;
+ * *rest is what follows them.
+ */
+static int sent_parse(const char *v, double *total, double *seen,
+		      const char **rest)
+{
+	char *end;
+
+	*total = strtod(v, &end);
+	if (end == v || *end != ',')
+		return -1;
+	v = end + 1;
+	*seen = strtod(v, &end);
+	if (end == v)
+		return -1;
+	*rest = end;
+	return 0;
+}
+
+/* route_value_fmt of the run's time, the same for every hop and target:
+ * formatted once per run, not once per target (it takes the slow path
+ * of a full-precision value). */
+static const char *now_text(double now)
+{
+	static double memo_now = -1;
+	static char memo[32];
+
+	if (now != memo_now || !memo[0]) {
+		route_value_fmt(now, memo, sizeof memo);
+		memo_now = now;
+	}
+	return memo;
 }
 
 void tstate_load(const struct statefile *st, const char *name,
@@ -105,9 +173,9 @@ static int prune_sent(const char *k, const char *v, void *arg)
 {
 	struct prune_ctx *p = arg;
 	double total, seen;
-	char extra;
+	const char *rest;
 
-	if (sscanf(v, "%lf,%lf%c", &total, &seen, &extra) != 2 ||
+	if (sent_parse(v, &total, &seen, &rest) || *rest ||
 	    p->now - seen > TSTATE_SENT_EXPIRE) {
 		statefile_del(p->st, k);
 		return 0;
@@ -214,27 +282,31 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 		if (&ts->rep != rep)
 			ts->rep = *rep;
 		ts->have_report = 1;
-		char sv[32];
+		const char *sv = now_text(now);
 
-		/* The same time for every hop: formatted once. */
-		route_value_fmt(now, sv, sizeof sv);
 		for (size_t i = 0; i < rep->nhops; i++) {
 			const struct mtr_hop *h = &rep->hops[i];
 			double total = 0, seen;
-			const char *old;
-			char nv[80], tv[32];
+			const char *old, *rest;
+			char nv[80];
+			size_t off;
 
 			sent_key(k, sizeof k, name, h);
 			old = statefile_get(st, k);
-			if (old && sscanf(old, "%lf,%lf", &total, &seen) != 2)
+			if (old && sent_parse(old, &total, &seen, &rest))
 				total = 0;
 			if (!isfinite(total) || total < 0)
 				total = 0;
 			total += h->sent;
-			route_value_fmt(total, tv, sizeof tv);
-			snprintf(nv, sizeof nv, "%s,%s", tv, sv);
+			/* What tstate_sent would read back from nv. */
+			ts->sent[i] = total;
+			route_value_fmt(total, nv, 32);
+			off = strlen(nv);
+			put_str(nv, sizeof nv, &off, ",");
+			put_str(nv, sizeof nv, &off, sv);
 			e |= statefile_set(st, k, nv);
 		}
+		ts->have_sent = 1;
 		prune_target_sent(st, name, now);
 	}
 	return e ? -1 : 0;
@@ -249,8 +321,9 @@ void tstate_sent(const struct statefile *st, const char *name,
 		const char *v = statefile_get(
 		    st, sent_key(k, sizeof k, name, &rep->hops[i]));
 		double total = 0, seen;
+		const char *rest;
 
-		if (!v || sscanf(v, "%lf,%lf", &total, &seen) != 2 ||
+		if (!v || sent_parse(v, &total, &seen, &rest) ||
 		    !isfinite(total) || total < 0)
 			total = rep->hops[i].sent;
 		out[i] = total;
@@ -270,7 +343,9 @@ void tstate_view(const struct statefile *st, const char *name,
 	if (v->rep) {
 		for (size_t i = 0; i < v->rep->nhops; i++)
 			asn_lookup(db, v->rep->hops[i].host, &asn[i]);
-		if (st)
+		if (st && ts->have_sent)
+			memcpy(sent, ts->sent, v->rep->nhops * sizeof *sent);
+		else if (st)
 			tstate_sent(st, name, v->rep, sent);
 		else
 			for (size_t i = 0; i < v->rep->nhops; i++)

@@ -51,6 +51,10 @@ struct tstate {
 	int have_hist;
 	struct route_hist hist;
 	int damaged; /* some entry did not parse and was ignored */
+	/* Set by tstate_record for rep's hops: the sent totals it just
+	 * wrote, so tstate_view need not read them back. */
+	int have_sent;
+	double sent[MTR_MAX_HOPS];
 };
 
 void tstate_load(const struct statefile *st, const char *name,
@@ -81,7 +85,8 @@ void tstate_sent(const struct statefile *st, const char *name,
 
 /*
  * Fill v with what trace_fmt needs for target name from ts: labels from
- * db (may be NULL), sent totals from st.  asn and sent are the caller's
+ * db (may be NULL), sent totals from st (those tstate_record just wrote
+ * come from ts; st NULL: this run's counts).  asn and sent are the caller's
  * arrays of MTR_MAX_HOPS entries; v points into them and into ts.
  */
 void tstate_view(const struct statefile *st, const char *name,
