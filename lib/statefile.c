@@ -793,6 +793,16 @@ const char *statefile_reset_reason(const struct statefile *st)
 	return st->reset_reason[0] ? st->reset_reason : NULL;
 }
 
+int statefile_lock_dup(const struct statefile *st)
+{
+	if (st->lockfd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	/* flock belongs to the open file description, which a dup shares. */
+	return fcntl(st->lockfd, F_DUPFD_CLOEXEC, 3);
+}
+
 void statefile_set_reset_reason(struct statefile *st, const char *reason)
 {
 	snprintf(st->reset_reason, sizeof st->reset_reason, "%s", reason);

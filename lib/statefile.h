@@ -72,6 +72,11 @@ int statefile_foreach(struct statefile *st, const char *prefix,
 		      int (*fn)(const char *key, const char *value, void *arg),
 		      void *arg);
 
+/* A second descriptor for the lock: the lock then outlasts
+ * statefile_close until this one is closed too, for work that must follow
+ * the commit under the same lock.  -1 with errno (in-memory state: EBADF). */
+int statefile_lock_dup(const struct statefile *st);
+
 /* Serialise to a malloc'd buffer (what commit writes). */
 int statefile_render(const struct statefile *st, char **buf, size_t *len);
 int statefile_commit(struct statefile *st, char *err, size_t errlen);

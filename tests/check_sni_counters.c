@@ -411,6 +411,56 @@ START_TEST(test_reuse_possible)
 }
 END_TEST
 
+START_TEST(test_reuse_ident)
+{
+	struct reuse_ident id = {.dev = 27,
+				 .ino = 14758,
+				 .size = 2265914,
+				 .mtime_ns = 1795315000385704743ULL,
+				 .hash = 0xcb2125a74acf658bULL,
+				 .len = 2263247};
+	struct reuse_ident back, cur;
+	struct reuse_summary sum = {.hash = id.hash, .len = id.len};
+	char buf[256];
+	reuse_ident_format(&id, buf, sizeof buf);
+	ck_assert_str_eq(buf, "27 14758 2265914 1795315000385704743 "
+			      "cb2125a74acf658b 2263247\n");
+	ck_assert_int_eq(reuse_ident_parse(buf, &back), 0);
+	ck_assert_int_eq(memcmp(&back, &id, sizeof id), 0);
+	/* Torn or foreign records do not parse. */
+	ck_assert_int_eq(reuse_ident_parse("27 14758 2265914 1795315000", &back),
+			 -1);
+	ck_assert_int_eq(reuse_ident_parse("27 14758 2265914 1795315000385704743 "
+					   "cb2125a74acf658b 2263247",
+					   &back),
+			 -1);
+	ck_assert_int_eq(reuse_ident_parse("", &back), -1);
+
+	cur = id;
+	cur.hash = cur.len = 0; /* a stat says nothing about the content */
+	ck_assert_int_eq(reuse_ident_matches(&id, &cur, &sum), 1);
+	struct reuse_ident c2 = cur;
+	c2.mtime_ns++; /* edited in place */
+	ck_assert_int_eq(reuse_ident_matches(&id, &c2, &sum), 0);
+	c2 = cur;
+	c2.ino++; /* replaced */
+	ck_assert_int_eq(reuse_ident_matches(&id, &c2, &sum), 0);
+	c2 = cur;
+	c2.size--; /* cut */
+	ck_assert_int_eq(reuse_ident_matches(&id, &c2, &sum), 0);
+	c2 = cur;
+	c2.dev++;
+	ck_assert_int_eq(reuse_ident_matches(&id, &c2, &sum), 0);
+	/* The state moved on (a run whose .prom was lost): another block. */
+	struct reuse_summary s2 = sum;
+	s2.hash++;
+	ck_assert_int_eq(reuse_ident_matches(&id, &cur, &s2), 0);
+	s2 = sum;
+	s2.len++;
+	ck_assert_int_eq(reuse_ident_matches(&id, &cur, &s2), 0);
+}
+END_TEST
+
 START_TEST(test_reuse_hash)
 {
 	static char buf[1000];
@@ -468,6 +518,7 @@ int main(void)
 				  sizeof bad_summaries[0]));
 	tcase_add_test(tr, test_reuse_possible);
 	tcase_add_test(tr, test_reuse_hash);
+	tcase_add_test(tr, test_reuse_ident);
 	suite_add_tcase(s, tr);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,30 @@ START_TEST(test_del_and_foreach)
 }
 END_TEST
 
+START_TEST(test_lock_outlasts_close)
+{
+	struct statefile *st;
+	char err[512], path[128];
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	int held = statefile_lock_dup(st);
+	ck_assert_int_ge(held, 0);
+	statefile_close(st);
+	/* Another open file description (as another run has) is refused
+	 * while the duplicate is open, and gets the lock after. */
+	snprintf(path, sizeof path, "%s/lock", dir);
+	int fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(held);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	struct statefile *m = statefile_new_memory("t");
+	ck_assert_int_eq(statefile_lock_dup(m), -1);
+	statefile_close(m);
+}
+END_TEST
+
 static int exists(const char *name)
 {
 	char path[128];
@@ -417,6 +442,7 @@ int main(void)
 			    sizeof corrupt / sizeof corrupt[0]);
 	tcase_add_test(tc, test_lock_held_and_wait);
 	tcase_add_test(tc, test_lock_released_on_kill);
+	tcase_add_test(tc, test_lock_outlasts_close);
 	tcase_add_test(tc, test_dir_created_0750);
 	tcase_add_test(tc, test_del_and_foreach);
 	tcase_add_test(tc, test_side_commit);

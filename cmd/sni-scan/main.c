@@ -817,7 +817,43 @@ struct series {
 	char *buf;
 	int fd;
 	uint64_t len;
+	uint64_t hash;	/* of the block, as the state has it */
+	char ident[PATH_MAX]; /* the identity record; "" for none */
 };
+
+#define IDENT_FILE "last-prom"
+
+static void ident_of(const struct stat *sb, struct reuse_ident *id)
+{
+	memset(id, 0, sizeof *id);
+	id->dev = (uint64_t)sb->st_dev;
+	id->ino = (uint64_t)sb->st_ino;
+	id->size = (uint64_t)sb->st_size;
+	id->mtime_ns = (uint64_t)sb->st_mtim.tv_sec * 1000000000u +
+		       (uint64_t)sb->st_mtim.tv_nsec;
+}
+
+/* Did the last run record that the file with this stat begins with the
+ * block of sum? */
+static int ident_known(const char *path, const struct stat *sb,
+		       const struct reuse_summary *sum)
+{
+	char buf[256];
+	struct reuse_ident saved, cur;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	if (fd < 0)
+		return 0;
+	k = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (k <= 0)
+		return 0;
+	buf[k] = 0;
+	ident_of(sb, &cur);
+	return reuse_ident_parse(buf, &saved) == 0 &&
+	       reuse_ident_matches(&saved, &cur, sum);
+}
 
 static sigjmp_buf bus_jmp;
 
@@ -870,12 +906,14 @@ static int series_open(const char *path, const struct reuse_summary *sum,
 		return -1;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size < sum->len || sum->len > SIZE_MAX ||
-	    hash_mapped(fd, sum->len, &h) < 0 || h != sum->hash) {
+	    (!ident_known(b->ident, &sb, sum) &&
+	     (hash_mapped(fd, sum->len, &h) < 0 || h != sum->hash))) {
 		close(fd);
 		return -1;
 	}
 	b->fd = fd;
 	b->len = sum->len;
+	b->hash = sum->hash;
 	return 0;
 }
 
@@ -977,6 +1015,7 @@ static int series_render(struct run *r, const struct counters *c,
 		snprintf(sum.shape, sizeof sum.shape, "%s", shape);
 		reuse_format(&sum, val, sizeof val);
 		b->len = len;
+		b->hash = sum.hash;
 		if (statefile_set(r->state, SERIES_KEY, val) < 0) {
 			log_err("state: out of memory");
 			goto out;
@@ -1140,6 +1179,7 @@ static void capture_end(struct capture *cp)
 struct prom_parts {
 	const struct series *b; /* NULL: no block (the run failed) */
 	int mfd;
+	struct stat st;		/* of the file as written */
 };
 
 /* Copy len bytes from fd (at 0) to f's file: in the kernel if it can. */
@@ -1173,7 +1213,7 @@ static int copy_fd(int fd, uint64_t len, FILE *f)
 
 static int fill_prom(FILE *f, void *arg)
 {
-	const struct prom_parts *pp = arg;
+	struct prom_parts *pp = arg;
 	const struct series *b = pp->b;
 	struct stat sb;
 
@@ -1182,16 +1222,38 @@ static int fill_prom(FILE *f, void *arg)
 		return -1;
 	if (b && !b->buf && b->fd >= 0 && copy_fd(b->fd, b->len, f) < 0)
 		return -1;
-	if (fstat(pp->mfd, &sb) < 0)
+	if (fstat(pp->mfd, &sb) < 0 ||
+	    copy_fd(pp->mfd, (uint64_t)sb.st_size, f) < 0)
 		return -1;
-	return copy_fd(pp->mfd, (uint64_t)sb.st_size, f);
+	/* Flushed, the file's mtime is final: fsync and rename keep it. */
+	return fflush(f) == 0 && fstat(fileno(f), &pp->st) == 0 ? 0 : -1;
+}
+
+/* Record which file now holds the block (see reuse.h); a cache, so a
+ * failure to write it only costs the next run a hash. */
+static void ident_save(const struct series *b, const struct stat *sb)
+{
+	struct reuse_ident id;
+	char buf[256];
+	int fd;
+
+	ident_of(sb, &id);
+	id.hash = b->hash;
+	id.len = b->len;
+	reuse_ident_format(&id, buf, sizeof buf);
+	fd = open(b->ident, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, strlen(buf)) < 0)
+		log_debug("%s: %s", b->ident, strerror(errno));
+	close(fd);
 }
 
 /* Write the .prom from its parts; returns code, or 73/74 if that fails. */
 static int write_prom(const char *out, const struct series *b, int with_block,
 		      int mfd, int code)
 {
-	struct prom_parts pp = {with_block ? b : NULL, mfd};
+	struct prom_parts pp = {.b = with_block ? b : NULL, .mfd = mfd};
 	char err[4400];
 	int e;
 
@@ -1202,8 +1264,12 @@ static int write_prom(const char *out, const struct series *b, int with_block,
 		log_err("stdout: cannot write: %s", strerror(errno));
 		return code ? code : EXIT_IOERR;
 	}
-	if (atomicfile_write_fn(out, 0644, fill_prom, &pp, err, sizeof err) == 0)
+	if (atomicfile_write_fn(out, 0644, fill_prom, &pp, err, sizeof err) ==
+	    0) {
+		if (with_block && b->ident[0] && S_ISREG(pp.st.st_mode))
+			ident_save(b, &pp.st);
 		return code;
+	}
 	e = errno;
 	log_err("%s", err);
 	if (code)
@@ -1260,6 +1326,12 @@ int main(int argc, char **argv)
 	char out[sizeof r.out_path];
 	snprintf(out, sizeof out, "%s", r.out_path);
 	b.capture = capture_prepare(&cp) == 0;
+	snprintf(b.ident, sizeof b.ident, "%s/" IDENT_FILE,
+		 statefile_dir(r.state));
+	/* The .prom is written after run_finish closes the state: keep the
+	 * lock until then, so that runs replace it in the order they
+	 * committed their state. */
+	int held = statefile_lock_dup(r.state);
 	if (load_config(&s, &cfg, &opts, err, sizeof err) < 0) {
 		log_err("%s", err);
 		code = EXIT_CONFIG;
@@ -1279,6 +1351,8 @@ int main(int argc, char **argv)
 		rc = write_prom(out, &b, rc == 0, cp.mfd, rc);
 		close(cp.mfd);
 	}
+	if (held >= 0)
+		close(held);
 	if (b.fd >= 0)
 		close(b.fd);
 	free(b.buf);

@@ -41,6 +41,37 @@ int reuse_possible(const struct reuse_summary *s, const char *shape,
 	return s->names == 0 || !(s->oldest < now - expire_after);
 }
 
+void reuse_ident_format(const struct reuse_ident *id, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %016" PRIx64
+		 " %" PRIu64 "\n",
+		 id->dev, id->ino, id->size, id->mtime_ns, id->hash, id->len);
+}
+
+int reuse_ident_parse(const char *s, struct reuse_ident *id)
+{
+	int n = 0;
+	if (sscanf(s,
+		   "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %16" SCNx64
+		   " %" SCNu64 "%n",
+		   &id->dev, &id->ino, &id->size, &id->mtime_ns, &id->hash,
+		   &id->len, &n) != 6 ||
+	    strcmp(s + n, "\n"))
+		return -1;
+	return 0;
+}
+
+int reuse_ident_matches(const struct reuse_ident *saved,
+			const struct reuse_ident *cur,
+			const struct reuse_summary *sum)
+{
+	return saved->dev == cur->dev && saved->ino == cur->ino &&
+	       saved->size == cur->size && saved->mtime_ns == cur->mtime_ns &&
+	       saved->hash == sum->hash && saved->len == sum->len &&
+	       cur->size >= sum->len;
+}
+
 #define K0 0xff51afd7ed558ccdULL
 #define K1 0xc4ceb9fe1a85ec53ULL
 #define K2 0x9e3779b97f4a7c15ULL

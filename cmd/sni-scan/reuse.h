@@ -46,6 +46,25 @@ int reuse_parse(const char *value, struct reuse_summary *s);
 int reuse_possible(const struct reuse_summary *s, const char *shape,
 		   double now, double expire_after);
 
+/*
+ * The identity of the .prom a run wrote (device, inode, size, mtime) with
+ * the block it begins with, kept in a small file next to the state after
+ * the rename.  A file with that identity need not be hashed again: an
+ * edit changes its mtime or size, a replacement its inode.  The record is
+ * written after the state is committed, so it may be missing, old or torn
+ * after a crash: then it does not match and the file is hashed.
+ */
+struct reuse_ident {
+	uint64_t dev, ino, size, mtime_ns, hash, len;
+};
+void reuse_ident_format(const struct reuse_ident *id, char *buf, size_t len);
+int reuse_ident_parse(const char *s, struct reuse_ident *id);
+/* 1 if saved describes the file now at the path (cur: its stat, hash and
+ * len unused) and the block the state describes. */
+int reuse_ident_matches(const struct reuse_ident *saved,
+			const struct reuse_ident *cur,
+			const struct reuse_summary *sum);
+
 /* The hash kept for the block: 64 bits, four lanes of eight bytes (the
  * block is 2 MB for 10,000 names; byte-wise FNV would cost 2 ms). */
 uint64_t reuse_hash(const void *data, size_t len);

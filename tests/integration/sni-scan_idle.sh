@@ -69,6 +69,15 @@ sed -i 's/^\(haproxy_sni_total_bytes{sni="n1.example.com"}\) .*/\1 999999/' a.pr
 assert_eq "edited .prom: not reused" "0 0" "$? $(reused err.txt)"
 assert_eq "edited .prom: the counters' value back" "$(cat second.txt)" "$(series a.prom)"
 
+# The same size, edited in place (same inode): the record of the file last
+# written no longer matches, the file is hashed and found different.
+"$S" -q -s st -o a.prom a.log
+printf 9 | dd of=a.prom bs=1 seek="$(grep -b -m1 '^haproxy_sni_connections' a.prom | cut -d: -f1 |
+	awk '{ print $1 + length("haproxy_sni_connections{sni=\"n0.example.com\"} ") }')" conv=notrunc 2>/dev/null
+"$S" -v -s st -o a.prom a.log 2>err.txt
+assert_eq "edited in place, same size: not reused, the value back" "0 $(cat second.txt)" \
+	"$(reused err.txt) $(series a.prom)"
+
 rm a.prom
 "$S" -v -s st -o a.prom a.log 2>err.txt
 assert_eq "deleted .prom: exit 0, recreated" "0 0" "$? $(reused err.txt)"
