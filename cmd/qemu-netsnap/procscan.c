@@ -21,20 +21,34 @@
  * together when one of them is slowed down, large enough that claiming
  * costs nothing beside the ~7 us of reading one cmdline. */
 #define CHUNK 32
-/* Below this many processes a second thread costs more than it saves. */
-#define THREAD_MIN_PIDS 512
+/* /proc is listed in reads of LIST_FIRST, then LIST_MORE bytes; the
+ * other threads start after the first, which holds at least 400 pids
+ * when the host has more (an entry takes 32 bytes at most, and /proc
+ * lists some 60 other names first).  Below THREAD_MIN_PIDS processes a
+ * second thread costs more than it saves. */
+#define LIST_FIRST	16384
+#define LIST_MORE	65536
+#define THREAD_MIN_PIDS 400
 #define THREADS_MAX	8
+/* Entries of <proc> listed at most: the kernel's largest pid_max. */
+#define PIDS_MAX (1u << 22)
 
 struct ctx {
 	const struct qn_scan_opts *o;
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
 	/* The pids of <proc>, in its order; threads claim CHUNKs of it
-	 * through next. */
+	 * through next while it is still being listed.  pids has room for
+	 * PIDS_MAX from the start (untouched pages cost nothing), so it
+	 * never moves under a reader. */
 	int *pids;
 	size_t npids, next;
-	/* Guards what follows: loaded by whichever thread needs it first. */
+	/* Guards what follows: how much of pids may be read, and what is
+	 * loaded by whichever thread needs it first. */
 	pthread_mutex_t lock;
+	pthread_cond_t more; /* published grew, or listed became 1 */
+	size_t published;
+	int listed;
 	/* <proc>/self/net/dev, read and indexed on first need. */
 	int netdev_loaded, netdev_errno;
 	struct qn_netdev_entry *devs;
@@ -576,76 +590,68 @@ static int scan_pid(struct part *pt, size_t i, char *cmd, char **big)
 	return 0;
 }
 
+/* Claims the next CHUNK of the list, waiting until it is listed.
+ * Returns its start and stores its end in *end; start >= end: no more. */
+static size_t claim(struct ctx *c, size_t *end)
+{
+	size_t i = __atomic_fetch_add(&c->next, CHUNK, __ATOMIC_RELAXED);
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->listed && c->published < i + CHUNK)
+		pthread_cond_wait(&c->more, &c->lock);
+	*end = i + CHUNK < c->published ? i + CHUNK : c->published;
+	pthread_mutex_unlock(&c->lock);
+	return i;
+}
+
 /* A thread's loop: claims CHUNKs of the list until none is left. */
 static void *scan_part(void *arg)
 {
 	struct part *pt = arg;
 	struct ctx *c = pt->c;
 	char cmd[4096], *big = NULL;
+	size_t i, end;
 
-	for (;;) {
-		size_t i =
-		    __atomic_fetch_add(&c->next, CHUNK, __ATOMIC_RELAXED);
-		size_t end = i + CHUNK < c->npids ? i + CHUNK : c->npids;
-
-		if (i >= c->npids)
-			break;
+	while ((i = claim(c, &end)) < end)
 		for (; i < end; i++)
 			if (scan_pid(pt, i, cmd, &big)) {
 				pt->err = errno;
 				goto out;
 			}
-	}
 out:
 	free(big);
 	return NULL;
 }
 
-/* The pids of <proc>, in its order, into c->pids.  getdents64 with a
- * buffer that holds a few thousand entries: readdir's 32 KB would take
- * a call per thousand.  A read error ends the list (what was listed is
- * scanned).  Returns 0, or -1 (ENOMEM). */
-static int list_pids(struct ctx *c)
+/* One getdents64 of <proc> into buf (len bytes): its pids appended to
+ * c->pids and published to the scanning threads.  A buffer that holds
+ * thousands of entries: readdir's 32 KB would take a call per thousand.
+ * Returns the count of bytes read: 0 at the end of the list, and on a
+ * read error (what was listed is scanned) or at PIDS_MAX. */
+static ssize_t list_read(struct ctx *c, char *buf, size_t len)
 {
-	enum { BUFSZ = 65536 };
-	char *buf = malloc(BUFSZ);
-	size_t cap = 0;
-	ssize_t len;
-	int rc = -1;
+	ssize_t got = getdents64(c->procfd, buf, len);
+	size_t n = c->npids;
 
-	if (!buf)
-		return -1;
-	while ((len = getdents64(c->procfd, buf, BUFSZ)) > 0) {
-		for (ssize_t off = 0; off < len;) {
-			const struct dirent64 *e =
-			    (const struct dirent64 *)(buf + off);
-			const char *d = e->d_name;
-			int pid = 0;
-			size_t k;
+	for (ssize_t off = 0; off < got && n < PIDS_MAX;) {
+		const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+		const char *d = e->d_name;
+		int pid = 0;
+		size_t k;
 
-			off += e->d_reclen;
-			if (d[0] < '1' || d[0] > '9')
-				continue;
-			for (k = 0; d[k] >= '0' && d[k] <= '9' && k < 10; k++)
-				pid = pid * 10 + (d[k] - '0');
-			if (d[k] || k > 9)
-				continue;
-			if (c->npids == cap) {
-				size_t ncap = cap ? cap * 2 : 4096;
-				int *np = realloc(c->pids, ncap * sizeof *np);
-
-				if (!np)
-					goto out;
-				c->pids = np;
-				cap = ncap;
-			}
-			c->pids[c->npids++] = pid;
-		}
+		off += e->d_reclen;
+		if (d[0] < '1' || d[0] > '9')
+			continue;
+		for (k = 0; d[k] >= '0' && d[k] <= '9' && k < 10; k++)
+			pid = pid * 10 + (d[k] - '0');
+		if (!d[k] && k <= 9)
+			c->pids[n++] = pid;
 	}
-	rc = 0;
-out:
-	free(buf);
-	return rc;
+	pthread_mutex_lock(&c->lock);
+	c->npids = c->published = n;
+	pthread_cond_broadcast(&c->more);
+	pthread_mutex_unlock(&c->lock);
+	return got > 0 && n < PIDS_MAX ? got : 0;
 }
 
 static size_t pick_threads(const struct qn_scan_opts *o, size_t npids)
@@ -656,7 +662,8 @@ static size_t pick_threads(const struct qn_scan_opts *o, size_t npids)
 		return o->threads < THREADS_MAX ? (size_t)o->threads
 						: THREADS_MAX;
 	/* Automatic: two where two CPUs may run us and there is enough to
-	 * share; a monitoring tool takes no more of a big host. */
+	 * share; a monitoring tool takes no more of a big host.  npids is
+	 * what the first read listed. */
 	if (npids < THREAD_MIN_PIDS || sched_getaffinity(0, sizeof set, &set) ||
 	    CPU_COUNT(&set) < 2)
 		return 1;
@@ -723,12 +730,14 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 {
 	struct ctx c = {.o = o, .procfd = -1, .netfd = -1};
 	struct part pt[THREADS_MAX];
-	char path[4096];
+	char path[4096], *buf = NULL;
 	size_t np = 0;
+	ssize_t more;
 	int rc = -1, err = 0;
 
 	memset(pt, 0, sizeof pt);
 	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.more, NULL);
 	c.procfd = open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.procfd < 0)
 		goto out;
@@ -736,17 +745,27 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	c.netfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (read_netns(c.procfd, "self/ns/net", &c.self_netns))
 		c.self_netns = 0;
-	if (list_pids(&c))
+	c.pids = malloc(PIDS_MAX * sizeof *c.pids);
+	buf = malloc(LIST_MORE);
+	if (!c.pids || !buf)
 		goto out;
-	s->processes = c.npids;
+	/* The other threads start on the first read's pids while this one
+	 * lists the rest, then joins them: it also does what a thread that
+	 * could not be started would have done. */
+	more = list_read(&c, buf, LIST_FIRST);
 	np = pick_threads(o, c.npids);
 	for (size_t k = 0; k < np; k++)
 		pt[k].c = &c;
-	/* The other threads first, this one last: it also does what a
-	 * thread that could not be started would have done. */
 	for (size_t k = 1; k < np; k++)
 		if (pthread_create(&pt[k].tid, NULL, scan_part, &pt[k]))
 			pt[k].c = NULL;
+	while (more)
+		more = list_read(&c, buf, LIST_MORE);
+	pthread_mutex_lock(&c.lock);
+	c.listed = 1;
+	pthread_cond_broadcast(&c.more);
+	pthread_mutex_unlock(&c.lock);
+	s->processes = c.npids;
 	scan_part(&pt[0]);
 	for (size_t k = 1; k < np; k++)
 		if (pt[k].c)
@@ -769,6 +788,7 @@ out:
 		free(pt[k].s.procs);
 		free(pt[k].seq);
 	}
+	free(buf);
 	free(c.pids);
 	free(c.idx);
 	free(c.devs);
@@ -776,6 +796,7 @@ out:
 		close(c.netfd);
 	if (c.procfd >= 0)
 		close(c.procfd);
+	pthread_cond_destroy(&c.more);
 	pthread_mutex_destroy(&c.lock);
 	if (rc)
 		errno = err;
