@@ -68,9 +68,11 @@ static void arena_free(struct arena_block *b)
 
 struct sample {
 	const char *labels; /* rendered `a="x",b="y"`, may be "" (arena) */
-	double value;
-	struct histogram *h; /* arena */
-	uint32_t llen;	     /* strlen(labels) */
+	union {
+		double value;	     /* in a family of another type */
+		struct histogram *h; /* in a histogram family (arena) */
+	};
+	uint32_t llen; /* strlen(labels) */
 };
 
 /* A family's set of label texts, to refuse a duplicate series:
@@ -557,8 +559,10 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 	lp[len] = 0;
 	f->s[f->n].labels = lp;
 	f->s[f->n].llen = (uint32_t)len;
-	f->s[f->n].value = value;
-	f->s[f->n].h = hc;
+	if (hc)
+		f->s[f->n].h = hc;
+	else
+		f->s[f->n].value = value;
 	int dup = seen_insert(f, f->n);
 	if (dup != 0) {
 		if (mark_b && pf->arena == mark_b)
@@ -634,7 +638,9 @@ int promfile_retain(struct promfile *pf, const char *const *keep)
 			continue;
 		}
 		for (size_t j = 0; j < f->n; j++)
-			pf->series -= f->s[j].h ? f->s[j].h->n + 3 : 1;
+			pf->series -= f->def->type == PROM_HISTOGRAM
+					      ? f->s[j].h->n + 3
+					      : 1;
 		free(f->s);
 		free(f->seen);
 	}
@@ -808,7 +814,7 @@ static int render_to(const struct promfile *pf, FILE *f)
 		out_put(o, "\n", 1);
 		for (size_t j = 0; j < fam->n; j++) {
 			const struct sample *s = &fam->s[j];
-			if (!s->h) {
+			if (fam->def->type != PROM_HISTOGRAM) {
 				put_sample(o, name, none, s, none, s->value);
 				continue;
 			}

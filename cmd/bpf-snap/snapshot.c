@@ -14,14 +14,14 @@
 /* Decimal digits of v (0..65535) at p; returns how many. */
 static size_t put_uint(char *p, unsigned v)
 {
-	char t[8];
-	size_t n = 0, i;
+	size_t n = v < 10	 ? 1
+		   : v < 100	 ? 2
+		   : v < 1000	 ? 3
+		   : v < 10000 ? 4
+				 : 5;
 
-	do
-		t[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < sizeof t);
-	for (i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
+	for (size_t i = n; i-- > 0; v /= 10)
+		p[i] = (char)('0' + v % 10);
 	return n;
 }
 
