@@ -4,7 +4,9 @@
 #  - 10,000 TCP connects (closed with a reset) and 100,000 UDP sendto()
 #    from a counted process,
 #    with the programs attached against the same loops detached (added
-#    time per operation; goals: < 1 us per connect, < 0.3 us per send);
+#    time per operation; goals: < 1 us per connect, < 0.3 us per send),
+#    and against no-op programs on the same hooks (BPF_SNAP_NOOP=1): the
+#    floor, what the hooks cost before the programs do anything;
 #  - a snapshot of an edges map holding 16,384 keys against a snapshot of
 #    empty maps (goals: < 20 ms wall, < 8 MB max RSS).
 # Alternating detached/attached rounds, best of each, so a busy moment of
@@ -20,7 +22,7 @@ TR="$BIN/bpf-traffic"
 M="$BIN/bench-measure"
 PIN=/sys/fs/bpf/promsnap-bench-$$/bpf-snap
 ST="$T/state"
-ROUNDS=${BPF_SNAP_BENCH_ROUNDS:-8}
+ROUNDS=${BPF_SNAP_BENCH_ROUNDS:-9}
 was_mounted=0
 [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && was_mounted=1
 pids=""
@@ -53,6 +55,7 @@ targets:
   - {name: fill, match_comm: bsfill}
 EOC
 attach() { "$BS" -q -c "$T/bpf-snap.yaml" -s "$ST" --pin-dir "$PIN" attach; }
+attach_noop() { BPF_SNAP_NOOP=1 attach; }
 detach() { "$BS" -q -s "$ST" --pin-dir "$PIN" detach; }
 # CPU time of the sending process (user + system: the programs run in
 # its syscalls), which other load on the machine disturbs far less than
@@ -64,7 +67,7 @@ min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
 # otherwise fill the port range with TIME_WAIT and slow every later
 # round's port search, whichever side it measures.  The order of the
 # two sides alternates between rounds for the same reason.
-tcp_off="" tcp_on="" udp_off="" udp_on=""
+tcp_off="" tcp_on="" udp_off="" udp_on="" tcp_nop="" udp_nop=""
 measure_off() {
 	tcp_off=$(min "$(secs tcprst 127.0.0.1 $PT 10000)" "$tcp_off")
 	udp_off=$(min "$(secs udp 127.0.0.1 $PU 100000)" "$udp_off")
@@ -75,17 +78,36 @@ measure_on() {
 	udp_on=$(min "$(secs udp 127.0.0.1 $PU 100000)" "$udp_on")
 	detach
 }
+measure_nop() {
+	attach_noop
+	tcp_nop=$(min "$(secs tcprst 127.0.0.1 $PT 10000)" "$tcp_nop")
+	udp_nop=$(min "$(secs udp 127.0.0.1 $PU 100000)" "$udp_nop")
+	detach
+}
 r=0
 while [ $r -lt "$ROUNDS" ]; do
-	if [ $((r % 2)) = 0 ]; then
-		measure_off
-		measure_on
-	else
-		measure_on
-		measure_off
-	fi
+	case $((r % 3)) in
+	0) measure_off; measure_on; measure_nop ;;
+	1) measure_on; measure_nop; measure_off ;;
+	2) measure_nop; measure_off; measure_on ;;
+	esac
 	r=$((r + 1))
 done
+# Kernel instructions per send, which other load on the machine does not
+# change (perf, where the machine has the counter): detached, attached,
+# no-op programs.
+kinstr() { # kinstr: instructions:k of 100,000 sends, or empty
+	command -v perf >/dev/null 2>&1 || return 0
+	perf stat -x, -e instructions:k -- "$TR" -n bsbench udp 127.0.0.1 $PU 100000 2>&1 >/dev/null |
+		awk -F, '$3 ~ /instructions/ && $1 ~ /^[0-9]+$/ { print $1 }'
+}
+ki_off=$(kinstr)
+attach
+ki_on=$(kinstr)
+detach
+attach_noop
+ki_nop=$(kinstr)
+detach
 # The programs' own run time per operation, from the kernel's BPF
 # statistics (kernel.bpf_stats_enabled, restored afterwards): what the
 # difference above should mostly be, without the noise of two runs.
@@ -112,10 +134,21 @@ awk -v on="$tcp_on" -v off="$tcp_off" -v pr="$tcp_prog" 'BEGIN {
 	a = on / 10000 * 1e6; b = off / 10000 * 1e6; p = pr / 10000 / 1000
 	printf "bench bpf-snap TCP connect, programs attached: %.2f us CPU/connect  ref detached: %.2f us CPU/connect  ratio %.3f\n", a, b, a / b
 	printf "bench bpf-snap TCP connect, added by the programs (goal < 1 us): %.3f us/connect  ref programs run time (bpf_stats): %.3f us/connect  ratio %.2f\n", a - b, p, (a - b) / p }'
+awk -v on="$tcp_on" -v off="$tcp_off" -v nop="$tcp_nop" 'BEGIN {
+	a = (on - off) / 10000 * 1e6; f = (nop - off) / 10000 * 1e6
+	printf "bench bpf-snap TCP connect, added by the programs: %.3f us/connect  ref added by no-op programs on the same hooks (floor): %.3f us/connect  ratio %.2f\n", a, f, (f > 0 ? a / f : 0) }'
 awk -v on="$udp_on" -v off="$udp_off" -v pr="$udp_prog" 'BEGIN {
 	a = on / 100000 * 1e6; b = off / 100000 * 1e6; p = pr / 100000 / 1000
 	printf "bench bpf-snap UDP sendto, programs attached: %.3f us CPU/send  ref detached: %.3f us CPU/send  ratio %.3f\n", a, b, a / b
 	printf "bench bpf-snap UDP sendto, added by the programs (goal < 0.3 us): %.3f us/send  ref programs run time (bpf_stats): %.3f us/send  ratio %.2f\n", a - b, p, (a - b) / p }'
+awk -v on="$udp_on" -v off="$udp_off" -v nop="$udp_nop" 'BEGIN {
+	a = (on - off) / 100000 * 1e6; f = (nop - off) / 100000 * 1e6
+	printf "bench bpf-snap UDP sendto, added by the programs: %.3f us/send  ref added by no-op programs on the same hooks (floor): %.3f us/send  ratio %.2f\n", a, f, (f > 0 ? a / f : 0) }'
+if [ -n "$ki_off" ] && [ -n "$ki_on" ] && [ -n "$ki_nop" ]; then
+	awk -v on="$ki_on" -v off="$ki_off" -v nop="$ki_nop" 'BEGIN {
+	a = (on - off) / 100000; f = (nop - off) / 100000
+	printf "bench bpf-snap UDP sendto, kernel instructions added by the programs: %.0f instr/send  ref added by no-op programs (floor): %.0f instr/send  ratio %.2f\n", a, f, (f > 0 ? a / f : 0) }'
+fi
 
 # Snapshot: empty maps, then 16,384 distinct keys (one datagram to each
 # of 16,384 ports; loopback answers with ICMP, never leaves the host).

@@ -149,6 +149,7 @@ int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
 		goto out;
 	}
 	skel->rodata->filtered = c->all ? 0 : 1;
+	skel->rodata->noop = o->noop ? 1 : 0;
 	/* The socket tables are direct-mapped: a power of two of slots. */
 	while (pend_slots < c->max_pending)
 		pend_slots <<= 1;

@@ -25,6 +25,8 @@ struct attach_opts {
 	const char *cgroup; /* cgroup2 directory for the sendmsg hooks */
 	double now;	    /* Unix time recorded as "attached since" */
 	int verbose;	    /* pass libbpf's messages to the log */
+	int noop;	    /* programs that return at once (BPF_SNAP_NOOP=1):
+			     * what the hooks cost without our work */
 };
 
 int attach_run(const struct attach_opts *o, const struct snapconf *c, char *err,
