@@ -172,8 +172,9 @@ START_TEST(test_summary)
 }
 END_TEST
 
-/* The counters line is built by hand; it must read as printf's would,
- * down to the largest value and zero. */
+/* The counters line and the histogram are written by hand; they must
+ * read as printf's and histogram_to_string's would, down to the largest
+ * value and zero. */
 static const uint64_t counter_values[][6] = {
 	{0, 0, 0, 0, 0, 0},
 	{1, 9, 10, 99, 100, 12345},
@@ -188,7 +189,7 @@ START_TEST(test_counters_line)
 	struct statefile *st = statefile_new_memory("tcpping-burst");
 	struct tstats s;
 	struct target t;
-	char err[128], want[256];
+	char err[128], want[1024];
 
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(target_parse_spec("a=127.0.0.1:4000", &t, err,
@@ -202,11 +203,28 @@ START_TEST(test_counters_line)
 		 ",dropped=%" PRIu64 ",late=%" PRIu64 ",garbage=%" PRIu64,
 		 v[0], v[1], v[2], v[3], v[4], v[5]);
 	ck_assert_str_eq(statefile_get(st, "t/a/counters"), want);
-	/* And it reads back. */
+
+	/* Buckets from the same values, a sum that needs all 17 digits. */
+	for (unsigned i = 0; i < s.hist.n; i++)
+		s.hist.bucket[i] = v[i % 6];
+	/* At least the buckets' total, which reading back checks. */
+	s.hist.count = UINT64_MAX - (uint64_t)_i;
+	s.hist.sum = _i ? 0.1 + 0.2 * _i : 0;
+	ck_assert_int_eq(stats_save(st, &t, &s), 0);
+	ck_assert_int_eq(histogram_to_string(&s.hist, want, sizeof want), 0);
+	for (char *q = want; *q; q++)
+		if (*q == ' ')
+			*q = ',';
+	ck_assert_str_eq(statefile_get(st, "t/a/rtt_hist"), want);
+	ck_assert_str_eq(statefile_get(st, "t/a/connect_hist"),
+			 "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+	/* And both read back. */
 	stats_init(&s, &P, MODE_ECHO);
 	ck_assert_int_eq(stats_load(st, &t, &P, MODE_ECHO, &s), 0);
 	ck_assert_uint_eq(s.sent, v[0]);
 	ck_assert_uint_eq(s.garbage, v[5]);
+	ck_assert_uint_eq(s.hist.bucket[s.hist.n - 1], v[(s.hist.n - 1) % 6]);
+	ck_assert(s.hist.sum == (_i ? 0.1 + 0.2 * _i : 0));
 	statefile_close(st);
 }
 END_TEST
