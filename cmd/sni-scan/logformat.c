@@ -1242,18 +1242,26 @@ static inline size_t next_set(const uint64_t *m, size_t pos)
 	return pos + (size_t)__builtin_ctzll(x);
 }
 
-static inline int bit_set(const uint64_t *m, size_t pos)
+/* The end of the digits at pos (pos <= len), or NO_END if pos holds no
+ * digit: one load and shift for the usual short number. */
+static inline size_t digits_at(const uint64_t *nd, size_t pos)
 {
-	return (int)(m[pos >> 6] >> (pos & 63)) & 1;
+	uint64_t x = nd[pos >> 6] >> (pos & 63);
+	if (x & 1)
+		return NO_END;
+	if (x)
+		return pos + (size_t)__builtin_ctzll(x);
+	return next_set(nd, (pos | 63) + 1);
 }
 
 /* The end of a number at pos, as num_end() (decimal) reads it. */
 static inline size_t num_end_m(const struct masks *k, const char *s,
 			       size_t pos, size_t len)
 {
-	if (!bit_set(k->nd, pos))
-		return next_set(k->nd, pos); /* the usual: a digit first */
-	size_t p = pos;
+	size_t p = digits_at(k->nd, pos);
+	if (p != NO_END)
+		return p; /* the usual: a digit first */
+	p = pos;
 	if (p < len && (s[p] == '-' || s[p] == '+')) {
 		if (s[p] == '-' &&
 		    (p + 1 == len || s[p + 1] < '0' || s[p + 1] > '9'))
@@ -1269,8 +1277,9 @@ static inline size_t numseq_end_m(const struct masks *k, const char *s,
 				  size_t pos, size_t len, unsigned n, char sep)
 {
 	for (unsigned j = 0;;) {
-		if (!bit_set(k->nd, pos)) {
-			pos = next_set(k->nd, pos); /* a digit first */
+		size_t e = digits_at(k->nd, pos); /* a digit first */
+		if (e != NO_END) {
+			pos = e;
 		} else {
 			if (pos < len && (s[pos] == '-' || s[pos] == '+'))
 				pos++;
@@ -1389,6 +1398,29 @@ static int match_first(struct mstate *m)
 	return pos == len;
 }
 
+/*
+ * A number of one to eight decimal digits at v, with eight bytes readable
+ * from v: the digits side by side in one word, combined in three
+ * multiplications rather than one a digit.
+ */
+static inline uint64_t dec8(const char *v, size_t n)
+{
+	uint64_t w;
+	memcpy(&w, v, 8);
+	/* Bytes past the number only borrow from bytes past it. */
+	w -= 0x3030303030303030ULL;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w <<= 8 * (8 - n); /* the bytes past it out, zeros (digits) in front */
+#else
+	w = __builtin_bswap64(w) << (8 * (8 - n));
+#endif
+	w = w * 10 + (w >> 8);
+	w = ((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32)) +
+	     ((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32))) >>
+	    32;
+	return w;
+}
+
 static uint64_t span_u64(const char *s, size_t len, int hex, int *plus)
 {
 	uint64_t v = 0;
@@ -1432,6 +1464,19 @@ static uint64_t span_u64(const char *s, size_t len, int hex, int *plus)
 			return UINT64_MAX;
 	}
 	return v;
+}
+
+/* The value of a number field: a C_NUM that starts with a digit is all
+ * digits, the usual byte count one word's work. */
+static inline uint64_t span_num(const struct lf_tok *t, const char *v,
+				size_t vl, const char *end, int *plus)
+{
+	if (t->cls == C_NUM && !t->hex && vl - 1 < 8 && end - v >= 8 &&
+	    (unsigned)(v[0] - '0') < 10) {
+		*plus = 0;
+		return dec8(v, vl);
+	}
+	return span_u64(v, vl, t->hex, plus);
 }
 
 static int match_heuristic(const char *s, size_t len, struct lf_result *r)
@@ -1531,11 +1576,11 @@ static enum lf_status match(const struct logformat *lf, const char *msg,
 			r->sni_len = vl;
 			break;
 		case F_BYTES_OUT:
-			r->bytes_out = span_u64(v, vl, t->hex, &plus);
+			r->bytes_out = span_num(t, v, vl, msg + len, &plus);
 			r->logasap = plus;
 			break;
 		case F_BYTES_IN:
-			r->bytes_in = span_u64(v, vl, t->hex, &plus);
+			r->bytes_in = span_num(t, v, vl, msg + len, &plus);
 			r->has_bytes_in = 1;
 			break;
 		case F_FRONTEND:

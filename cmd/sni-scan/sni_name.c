@@ -24,6 +24,34 @@ static const unsigned char sni_ok[256] = {
 	['Y'] = 2, ['Z'] = 2,
 };
 
+#ifdef __SSE2__
+/* Sixteen bytes lowercased into out; 0 if one is not allowed in a name. */
+static inline int lower16(const char *in, char *out)
+{
+	/* Lowercase A-Z, then every byte must be a-z, 0-9, '-', '.', '_'
+	 * or '*'.  Signed compares: bytes >= 0x80 are negative, outside
+	 * every range. */
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)in);
+	__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+				   _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+	x = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+	__m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+				   _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
+	__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+				   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+	__m128i pu = _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')),
+			     _mm_cmpeq_epi8(x, _mm_set1_epi8('.'))),
+		_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
+			     _mm_cmpeq_epi8(x, _mm_set1_epi8('*'))));
+	__m128i ok = _mm_or_si128(_mm_or_si128(lo, dg), pu);
+	if (_mm_movemask_epi8(ok) != 0xffff)
+		return 0;
+	_mm_storeu_si128((__m128i *)(void *)out, x);
+	return 1;
+}
+#endif
+
 enum sni_kind sni_name_normalize(const char *in, size_t len, char *out)
 {
 	if (len == 0 || (len == 1 && in[0] == '-')) {
@@ -34,27 +62,16 @@ enum sni_kind sni_name_normalize(const char *in, size_t len, char *out)
 		goto invalid;
 	size_t i = 0;
 #ifdef __SSE2__
-	/* Sixteen bytes at a time (once per log line): lowercase A-Z, then
-	 * every byte must be a-z, 0-9, '-', '.', '_' or '*'.  Signed
-	 * compares: bytes >= 0x80 are negative, outside every range. */
-	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
-		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-					   _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-		x = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
-		__m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
-					   _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
-		__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-					   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
-		__m128i pu = _mm_or_si128(
-			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')),
-				     _mm_cmpeq_epi8(x, _mm_set1_epi8('.'))),
-			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
-				     _mm_cmpeq_epi8(x, _mm_set1_epi8('*'))));
-		__m128i ok = _mm_or_si128(_mm_or_si128(lo, dg), pu);
-		if (_mm_movemask_epi8(ok) != 0xffff)
+	/* Sixteen bytes at a time (once per log line); the last, partial
+	 * step of a name of 16 bytes or more redoes the name's last sixteen
+	 * bytes rather than going byte by byte. */
+	for (; i + 16 <= len; i += 16)
+		if (!lower16(in + i, out + i))
 			goto invalid;
-		_mm_storeu_si128((__m128i *)(void *)(out + i), x);
+	if (i < len && len >= 16) {
+		if (!lower16(in + len - 16, out + len - 16))
+			goto invalid;
+		i = len;
 	}
 #endif
 	for (; i < len; i++) {
