@@ -9,33 +9,18 @@
 # not counted.  Then detach and check with bpftool that nothing of ours
 # is loaded or attached; the whole cycle runs twice (targets, then --all).
 . "$TOP/tests/integration/lib.sh"
-need_root
-need_cmd bpftool
+BS_TAG=cli
+. "$TOP/tests/integration/bpf-snap_common.inc"
 need_cmd ip
 
-BS="$BIN/bpf-snap"
-# Our files share series names: take each out of node_exporter's
-# directory once checked, or the next one's series collide with it.
-check_prom() {
-	check_promfile "$1"
-	[ -z "${TEXTFILE_DIR:-}" ] || rm -f "$TEXTFILE_DIR/$(basename "$1")"
-}
-TR="$BIN/bpf-traffic"
-PIN=/sys/fs/bpf/promsnap-test-$$/bpf-snap
-ST="$T/state"
-CLI="bscli$$"
 OTHER="bsoth$$"
 NSA="bs-a-$$"
 NSB="bs-b-$$"
-
-was_mounted=0
-[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && was_mounted=1
 pids=""
-# Cleanup, last registered first: detach, servers, namespaces, bpffs.
-on_exit "[ $was_mounted = 1 ] || umount /sys/fs/bpf 2>/dev/null"
+# Cleanup, last registered first: servers, namespaces, then (from
+# bpf-snap_common.inc) detach and bpffs.
 on_exit "ip netns del $NSA 2>/dev/null; ip netns del $NSB 2>/dev/null"
 on_exit 'for p in $pids; do kill $p 2>/dev/null; done; wait 2>/dev/null'
-on_exit "$BS -q -s $ST --pin-dir $PIN detach >/dev/null 2>&1; rmdir /sys/fs/bpf/promsnap-test-$$ 2>/dev/null"
 
 ready() { grep -q ready "$1"; }
 port() { sed -n 's/^ready //p' "$T/$1.out"; }

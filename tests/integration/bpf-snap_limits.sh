@@ -7,27 +7,11 @@
 # /sys/fs/bpf is not touched), and says what to run when it may not.
 # Everything attached is detached again, also on failure.
 . "$TOP/tests/integration/lib.sh"
-need_root
-need_cmd bpftool
+BS_TAG=lim
+. "$TOP/tests/integration/bpf-snap_common.inc"
 need_cmd setpriv
 need_cmd unshare
 need_cmd python3
-
-BS="$BIN/bpf-snap"
-# Our files share series names: take each out of node_exporter's
-# directory once checked, or the next one's series collide with it.
-check_prom() {
-	check_promfile "$1"
-	[ -z "${TEXTFILE_DIR:-}" ] || rm -f "$TEXTFILE_DIR/$(basename "$1")"
-}
-TR="$BIN/bpf-traffic"
-PIN=/sys/fs/bpf/promsnap-lim-$$/bpf-snap
-ST="$T/state"
-CLI="bslim$$"
-was_mounted=0
-[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && was_mounted=1
-on_exit "[ $was_mounted = 1 ] || umount /sys/fs/bpf 2>/dev/null"
-on_exit "$BS -q -s $ST --pin-dir $PIN detach >/dev/null 2>&1; rmdir /sys/fs/bpf/promsnap-lim-$$ 2>/dev/null"
 
 # --- a full map ------------------------------------------------------------
 cat >"$T/small.yaml" <<EOC
