@@ -4,14 +4,10 @@
 # HAProxy on 127.0.0.1 (the TLS passthrough frontend of sni-scan(8),
 # logging raw to a file) in front of an `openssl s_server`, and a few TLS
 # connections with three server names; otherwise a small generated log.
-# Everything started here is stopped here, by PID.
+# Everything started here is stopped here, by PID.  Run from the top of
+# the tree (tests/demo.sh does).
 _log="$DEMO_TMP/haproxy.log"
 _out="$DEMO_TEXTFILE/sni-scan.prom"
-_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-_listening() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
 _demo_gen() {
 	for _i in 1 2 3 4 5 6; do
 		for _n in www.example.com api.example.com -; do
@@ -20,51 +16,43 @@ _demo_gen() {
 		done
 	done >"$_log"
 }
+# _demo_until CMD...: poll CMD for up to 10 s.
+_demo_until() {
+	_i=0
+	while ! "$@" && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+_demo_up() { hl_listening "$_fp" && hl_listening "$_bp"; }
+_demo_logged() { [ "$(wc -l <"$_log")" -ge 4 ]; }
 if command -v haproxy >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 &&
 	command -v python3 >/dev/null 2>&1; then
-	_fp=$(_port)
-	_bp=$(_port)
-	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=demo.example \
-		-keyout "$DEMO_TMP/key.pem" -out "$DEMO_TMP/cert.pem" -days 1 2>/dev/null
-	cat >"$DEMO_TMP/haproxy.cfg" <<EOC
-global
-    log stdout format raw local0
-defaults
-    mode tcp
-    log global
-    timeout connect 5s
-    timeout client 10s
-    timeout server 10s
-frontend fe_pass
-    bind 127.0.0.1:$_fp
-    tcp-request inspect-delay 5s
-    tcp-request content set-var(sess.sni) req.ssl_sni
-    tcp-request content accept if { req.ssl_hello_type 1 }
-    log-format "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[var(sess.sni)]"
-    default_backend be_pass
-backend be_pass
-    server s1 127.0.0.1:$_bp
-EOC
+	. ./cmd/sni-scan/haproxy-lab.sh
+	_fp=$(hl_port tcp)
+	_bp=$(hl_port tcp)
+	hl_cert "$DEMO_TMP"
+	{
+		hl_cfg_head
+		echo "frontend fe_pass"
+		echo "    bind 127.0.0.1:$_fp"
+		hl_cfg_sni
+		echo "    default_backend be_pass"
+		echo "backend be_pass"
+		echo "    server s1 127.0.0.1:$_bp"
+	} >"$DEMO_TMP/haproxy.cfg"
 	openssl s_server -accept "127.0.0.1:$_bp" -cert "$DEMO_TMP/cert.pem" \
 		-key "$DEMO_TMP/key.pem" -www -quiet >/dev/null 2>&1 &
 	_srv=$!
 	haproxy -db -f "$DEMO_TMP/haproxy.cfg" >>"$_log" 2>"$DEMO_TMP/haproxy.err" &
 	_hap=$!
-	_i=0
-	while ! { _listening "$_fp" && _listening "$_bp"; } && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	_demo_until _demo_up
 	for _n in www.example.com api.example.com www.example.com Static.Example.COM; do
 		printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 openssl s_client -quiet \
 			-connect "127.0.0.1:$_fp" -servername "$_n" >/dev/null 2>&1
 	done
 	# HAProxy logs when each connection ends: wait for the four lines.
-	_i=0
-	while [ "$(wc -l <"$_log")" -lt 4 ] && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	_demo_until _demo_logged
 	kill "$_hap" "$_srv" 2>/dev/null
 	wait "$_hap" "$_srv" 2>/dev/null
 	[ -s "$_log" ] || _demo_gen

@@ -14,29 +14,20 @@ need_cmd haproxy
 need_cmd openssl
 need_cmd python3
 
-port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-udp_port() {
-	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-P_PASS=$(port)
-P_TERM=$(port)
-P_BACK=$(port)
-P_SYSLOG=$(udp_port)
-P_HTTP=$(port)
-P_WEB=$(port)
-P_HTTPLOG=$(udp_port)
-P_SHORT=$(udp_port)
-P_ASAP=$(port)
-P_ASAPLOG=$(udp_port)
+. "$TOP/cmd/sni-scan/haproxy-lab.sh"
+P_PASS=$(hl_port tcp)
+P_TERM=$(hl_port tcp)
+P_BACK=$(hl_port tcp)
+P_SYSLOG=$(hl_port udp)
+P_HTTP=$(hl_port tcp)
+P_WEB=$(hl_port tcp)
+P_HTTPLOG=$(hl_port udp)
+P_SHORT=$(hl_port udp)
+P_ASAP=$(hl_port tcp)
+P_ASAPLOG=$(hl_port udp)
 
 cd "$T" || exit 1
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sni-scan.test \
-	-keyout key.pem -out cert.pem -days 2 2>/dev/null
-cat cert.pem key.pem >both.pem
+hl_cert "$T"
 
 # A UDP syslog receiver: one datagram per line; reopens its file on SIGHUP
 # as rsyslog does after logrotate.
@@ -146,20 +137,13 @@ for sni, (n, b, u, z) in tot.items():
 print("\n".join(sorted(out)))
 EOF
 
-LF_PASS='%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[var(sess.sni)]'
+LF_PASS=$HL_LF_PASS
+LF_TERM=$HL_LF_TERM
 LF_HTTP='%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %U %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r SNI=%[ssl_fc_sni]'
-LF_TERM='%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %U %ts %ac/%fc/%bc/%sc/%rc %sq/%bq SNI=%[ssl_fc_sni]'
 # The two frontends the man page recommends, as they appear there.
-cat >haproxy.cfg <<EOF
-global
-    log stdout format raw local0
-
-defaults
-    mode tcp
-    log global
-    timeout connect 5s
-    timeout client 10s
-    timeout server 10s
+{
+hl_cfg_head
+cat <<EOF
 
 frontend fe_pass
     bind 127.0.0.1:$P_PASS
@@ -167,10 +151,7 @@ frontend fe_pass
     log 127.0.0.1:$P_SYSLOG local0
     # HAProxy cuts these lines at 160 bytes (its len).
     log 127.0.0.1:$P_SHORT len 160 local0
-    tcp-request inspect-delay 5s
-    tcp-request content set-var(sess.sni) req.ssl_sni
-    tcp-request content accept if { req.ssl_hello_type 1 }
-    log-format "$LF_PASS"
+$(hl_cfg_sni)
     default_backend be_pass
 
 frontend fe_term
@@ -185,10 +166,7 @@ frontend fe_asap
     no log
     log 127.0.0.1:$P_ASAPLOG local0
     option logasap
-    tcp-request inspect-delay 5s
-    tcp-request content set-var(sess.sni) req.ssl_sni
-    tcp-request content accept if { req.ssl_hello_type 1 }
-    log-format "$LF_PASS"
+$(hl_cfg_sni)
     default_backend be_pass
 
 # HTTP mode, TLS terminated: the http-sni preset, logged to its own file.
@@ -210,6 +188,7 @@ backend be_pass
 backend be_term
     server s1 127.0.0.1:$P_BACK ssl verify none
 EOF
+} >haproxy.cfg
 if haproxy -c -q -f haproxy.cfg; then
 	ok "recommended haproxy.cfg frontends are valid"
 else
@@ -257,7 +236,7 @@ on_exit "kill $HAP"
 
 # Listening, checked without connecting: a probe would be a logged
 # connection of its own.
-tcp_up() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
+tcp_up() { hl_listening "$1"; }
 if ! wait_until 20 tcp_up "$P_PASS" || ! wait_until 20 tcp_up "$P_TERM" ||
 	! wait_until 20 tcp_up "$P_BACK" || ! wait_until 20 test -s rx.ready ||
 	! wait_until 20 tcp_up "$P_HTTP" || ! wait_until 20 tcp_up "$P_WEB" ||

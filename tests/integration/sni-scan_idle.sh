@@ -25,10 +25,10 @@ gen() {
 series() { grep -v '^promsnap_' "$1"; }
 val() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
 ts() { val "$1" 'promsnap_last_run_timestamp_seconds{tool="sni-scan"}'; }
-# scratch ARGS...: the series a run from empty state writes for a.log.
+# The series a run from empty state writes for a.log.
 scratch() {
 	rm -rf st-scratch
-	"$S" -s st-scratch "$@" -o scratch.prom a.log && series scratch.prom
+	"$S" -s st-scratch -o scratch.prom a.log && series scratch.prom
 }
 reused() { grep -c 'nothing new: the series of' "$1"; }
 
@@ -53,7 +53,7 @@ assert_eq "nothing new: counters file neither rewritten nor replaced" "$side1" \
 	"$(stat -c '%n %i %Y' st/sni-counters.*)"
 check_promfile "$T/a.prom"
 rm -f "${TEXTFILE_DIR:-/nonexistent}/sni-scan.prom"
-for k in 1 2 3; do "$S" -q -s st -o a.prom a.log; done
+for _ in 1 2 3; do "$S" -q -s st -o a.prom a.log; done
 assert_eq "three more runs with nothing new: still the same counters" "$(cat first.txt)" "$(series a.prom)"
 
 # --- new lines after reused runs: counted once, as from scratch -------------
@@ -141,7 +141,8 @@ rm st/state
 "$S" -v -s st -o a.prom a.log 2>err.txt
 assert_eq "deleted state: the log read again, nothing counted twice" "0 $(cat fourth.txt)" \
 	"$(reused err.txt) $(series a.prom)"
-assert_eq "deleted state: one counters file left" 1 "$(ls st | grep -c '^sni-counters\.')"
+set -- st/sni-counters.*
+assert_eq "deleted state: one counters file left" 1 "$#"
 rm st/sni-counters.*
 "$S" -s st -o a.prom a.log 2>err.txt
 assert_eq "deleted counters file: exit 0, reported" 0 $?

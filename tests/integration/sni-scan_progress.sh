@@ -25,7 +25,7 @@ awk 'BEGIN {
 # read: start at 64 blocks and double until one does.
 blocks=64
 while :; do
-	for i in $(seq "$blocks"); do cat blk.log; done >big.log
+	for _ in $(seq "$blocks"); do cat blk.log; done >big.log
 	rm -rf st-tty
 	t0=$(ms_now)
 	script -qec "$S -s st-tty -o tty.prom big.log" /dev/null >tty.out 2>&1
