@@ -113,6 +113,7 @@ static int cmd_snapshot(const struct cli_opts *opts, const char *dir)
 	struct run r;
 	struct snapshot s;
 	struct pins_data d;
+	struct snapshot_edges *e;
 	char err[1024];
 	size_t skipped = 0;
 	int rc = run_begin(&r, TOOL, opts);
@@ -127,22 +128,19 @@ static int cmd_snapshot(const struct cli_opts *opts, const char *dir)
 			run_keep_on_failure(&r, "bpf_snap_attached");
 		return run_finish(&r, rc);
 	}
-	if (snapshot_fmt_edges(&s, r.pf, &skipped, err, sizeof err) < 0) {
+	/* The edge records go as soon as they are decoded, before the
+	 * families grow: a large snapshot peaks while those are added. */
+	e = snapshot_edges_decode(&s, &skipped, err, sizeof err);
+	free(d.edges);
+	d.edges = NULL;
+	s.edges = NULL;
+	s.n_edges = 0;
+	if (!e || snapshot_edges_fmt(e, r.pf, err, sizeof err) < 0 ||
+	    snapshot_fmt_others(&s, r.pf, &skipped, err, sizeof err) < 0) {
 		log_err("%s", err);
 		rc = 1;
-	} else {
-		/* The edge records go as soon as their families are in: a
-		 * large snapshot peaks while the other families are added. */
-		free(d.edges);
-		d.edges = NULL;
-		s.edges = NULL;
-		s.n_edges = 0;
-		if (snapshot_fmt_others(&s, r.pf, &skipped, err, sizeof err) <
-		    0) {
-			log_err("%s", err);
-			rc = 1;
-		}
 	}
+	snapshot_edges_free(e);
 	if (skipped)
 		log_warn("%zu map entries with an unknown family, protocol or "
 			 "target were skipped",

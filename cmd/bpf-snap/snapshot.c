@@ -372,28 +372,40 @@ static void port_text(char buf[8], uint16_t port)
 	buf[put_uint(buf, port)] = '\0';
 }
 
-static int fmt_edges(const struct snapshot *s, struct promfile *pf,
-		     size_t *skipped, char *err, size_t errlen)
+struct snapshot_edges {
+	struct row *rows;
+	size_t n;
+	struct text t;
+};
+
+void snapshot_edges_free(struct snapshot_edges *e)
 {
+	if (!e)
+		return;
+	free(e->rows);
+	free(e->t.p);
+	free(e);
+}
+
+struct snapshot_edges *snapshot_edges_decode(const struct snapshot *s,
+					     size_t *skipped, char *err,
+					     size_t errlen)
+{
+	struct snapshot_edges *e = calloc(1, sizeof *e);
 	struct row *rows = NULL;
-	struct text t = {0};
 	uint32_t last = 0, empty;
 	size_t n = 0, i, j;
-	char port[8];
-	int rc = -1;
 
-	if (text_add(&t, "", &empty) < 0 ||
-	    (s->n_edges && !(rows = malloc(s->n_edges * sizeof *rows)))) {
-		fail(NULL, err, errlen, "edges");
-		goto out;
-	}
+	if (!e || text_add(&e->t, "", &empty) < 0 ||
+	    (s->n_edges &&
+	     !(e->rows = rows = malloc(s->n_edges * sizeof *rows))))
+		goto fail;
 	for (i = 0; i < s->n_edges; i++) {
-		int r = decode_row(s, &s->edges[i].key, 1, &t, &last, &rows[n]);
+		int r = decode_row(s, &s->edges[i].key, 1, &e->t, &last,
+				   &rows[n]);
 
-		if (r == -2) {
-			fail(NULL, err, errlen, "edges");
-			goto out;
-		}
+		if (r == -2)
+			goto fail;
 		if (r < 0) {
 			(*skipped)++;
 			continue;
@@ -403,58 +415,64 @@ static int fmt_edges(const struct snapshot *s, struct promfile *pf,
 		n++;
 	}
 	if (n)
-		sort_rows(rows, n, t.p);
+		sort_rows(rows, n, e->t.p);
 	/* Fold rows with equal labels into the first of them. */
 	for (i = 0, j = 0; i < n; i++) {
-		if (j && !row_cmp(&rows[j - 1], &rows[i], t.p)) {
+		if (j && !row_cmp(&rows[j - 1], &rows[i], e->t.p)) {
 			rows[j - 1].v.c.count += rows[i].v.c.count;
 			rows[j - 1].v.c.failures += rows[i].v.c.failures;
 		} else {
 			rows[j++] = rows[i];
 		}
 	}
-	n = j;
+	e->n = j;
+	return e;
+fail:
+	fail(NULL, err, errlen, "edges");
+	snapshot_edges_free(e);
+	return NULL;
+}
+
+int snapshot_edges_fmt(const struct snapshot_edges *e, struct promfile *pf,
+		       char *err, size_t errlen)
+{
+	const struct row *rows = e->rows;
+	const char *text = e->t.p;
+	size_t n = e->n, i, j;
+	char port[8];
+
 	for (i = 0; i < n; i++) {
 		port_text(port, rows[i].dport);
 		if (promfile_add(pf, "netagent_edge_total",
 				 (double)rows[i].v.c.count, "process",
-				 t.p + rows[i].process, "proto",
+				 text + rows[i].process, "proto",
 				 decode_proto(rows[i].proto), "dport", port,
-				 "dst_ip", t.p + rows[i].dst, NULL)) {
-			fail(pf, err, errlen, "netagent_edge_total");
-			goto out;
-		}
+				 "dst_ip", text + rows[i].dst, NULL))
+			return fail(pf, err, errlen, "netagent_edge_total");
 	}
 	for (i = 0; i < n; i = j) {
 		uint64_t count = 0, failures = 0;
 
-		for (j = i; j < n && same_port(&rows[i], &rows[j], t.p); j++) {
+		for (j = i; j < n && same_port(&rows[i], &rows[j], text); j++) {
 			count += rows[j].v.c.count;
 			failures += rows[j].v.c.failures;
 		}
 		port_text(port, rows[i].dport);
 		if (promfile_add(pf, "netagent_connect_total", (double)count,
-				 "process", t.p + rows[i].process, "proto",
+				 "process", text + rows[i].process, "proto",
 				 decode_proto(rows[i].proto), "dport", port,
-				 NULL)) {
-			fail(pf, err, errlen, "netagent_connect_total");
-			goto out;
-		}
+				 NULL))
+			return fail(pf, err, errlen,
+				    "netagent_connect_total");
 		if (rows[i].proto != BPF_SNAP_PROTO_TCP)
 			continue;
 		if (promfile_add(pf, "netagent_connect_failures_total",
 				 (double)failures, "process",
-				 t.p + rows[i].process, "dport", port, NULL)) {
-			fail(pf, err, errlen,
-			     "netagent_connect_failures_total");
-			goto out;
-		}
+				 text + rows[i].process, "dport", port, NULL))
+			return fail(pf, err, errlen,
+				    "netagent_connect_failures_total");
 	}
-	rc = 0;
-out:
-	free(rows);
-	free(t.p);
-	return rc;
+	return 0;
 }
 
 /* by_dst: one series per destination (tx durations); otherwise one per
@@ -557,7 +575,15 @@ static int fmt_maps(const struct snapshot *s, struct promfile *pf, char *err,
 int snapshot_fmt_edges(const struct snapshot *s, struct promfile *pf,
 		       size_t *skipped, char *err, size_t errlen)
 {
-	return fmt_edges(s, pf, skipped, err, errlen);
+	struct snapshot_edges *e = snapshot_edges_decode(s, skipped, err,
+							 errlen);
+	int rc;
+
+	if (!e)
+		return -1;
+	rc = snapshot_edges_fmt(e, pf, err, errlen);
+	snapshot_edges_free(e);
+	return rc;
 }
 
 int snapshot_fmt_others(const struct snapshot *s, struct promfile *pf,
