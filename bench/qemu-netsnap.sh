@@ -9,7 +9,8 @@
 # fsync), then the same with both on the disk that holds $T.
 # On a host this busy the scan reads /proc with two threads (scan_threads:
 # 0, automatic): besides wall time, the CPU time (user + sys) per run and
-# the wall time of a one-thread scan are printed, so the trade is seen.
+# the wall time of a one-thread scan are printed, so the trade is seen;
+# and a floor: the loop plus an fsync'd copy of the files the tool writes.
 # Needs root (taps); all traffic-free, nothing leaves the machine.
 set -eu
 M="$BIN/bench-measure"
@@ -76,6 +77,12 @@ int main(int argc, char **argv)
 EOF
 cc -O2 -Wall -Wextra -o "$T/durable-floor" "$T/durable-floor.c"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# med FILE: the median of bench-measure's walls in FILE, and the largest
+# RSS.
+med() {
+	sort -n -k1,1 "$1" | awk '{ w[NR] = $1; if ($2 > m) m = $2 }
+		END { printf "%s %s", w[int((NR + 1) / 2)], m }'
+}
 # cpu_ms RUNS CMD...: user + sys time of the children, per run, in ms
 # (the shell's times: clock ticks, so only over many runs).
 cpu_ms() {
@@ -140,19 +147,41 @@ for where in tmpfs disk; do
 	while [ $k -lt 20 ]; do $run; k=$((k + 1)); done
 	vms=$(awk '$1 == "qemu_netsnap_vms" { print $2 }' "$d/tf/qemu-netsnap.prom")
 	[ "$vms" -ge 50 ] || { echo "bench qemu-netsnap: saw $vms VMs" >&2; exit 1; }
-	set -- $($M 50 "$T/cmdline-loop")
+	# The machine may be shared: every variant is measured in ten
+	# rounds of five runs, interleaved, so a load that comes and goes
+	# falls on all of them alike; each figure is the median of the
+	# rounds' medians (and the largest RSS).
+	run1="$BIN/qemu-netsnap -q -c $T/qn1.yaml -d $d/tf -s $d/st"
+	floor="$T/durable-floor $d/st/state $d/tf/qemu-netsnap.prom"
+	: >"$T/w.ref"
+	: >"$T/w.two"
+	: >"$T/w.one"
+	: >"$T/w.floor"
+	: >"$T/cpu.ref"
+	: >"$T/cpu.two"
+	r=0
+	while [ $r -lt 10 ]; do
+		$M 5 "$T/cmdline-loop" >>"$T/w.ref"
+		$M 5 $run >>"$T/w.two"
+		$M 5 $run1 >>"$T/w.one"
+		$M 5 $floor >>"$T/w.floor"
+		echo "$(cpu_ms 10 "$T/cmdline-loop")" >>"$T/cpu.ref"
+		echo "$(cpu_ms 10 $run)" >>"$T/cpu.two"
+		r=$((r + 1))
+	done
+	set -- $(med "$T/w.ref")
 	ref_ms=$1 ref_kb=$2
-	set -- $($M 50 $run)
+	set -- $(med "$T/w.one")
+	one_ms=$1
+	set -- $(med "$T/w.floor")
+	floor_ms=$1
+	set -- $(med "$T/w.two")
 	echo "bench qemu-netsnap scan wall ($where, $procs processes, $vms VMs): $1 ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$1" "$ref_ms")"
 	echo "bench qemu-netsnap scan max RSS ($where): $2 KB  ref cmdline loop: $ref_kb KB  ratio $(ratio "$2" "$ref_kb")"
-	if [ "$where" = tmpfs ]; then
-		one=$($M 50 $BIN/qemu-netsnap -q -c $T/qn1.yaml -d $d/tf -s $d/st)
-		echo "bench qemu-netsnap scan wall, one thread ($where): ${one% *} ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "${one% *}" "$ref_ms")"
-		ref_cpu=$(cpu_ms 100 "$T/cmdline-loop")
-		cpu=$(cpu_ms 100 $run)
-		echo "bench qemu-netsnap scan CPU user+sys ($where): $cpu ms  ref cmdline loop: $ref_cpu ms  ratio $(ratio "$cpu" "$ref_cpu")"
-	fi
-	floor=$($M 50 "$T/durable-floor" "$d/st/state" "$d/tf/qemu-netsnap.prom")
-	echo "bench qemu-netsnap scan wall vs floor ($where): $1 ms  ref cmdline loop + fsync'd copy of state and .prom: ${floor% *} ms  ratio $(ratio "$1" "${floor% *}")"
+	echo "bench qemu-netsnap scan wall, one thread ($where): $one_ms ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$one_ms" "$ref_ms")"
+	cpu=$(awk '{ t += $1 } END { printf "%.3f", t / NR }' "$T/cpu.two")
+	ref_cpu=$(awk '{ t += $1 } END { printf "%.3f", t / NR }' "$T/cpu.ref")
+	echo "bench qemu-netsnap scan CPU user+sys ($where): $cpu ms  ref cmdline loop: $ref_cpu ms  ratio $(ratio "$cpu" "$ref_cpu")"
+	echo "bench qemu-netsnap scan wall vs floor ($where): $1 ms  ref cmdline loop + fsync'd copy of state and .prom: $floor_ms ms  ratio $(ratio "$1" "$floor_ms")"
 	if [ "$where" = tmpfs ]; then rm -rf "$d"; fi
 done
