@@ -1308,6 +1308,11 @@ int main(int argc, char **argv)
 	char err[1024];
 	int first, rc, code;
 
+	/* Started with 0, 1 or 2 closed, the lock file or the memory file
+	 * standing in for stdout would take its place: fill them first. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return 1;
 	rc = cli_parse(&tool, argc, argv, &opts, &first);
 	if (rc != CLI_CONTINUE)
 		return rc;
