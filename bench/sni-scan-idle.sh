@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # sni-scan: the cost of a run with nothing new (what most timer runs are),
-# with 10,000 names in state and with one, against /bin/true.  Median of
-# 20 runs each, on disk ($T) and on tmpfs (/dev/shm).  Prints only
-# `bench ...` lines.
+# with 10,000 names in state and with one, against /bin/true: 40 runs
+# each (eight rounds of five, taking turns; the median of the rounds'
+# medians), on disk ($T) and on tmpfs (/dev/shm).  Prints only `bench ...`
+# lines.
 #
 # Such a run still writes a fresh .prom (temp, fsync, rename) holding all
 # 10,000 names' series, and its state.  The floor of that on this machine
@@ -18,9 +19,10 @@ SHM=$(mktemp -d /dev/shm/promsnap-bench.XXXXXX)
 trap 'rm -rf "$SHM"' EXIT
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-runs() { # runs CMD...: median wall milliseconds of 20 runs
-	"$BIN/bench-measure" 20 "$@" | awk '{ printf "%.2f", $1 }'
+runs() { # runs CMD...: median wall milliseconds of 5 runs
+	"$BIN/bench-measure" 5 "$@" | awk '{ printf "%.3f", $1 }'
 }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 cat >"$T/floor.c" <<'EOC'
 /* floor DIR PROM_BYTES STATE_BYTES: write DIR/state and DIR/floor.prom as
@@ -94,13 +96,22 @@ for where in disk tmpfs; do
 	mkdir -p "$D" "$D/floor"
 	"$S" -q -s "$D/st-many" -o "$D/many.prom" "$T/many.log"
 	"$S" -q -s "$D/st-one" -o "$D/one.prom" "$T/one.log"
-	many=$(runs "$S" -q -s "$D/st-many" -o "$D/many.prom" "$T/many.log")
-	one=$(runs "$S" -q -s "$D/st-one" -o "$D/one.prom" "$T/one.log")
-	tru=$(runs /bin/true)
 	psize=$(wc -c <"$D/many.prom")
 	ssize=$(wc -c <"$D/st-many/state")
 	"$T/floor" "$D/floor" "$psize" "$ssize"
-	floor=$(runs "$T/floor" "$D/floor" "$psize" "$ssize")
+	# Other work on the machine comes and goes: the commands take turns,
+	# five runs each, eight rounds; each gets the median of its rounds.
+	m="" o="" f="" t=""
+	for _ in 1 2 3 4 5 6 7 8; do
+		m="$m $(runs "$S" -q -s "$D/st-many" -o "$D/many.prom" "$T/many.log")"
+		f="$f $(runs "$T/floor" "$D/floor" "$psize" "$ssize")"
+		o="$o $(runs "$S" -q -s "$D/st-one" -o "$D/one.prom" "$T/one.log")"
+		t="$t $(runs /bin/true)"
+	done
+	many=$(echo "$m" | median)
+	floor=$(echo "$f" | median)
+	one=$(echo "$o" | median)
+	tru=$(echo "$t" | median)
 	echo "bench sni-scan run with nothing new ($where), 10000 SNIs in state: $many ms  ref /bin/true: $tru ms  ratio $(ratio "$many" "$tru")"
 	echo "bench sni-scan run with nothing new ($where), 10000 SNIs in state: $many ms  ref floor (C: write+fsync+rename of a $psize-byte .prom, copied in the kernel, and a $ssize-byte state): $floor ms  ratio $(ratio "$many" "$floor")"
 	echo "bench sni-scan run with nothing new ($where), 1 SNI in state: $one ms  ref /bin/true: $tru ms  ratio $(ratio "$one" "$tru")"
