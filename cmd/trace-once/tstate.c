@@ -56,23 +56,30 @@ static const char *sent_key(char *buf, size_t len, const char *name,
 }
 
 /*
- * A sent/ value "total,seen": what sscanf("%lf,%lf") reads, with strtod
- * directly.  Returns 0, or -1 if it does not start with two numbers;
- * *rest is what follows them.
+ * A sent/ value "total,seen" as sscanf("%lf,%lf") reads it: returns 0,
+ * or -1 if it does not start with two numbers; *rest is what follows
+ * them.  What trace-once writes (two plain decimals) is read with
+ * route_strtod; anything else, sscanf decides as it always did.
  */
 static int sent_parse(const char *v, double *total, double *seen,
 		      const char **rest)
 {
 	char *end;
+	int n = -1;
 
-	*total = strtod(v, &end);
-	if (end == v || *end != ',')
+	*total = route_strtod(v, &end);
+	if (end != v && *end == ',') {
+		const char *s = end + 1;
+
+		*seen = route_strtod(s, &end);
+		if (end != s && !*end) {
+			*rest = end;
+			return 0;
+		}
+	}
+	if (sscanf(v, "%lf,%lf%n", total, seen, &n) != 2 || n < 0)
 		return -1;
-	v = end + 1;
-	*seen = strtod(v, &end);
-	if (end == v)
-		return -1;
-	*rest = end;
+	*rest = v + n;
 	return 0;
 }
 
