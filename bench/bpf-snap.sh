@@ -174,11 +174,19 @@ for _ in range(10):
 print("%.2f" % (best * 1000))
 PY
 }
+# Instructions (user + kernel) of one snapshot, which other load on the
+# machine does not change, where perf has the counters.
+snap_instr() { # snap_instr NAME: millions of instructions, or empty
+	command -v perf >/dev/null 2>&1 || return 0
+	perf stat -x, -e instructions:u,instructions:k -- "$BS" -q -s "$T/st" --pin-dir "$PIN" -o "$T/$1.prom" 2>&1 >/dev/null |
+		awk -F, '$3 ~ /instructions/ && $1 ~ /^[0-9]+$/ { t += $1; n++ } END { if (n == 2) printf "%.1f\n", t / 1e6 }'
+}
 SHM=""
 [ -d /dev/shm ] && SHM=$(mktemp -d /dev/shm/bpf-snap-bench.XXXXXX)
 attach
 set -- $(snap "$T" empty)
 e_ms=$1 e_kb=$2
+e_mi=$(snap_instr empty)
 [ -z "$SHM" ] || { set -- $(snap "$SHM" empty); es_ms=$1; }
 e_cpu=$(snap_cpu "$T" empty)
 "$TR" -n bsfill udpn 127.0.0.1 1 16384 >/dev/null
@@ -187,6 +195,12 @@ f_ms=$1 f_kb=$2
 [ -z "$SHM" ] || { set -- $(snap "$SHM" full); fs_ms=$1; }
 f_cpu=$(snap_cpu "$T" full)
 [ -z "$SHM" ] || rm -rf "$SHM"
+# What the disk costs on its own: the same bytes written and synced (the
+# tool also syncs them before its rename), by dd.
+set -- $("$M" 20 "$(command -v dd)" if="$T/full.prom" of="$T/fsync-floor" bs=1M conv=fsync status=none)
+d_ms=$1
+d_bytes=$(wc -c <"$T/full.prom")
+f_mi=$(snap_instr full)
 n=$(sed -n 's/^bpf_snap_map_entries{map="edges"} //p' "$T/full.prom")
 if [ "$n" != 16384 ]; then
 	echo "bench bpf-snap: edges map holds $n keys, expected 16384" >&2
@@ -194,5 +208,9 @@ if [ "$n" != 16384 ]; then
 fi
 awk -v a="$f_ms" -v b="$e_ms" 'BEGIN { printf "bench bpf-snap snapshot of 16384 keys, wall (disk): %s ms  ref empty maps: %s ms  ratio %.2f\n", a, b, a / b }'
 [ -z "$SHM" ] || awk -v a="$fs_ms" -v b="$es_ms" 'BEGIN { printf "bench bpf-snap snapshot of 16384 keys, wall (tmpfs): %s ms  ref empty maps: %s ms  ratio %.2f\n", a, b, a / b }'
+awk -v a="$f_ms" -v b="$d_ms" -v n="$d_bytes" 'BEGIN { printf "bench bpf-snap snapshot of 16384 keys, wall (disk): %s ms  ref writing its %d bytes with fsync (dd, the disk alone): %s ms  ratio %.2f\n", a, n, b, a / b }'
 awk -v a="$f_cpu" -v b="$e_cpu" 'BEGIN { printf "bench bpf-snap snapshot of 16384 keys, CPU time: %s ms  ref empty maps: %s ms  ratio %.2f\n", a, b, (b > 0 ? a / b : 0) }'
+if [ -n "$f_mi" ] && [ -n "$e_mi" ]; then
+	awk -v a="$f_mi" -v b="$e_mi" 'BEGIN { printf "bench bpf-snap snapshot of 16384 keys, instructions (user + kernel): %s M  ref empty maps: %s M  ratio %.2f\n", a, b, a / b }'
+fi
 awk -v a="$f_kb" -v b="$e_kb" 'BEGIN { printf "bench bpf-snap snapshot of 16384 keys, max RSS: %s KB  ref empty maps: %s KB  ratio %.2f\n", a, b, a / b }'
