@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_qemu_procscan: qemu-netsnap's /proc scan on a fake tree of 1,500
- * processes (120 of them QEMU with a tap each, 40 that vanished, the
+ * processes (122 of them QEMU with a tap each, 41 that vanished, the
  * rest other programs) gives the same findings, in the same order, read
- * by one thread or by several claiming chunks of the list; also when
+ * by one thread or by several claiming chunks of the list while it is
+ * still being listed (in blocks of 1,024: the tree spans two); also when
  * max_procs cuts the list short.
  */
 #include <check.h>

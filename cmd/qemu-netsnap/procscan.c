@@ -30,19 +30,21 @@
 #define LIST_MORE	65536
 #define THREAD_MIN_PIDS 400
 #define THREADS_MAX	8
-/* Entries of <proc> listed at most: the kernel's largest pid_max. */
-#define PIDS_MAX (1u << 22)
+/* Entries of <proc> listed at most: the kernel's largest pid_max, in
+ * blocks allocated as the list grows. */
+#define PIDS_MAX  (1u << 22)
+#define PID_BLOCK 1024
 
 struct ctx {
 	const struct qn_scan_opts *o;
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
 	/* The pids of <proc>, in its order; threads claim CHUNKs of it
-	 * through next while it is still being listed.  pids has room for
-	 * PIDS_MAX from the start (untouched pages cost nothing), so it
-	 * never moves under a reader. */
-	int *pids;
+	 * through next while it is still being listed.  In blocks that
+	 * never move under a reader (see pid_at). */
+	int *blocks[PIDS_MAX / PID_BLOCK];
 	size_t npids, next;
+	int list_err; /* ENOMEM: the list could not grow */
 	/* Guards what follows: how much of pids may be read, and what is
 	 * loaded by whichever thread needs it first. */
 	pthread_mutex_t lock;
@@ -425,7 +427,7 @@ refused:
 struct part {
 	struct ctx *c;
 	struct qn_scan s;
-	size_t *seq;	   /* seq[i]: the place of s.procs[i] in c->pids */
+	size_t *seq;	   /* seq[i]: the place of s.procs[i] in the list */
 	size_t denied_seq; /* the place of the first refused process */
 	int err;	   /* ENOMEM: the scan failed */
 	pthread_t tid;
@@ -545,7 +547,7 @@ static int scan_pid(struct part *pt, size_t i, char *cmd, char **big)
 	struct qn_proc *p;
 	char path[32];
 	size_t denied0 = s->denied;
-	int pid = c->pids[i];
+	int pid = c->blocks[i / PID_BLOCK][i % PID_BLOCK];
 	ssize_t n;
 
 	pid_path(path, pid, "cmdline");
@@ -624,10 +626,11 @@ out:
 }
 
 /* One getdents64 of <proc> into buf (len bytes): its pids appended to
- * c->pids and published to the scanning threads.  A buffer that holds
+ * the list and published to the scanning threads.  A buffer that holds
  * thousands of entries: readdir's 32 KB would take a call per thousand.
  * Returns the count of bytes read: 0 at the end of the list, and on a
- * read error (what was listed is scanned) or at PIDS_MAX. */
+ * read error (what was listed is scanned), at PIDS_MAX or when a block
+ * could not be allocated (list_err). */
 static ssize_t list_read(struct ctx *c, char *buf, size_t len)
 {
 	ssize_t got = getdents64(c->procfd, buf, len);
@@ -644,14 +647,21 @@ static ssize_t list_read(struct ctx *c, char *buf, size_t len)
 			continue;
 		for (k = 0; d[k] >= '0' && d[k] <= '9' && k < 10; k++)
 			pid = pid * 10 + (d[k] - '0');
-		if (!d[k] && k <= 9)
-			c->pids[n++] = pid;
+		if (d[k] || k > 9)
+			continue;
+		if (n % PID_BLOCK == 0 && !(c->blocks[n / PID_BLOCK] = malloc(
+						PID_BLOCK * sizeof(int)))) {
+			c->list_err = ENOMEM;
+			break;
+		}
+		c->blocks[n / PID_BLOCK][n % PID_BLOCK] = pid;
+		n++;
 	}
 	pthread_mutex_lock(&c->lock);
 	c->npids = c->published = n;
 	pthread_cond_broadcast(&c->more);
 	pthread_mutex_unlock(&c->lock);
-	return got > 0 && n < PIDS_MAX ? got : 0;
+	return got > 0 && n < PIDS_MAX && !c->list_err ? got : 0;
 }
 
 static size_t pick_threads(const struct qn_scan_opts *o, size_t npids)
@@ -745,9 +755,8 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	c.netfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (read_netns(c.procfd, "self/ns/net", &c.self_netns))
 		c.self_netns = 0;
-	c.pids = malloc(PIDS_MAX * sizeof *c.pids);
 	buf = malloc(LIST_MORE);
-	if (!c.pids || !buf)
+	if (!buf)
 		goto out;
 	/* The other threads start on the first read's pids while this one
 	 * lists the rest, then joins them: it also does what a thread that
@@ -770,6 +779,7 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	for (size_t k = 1; k < np; k++)
 		if (pt[k].c)
 			pthread_join(pt[k].tid, NULL);
+	err = c.list_err;
 	for (size_t k = 0; k < np; k++)
 		if (pt[k].err)
 			err = pt[k].err;
@@ -789,7 +799,8 @@ out:
 		free(pt[k].seq);
 	}
 	free(buf);
-	free(c.pids);
+	for (size_t b = 0; b * PID_BLOCK < c.npids; b++)
+		free(c.blocks[b]);
 	free(c.idx);
 	free(c.devs);
 	if (c.netfd >= 0)
