@@ -62,6 +62,27 @@ START_TEST(test_lookup)
 }
 END_TEST
 
+/* One database for every lookup, three rounds in changing order: answers
+ * kept for repeated addresses (and slots two addresses share) are the
+ * answers a fresh database gives. */
+START_TEST(test_lookup_repeated)
+{
+	const size_t n = sizeof lookups / sizeof lookups[0];
+	struct asn_db *db = open_test_db();
+	struct asn_info ai;
+
+	for (size_t round = 0; round < 3; round++)
+		for (size_t k = 0; k < n; k++) {
+			size_t i = round == 1 ? n - 1 - k : (k * 7 + round) % n;
+
+			asn_lookup(db, lookups[i].ip, &ai);
+			ck_assert_str_eq(ai.asn, lookups[i].asn);
+			ck_assert_str_eq(ai.org, lookups[i].org);
+		}
+	asn_close(db);
+}
+END_TEST
+
 START_TEST(test_no_db)
 {
 	struct asn_db *db = (struct asn_db *)1;
@@ -105,6 +126,7 @@ static Suite *suite(void)
 
 	tcase_add_loop_test(tc, test_lookup, 0,
 			    sizeof lookups / sizeof lookups[0]);
+	tcase_add_test(tc, test_lookup_repeated);
 	tcase_add_test(tc, test_no_db);
 	tcase_add_test(tc, test_utf8_cut);
 	suite_add_tcase(s, tc);

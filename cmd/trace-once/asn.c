@@ -9,9 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Answers by address: the routers near the prober are hops of every
+ * target, and one lookup costs two inet_pton, a tree walk and two record
+ * decodes.  Direct-mapped; a collision is only a miss. */
+#define ASN_MEMO 64
+
+struct asn_memo {
+	char ip[64]; /* "" unused; longer addresses are not kept */
+	struct asn_info info;
+};
+
 struct asn_db {
 	MMDB_s mmdb;
+	struct asn_memo *memo; /* ASN_MEMO entries, on first use */
 };
+
+static struct asn_memo *memo_slot(const struct asn_db *db, const char *ip)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = ip; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &db->memo[h % ASN_MEMO];
+}
 
 int asn_open(struct asn_db **out, const char *path, char *err, size_t errlen)
 {
@@ -43,6 +63,7 @@ void asn_close(struct asn_db *db)
 	if (!db)
 		return;
 	MMDB_close(&db->mmdb);
+	free(db->memo);
 	free(db);
 }
 
@@ -83,7 +104,35 @@ int asn_is_private(const char *ip)
 	return 0;
 }
 
+static void lookup(const struct asn_db *db, const char *ip,
+		   struct asn_info *out);
+
 void asn_lookup(const struct asn_db *db, const char *ip, struct asn_info *out)
+{
+	struct asn_memo *m;
+
+	if (!db || !*ip || strlen(ip) >= sizeof m->ip) {
+		lookup(db, ip, out);
+		return;
+	}
+	/* The memo is a cache, not state: a const db may fill it. */
+	if (!db->memo) {
+		((struct asn_db *)db)->memo = calloc(ASN_MEMO, sizeof *m);
+		if (!db->memo) {
+			lookup(db, ip, out);
+			return;
+		}
+	}
+	m = memo_slot(db, ip);
+	if (strcmp(m->ip, ip)) {
+		lookup(db, ip, &m->info);
+		strcpy(m->ip, ip);
+	}
+	*out = m->info;
+}
+
+static void lookup(const struct asn_db *db, const char *ip,
+		   struct asn_info *out)
 {
 	MMDB_lookup_result_s res;
 	MMDB_entry_data_s data;
