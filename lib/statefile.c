@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "statefile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -497,6 +498,34 @@ static void side_unlink(const struct statefile *st, const struct side_ref *r)
 	unlink(path);
 }
 
+/* Remove <dir>/<name>.<digits> files of the named side files other than
+ * the generations named: what a crash between a commit and the removal
+ * of the superseded file left behind. */
+static void side_sweep(const struct statefile *st,
+		       const struct side_ref *named, size_t nnamed)
+{
+	DIR *d = opendir(st->dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		for (size_t i = 0; i < nnamed; i++) {
+			size_t nl = strlen(named[i].name);
+			const char *g = e->d_name + nl + 1;
+			char *end;
+			if (strncmp(e->d_name, named[i].name, nl) ||
+			    e->d_name[nl] != '.' || *g < '0' || *g > '9')
+				continue;
+			struct side_ref r = {.gen = strtoull(g, &end, 10)};
+			snprintf(r.name, sizeof r.name, "%s", named[i].name);
+			if (*end == 0 && !side_in(&r, named, nnamed))
+				side_unlink(st, &r);
+		}
+	}
+	closedir(d);
+}
+
 /*
  * After a commit (committed 1): remove every side file the new state no
  * longer names, and remember the ones it names.  At close without one
@@ -514,6 +543,8 @@ static void side_settle(struct statefile *st, int committed)
 			      : !side_in(r, st->committed, st->ncommitted))
 			side_unlink(st, r);
 	}
+	if (committed && st->nwritten)
+		side_sweep(st, named, nnamed);
 	st->nwritten = 0;
 	if (!committed)
 		return;

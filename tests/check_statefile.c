@@ -375,10 +375,26 @@ START_TEST(test_side_commit)
 	free(two);
 	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
 	ck_assert(!exists("big.2") && exists("big.3"));
+	/* Left by a crash between a commit and the removal: swept by the
+	 * next commit that writes a side file.  Other names stay. */
+	write_file("big.9", "orphan\n");
+	write_file("big.3.bak", "keep\n");
+	write_file("big.x", "keep\n");
+	statefile_close(st);
+	ck_assert_int_eq(statefile_open(&st, dir, "t", 0, err, sizeof err), 0);
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	ck_assert(exists("big.9")); /* nothing written: no sweep */
+	ck_assert_int_eq(statefile_side_put(st, "big", "five\n", 5, err,
+					    sizeof err),
+			 0);
+	ck_assert(exists("big.4"));
+	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
+	ck_assert(!exists("big.9") && !exists("big.3") && exists("big.4"));
+	ck_assert(exists("big.3.bak") && exists("big.x"));
 	/* A side file the state no longer names at all goes too. */
 	ck_assert_int_eq(statefile_del(st, "side/big"), 0);
 	ck_assert_int_eq(statefile_commit(st, err, sizeof err), 0);
-	ck_assert(!exists("big.3"));
+	ck_assert(!exists("big.4"));
 	statefile_close(st);
 }
 END_TEST
