@@ -185,7 +185,7 @@ static const char *const same_fmts[] = {
  * The one-pass reading and the general matcher agree on every line: real
  * shapes with every byte in turn replaced by a byte that moves field
  * ends (space, '/', ':', '-', '+', digits, ...), at every length that
- * crosses the 16- and 64-byte steps of the byte-class masks.
+ * crosses the 16-, 32- and 64-byte steps of the byte-class masks.
  */
 START_TEST(test_one_pass_same)
 {
@@ -209,6 +209,10 @@ START_TEST(test_one_pass_same)
 	char err[512], line[512];
 	ck_assert_msg(logformat_compile(same_fmts[_i], &lf, err, sizeof err) == 0,
 		      "%s", err);
+	/* Byte classes 16 bytes a step (SSE2), then 32 (AVX2) if the CPU
+	 * has it. */
+	for (int wide = 0; wide < 2 && logformat_set_wide(lf, wide) == wide;
+	     wide++)
 	for (size_t b = 0; b < sizeof base / sizeof base[0]; b++) {
 		size_t n = strlen(base[b]);
 		assert_same(lf, base[b], n);
@@ -240,6 +244,42 @@ START_TEST(test_one_pass_same)
 				     "11111111111111111111111111111111111111111",
 				     base[b]);
 			assert_same(lf, line, (size_t)w);
+		}
+	}
+	logformat_free(lf);
+}
+END_TEST
+
+/*
+ * Words at the end of the line, after a name of every length: the last,
+ * partial 16- or 32-byte step of the byte-class masks lands on every
+ * offset of them; spaces and digits in them moved one byte at a time.
+ */
+START_TEST(test_one_pass_tail)
+{
+	struct logformat *lf;
+	char err[256], line[256];
+	ck_assert_msg(logformat_compile("SNI=%[ssl_fc_sni]/%B %ts %b %ft",
+					&lf, err, sizeof err) == 0, "%s", err);
+	for (int wide = 0; wide < 2 && logformat_set_wide(lf, wide) == wide;
+	     wide++) {
+		for (int name = 1; name < 140; name++) {
+			int n = snprintf(line, sizeof line,
+					 "SNI=%.*s/1234 -- be_pool3 fe_x",
+					 name, "abcdefghij0123456789abcdefghij"
+					 "abcdefghij0123456789abcdefghij"
+					 "abcdefghij0123456789abcdefghij"
+					 "abcdefghij0123456789abcdefghij"
+					 "abcdefghij0123456789abcdefghij");
+			assert_same(lf, line, (size_t)n);
+			for (int at = n - 20; at < n; at++) {
+				char keep = line[at];
+				line[at] = keep == ' ' ? 'x' : ' ';
+				assert_same(lf, line, (size_t)n);
+				line[at] = '7';
+				assert_same(lf, line, (size_t)n);
+				line[at] = keep;
+			}
 		}
 	}
 	logformat_free(lf);
@@ -318,6 +358,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_match, 0,
 			    (int)(sizeof lines / sizeof lines[0]));
 	tcase_add_test(tc, test_presets);
+	tcase_add_test(tc, test_one_pass_tail);
 	tcase_add_loop_test(tc, test_one_pass_same, 0,
 			    (int)(sizeof same_fmts / sizeof same_fmts[0]));
 	tcase_add_loop_test(tc, test_word_then_literal, 0, 120);

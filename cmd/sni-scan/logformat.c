@@ -8,6 +8,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#endif
 
 #include "parse_num.h"
 
@@ -52,7 +56,7 @@ struct lf_op {
 			     field ends at; OP_NUMSEQ: the byte between
 			     numbers */
 	unsigned char nseq; /* OP_NUMSEQ */
-	unsigned char rec;  /* the token is a field: record its span */
+	char lit0;	  /* the literal's first byte */
 	unsigned tok;	  /* the token */
 	size_t litlen;	  /* the literal after it; 0: none */
 	const char *lit;
@@ -84,6 +88,7 @@ struct logformat {
 	unsigned sni_capture;
 	struct lf_op *prog; /* the one-pass reading, see match_first() */
 	size_t nprog;
+	int avx2; /* byte-class masks 32 bytes a step */
 };
 
 struct preset {
@@ -309,6 +314,9 @@ static void build_prog(struct logformat *lf)
 {
 	lf->prog = calloc(lf->n, sizeof *lf->prog);
 	lf->nprog = 0;
+#ifdef HAVE_AVX2_PATH
+	lf->avx2 = __builtin_cpu_supports("avx2");
+#endif
 	if (!lf->prog)
 		return;
 	for (size_t k = 0; k < lf->n; k++) {
@@ -317,7 +325,6 @@ static void build_prog(struct logformat *lf)
 		struct lf_op *o = &lf->prog[lf->nprog++];
 		int lit_next = next && next->cls == C_LIT;
 		o->tok = (unsigned)k;
-		o->rec = t->field != F_NONE;
 		o->kind = OP_GENERAL;
 		switch (t->cls) {
 		case C_LIT:
@@ -373,6 +380,7 @@ static void build_prog(struct logformat *lf)
 		if (l) {
 			size_t w = l->litlen < 8 ? l->litlen : 8;
 			o->lit = l->lit;
+			o->lit0 = l->lit[0];
 			o->litlen = l->litlen;
 			memcpy(&o->litw, l->lit, w);
 			memset(&o->litm, 0xff, w);
@@ -1191,6 +1199,16 @@ static inline void classify16(const char *p, unsigned *sp, unsigned *dg)
 }
 #endif
 
+/* The word holding bit len: sp and dg are its bits below len (len - c <
+ * 64); every bit from len on is set. */
+static inline void masks_end(struct masks *k, size_t c, size_t len,
+			     uint64_t sp, uint64_t dg)
+{
+	uint64_t past = ~0ULL << (len - c);
+	k->sp[c >> 6] = sp | past;
+	k->nd[c >> 6] = ~dg | past;
+}
+
 /* Sixteen bytes per step, 64 per mask word; the last, partial step of a
  * line loads its last sixteen bytes again rather than reading past its
  * end. */
@@ -1226,11 +1244,64 @@ static void masks_fill(struct masks *k, const char *s, size_t len)
 			dg |= (uint64_t)((unsigned)(s[r] - '0') <= 9) << (r - c);
 		}
 	}
-	/* len - c < 64: the bits from len on. */
-	uint64_t past = ~0ULL << (len - c);
-	k->sp[c >> 6] = sp | past;
-	k->nd[c >> 6] = ~dg | past;
+	masks_end(k, c, len, sp, dg);
 }
+
+#ifdef HAVE_AVX2_PATH
+/*
+ * The same, 32 bytes per step, on a CPU with AVX2 (checked when the
+ * format is compiled; the SSE2 version is the baseline every x86-64
+ * has).  Lines under 32 bytes take the SSE2 version.
+ */
+__attribute__((target("avx2"))) static void
+masks_fill_avx2(struct masks *k, const char *s, size_t len)
+{
+	const __m256i sp32 = _mm256_set1_epi8(' '), zero32 = _mm256_set1_epi8('0'),
+		      nine32 = _mm256_set1_epi8(9);
+	uint64_t sp = 0, dg = 0;
+	size_t c = 0;
+
+	if (len < 32) {
+		masks_fill(k, s, len);
+		return;
+	}
+	for (;; c += 64) {
+		size_t r0 = c, r1 = c + 32;
+		int last = c + 64 > len;
+		/* The last 64 bytes or fewer: steps at c and c + 32, the one
+		 * that would read past the end moved back to end at len. */
+		if (last && r0 + 32 > len)
+			r0 = len - 32;
+		if (last && r1 + 32 > len)
+			r1 = len - 32;
+		__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + r0));
+		__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + r1));
+		__m256i d0 = _mm256_sub_epi8(x0, zero32);
+		__m256i d1 = _mm256_sub_epi8(x1, zero32);
+		uint64_t s0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, sp32));
+		uint64_t s1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, sp32));
+		uint64_t g0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			_mm256_min_epu8(d0, nine32), d0));
+		uint64_t g1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			_mm256_min_epu8(d1, nine32), d1));
+		if (!last) {
+			k->sp[c >> 6] = s0 | s1 << 32;
+			k->nd[c >> 6] = ~(g0 | g1 << 32);
+			continue;
+		}
+		/* Bits for bytes c..len: a step moved back gives its
+		 * bytes before c, or before c + 32, first. */
+		sp = s0 >> (c - r0);
+		dg = g0 >> (c - r0);
+		if (c + 32 < len) {
+			sp |= (s1 >> (c + 32 - r1)) << 32;
+			dg |= (g1 >> (c + 32 - r1)) << 32;
+		}
+		break;
+	}
+	masks_end(k, c, len, sp, dg);
+}
+#endif
 
 /* The first set bit at or after pos (pos <= len). */
 static inline size_t next_set(const uint64_t *m, size_t pos)
@@ -1328,7 +1399,12 @@ static int match_first(struct mstate *m)
 
 	if (len > MASK_MAX)
 		return 0;
-	masks_fill(&k, s, len);
+#ifdef HAVE_AVX2_PATH
+	if (lf->avx2)
+		masks_fill_avx2(&k, s, len);
+	else
+#endif
+		masks_fill(&k, s, len);
 	for (const struct lf_op *o = lf->prog, *end = o + lf->nprog; o < end;
 	     o++) {
 		size_t e;
@@ -1375,18 +1451,20 @@ static int match_first(struct mstate *m)
 			if (e == len)
 				e = NO_END;
 			break;
-		default:
+		case OP_GENERAL:
 			return match_from(m, o->tok, pos);
+		default:
+			__builtin_unreachable();
 		}
 		if (e == NO_END)
 			return 0;
-		if (o->rec) {
-			m->sp[o->tok].off = pos;
-			m->sp[o->tok].len = e - pos;
-		}
+		/* Every token's span, fields or not: a store is cheaper than
+		 * a branch. */
+		m->sp[o->tok].off = pos;
+		m->sp[o->tok].len = e - pos;
 		pos = e;
 		if (o->litlen == 1) {
-			if (pos >= len || s[pos] != o->lit[0])
+			if (pos >= len || s[pos] != o->lit0)
 				return 0;
 			pos++;
 		} else if (o->litlen) {
@@ -1603,6 +1681,17 @@ enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 			       size_t len, struct lf_result *r)
 {
 	return match(lf, msg, len, r, 1);
+}
+
+int logformat_set_wide(struct logformat *lf, int on)
+{
+#ifdef HAVE_AVX2_PATH
+	lf->avx2 = on && __builtin_cpu_supports("avx2");
+#else
+	(void)on;
+	lf->avx2 = 0;
+#endif
+	return lf->avx2;
 }
 
 enum lf_status logformat_match_general(const struct logformat *lf,

@@ -93,6 +93,10 @@ int logformat_sni_is_last(const struct logformat *lf);
 
 enum lf_status logformat_match(const struct logformat *lf, const char *msg,
 			       size_t len, struct lf_result *r);
+/* Byte classes 32 bytes a step (AVX2) if on and the CPU has it, else 16
+ * (SSE2); the default is the widest the CPU has.  Returns 1 if wide.
+ * The result of a match is the same either way: for tests. */
+int logformat_set_wide(struct logformat *lf, int on);
 /* The same result, always by the general matcher (no one-pass reading of
  * the usual line): for tests and the fuzzer, which compare the two. */
 enum lf_status logformat_match_general(const struct logformat *lf,

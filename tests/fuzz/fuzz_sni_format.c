@@ -44,11 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (n) {
 			const char *e = memchr(p, '\n', n);
 			size_t l = e ? (size_t)(e - p) : n;
-			struct lf_result r, g;
+			struct lf_result r, g, w;
 			enum lf_status st = logformat_match(lf, p, l, &r);
 			if (logformat_match_general(lf, p, l, &g) != st ||
 			    (st == LF_MATCH && !same(&r, &g)))
 				__builtin_trap();
+			/* Byte classes 16 bytes a step as well as 32. */
+			int wide = logformat_set_wide(lf, 0);
+			if (logformat_match(lf, p, l, &w) != st ||
+			    (st == LF_MATCH && !same(&r, &w)))
+				__builtin_trap();
+			logformat_set_wide(lf, wide);
 			if (st == LF_MATCH) {
 				char name[SNI_NAME_MAX + 1];
 				/* Results point inside the line. */
