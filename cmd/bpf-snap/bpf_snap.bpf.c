@@ -35,7 +35,9 @@ const volatile __u32 noop = 0;
  * place reaches its counter by index: hashing and comparing a 40-byte
  * key was half of the programs' instructions on a send (measured).
  * Slots are handed out in order from edge_next and never reused, so a
- * remembered slot stays the key's for as long as the programs run.
+ * remembered slot stays the key's for as long as the programs run.  A
+ * slot also holds its key (struct bpf_snap_edge_slot): a snapshot reads
+ * the mappable array and never walks the hash.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -49,7 +51,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, struct bpf_snap_count);
+	__type(value, struct bpf_snap_edge_slot);
 } edge_counts SEC(".maps");
 
 /* Set by attach to the size of both maps above. */
@@ -184,6 +186,7 @@ static __always_inline int sk_dest(struct sock *sk, struct bpf_snap_key *k)
 static __always_inline struct bpf_snap_count *
 edge_get(const struct bpf_snap_key *k, __u32 *slot)
 {
+	struct bpf_snap_edge_slot *es;
 	__u32 *v = bpf_map_lookup_elem(&edges, k);
 	__u32 i;
 
@@ -197,8 +200,14 @@ edge_get(const struct bpf_snap_key *k, __u32 *slot)
 			return NULL;
 		}
 		i = (__u32)n;
+		es = bpf_map_lookup_elem(&edge_counts, &i);
+		if (!es) {
+			count_drop(BPF_SNAP_MAP_EDGES);
+			return NULL;
+		}
+		es->key = *k;
 		/* -EEXIST: another CPU inserted the key first; its slot
-		 * is the key's, and this one stays unused. */
+		 * is the key's, and this one stays invalid and unused. */
 		if (bpf_map_update_elem(&edges, k, &i, BPF_NOEXIST)) {
 			v = bpf_map_lookup_elem(&edges, k);
 			if (!v) {
@@ -206,10 +215,14 @@ edge_get(const struct bpf_snap_key *k, __u32 *slot)
 				return NULL;
 			}
 			i = *v;
+		} else {
+			/* Fully ordered: the key is seen before valid. */
+			__sync_lock_test_and_set(&es->valid, 1);
 		}
 	}
 	*slot = i;
-	return bpf_map_lookup_elem(&edge_counts, &i);
+	es = bpf_map_lookup_elem(&edge_counts, &i);
+	return es ? &es->c : NULL;
 }
 
 /* The counters of the key cached in p, or of p->key looked up (and the
@@ -219,8 +232,12 @@ edge_of(struct bpf_snap_pending *p)
 {
 	struct bpf_snap_count *c;
 
-	if (p->flags & BPF_SNAP_PENDING_EDGE)
-		return bpf_map_lookup_elem(&edge_counts, &p->edge);
+	if (p->flags & BPF_SNAP_PENDING_EDGE) {
+		struct bpf_snap_edge_slot *es =
+		    bpf_map_lookup_elem(&edge_counts, &p->edge);
+
+		return es ? &es->c : NULL;
+	}
 	c = edge_get(&p->key, &p->edge);
 	if (c)
 		p->flags |= BPF_SNAP_PENDING_EDGE;
@@ -369,9 +386,11 @@ static __always_inline void udp_send(struct bpf_snap_pending *p, __u64 cookie,
 			return;
 		if ((p->flags & BPF_SNAP_PENDING_EDGE) &&
 		    same_dest(p, BPF_SNAP_PROTO_UDP, family, dport, a)) {
-			c = bpf_map_lookup_elem(&edge_counts, &p->edge);
-			if (c)
-				__sync_fetch_and_add(&c->count, 1);
+			struct bpf_snap_edge_slot *es =
+			    bpf_map_lookup_elem(&edge_counts, &p->edge);
+
+			if (es)
+				__sync_fetch_and_add(&es->c.count, 1);
 			if (start)
 				p->start_ns = bpf_ktime_get_ns();
 			return;

@@ -10,7 +10,7 @@
  * pinned maps keep the old sizes; user space checks key and value sizes
  * of every pinned map before reading it):
  *   edges     HASH  struct bpf_snap_key -> __u32 slot in edge_counts
- *   edge_counts ARRAY __u32 slot        -> struct bpf_snap_count
+ *   edge_counts ARRAY __u32 slot        -> struct bpf_snap_edge_slot
  *   conn_lat  HASH  struct bpf_snap_key -> struct bpf_snap_hist
  *   tx_lat    HASH  struct bpf_snap_key -> struct bpf_snap_hist
  *   targets   HASH  char comm[16]       -> struct bpf_snap_target
@@ -59,6 +59,19 @@ struct bpf_snap_count {
 	__u64 failures; /* TCP SYN_SENT -> anything but ESTABLISHED */
 };
 
+/* A slot of edge_counts: the counters and, so that a snapshot reads
+ * everything from one mapping of this array rather than walking the
+ * edges hash through bpf(2), the key they count.  The key is written
+ * when the slot is handed out and valid set (after it, with a fully
+ * ordered exchange) once the key is in edges; a slot whose key lost a
+ * race to another CPU's insert stays invalid and unused. */
+struct bpf_snap_edge_slot {
+	struct bpf_snap_count c;
+	struct bpf_snap_key key;
+	__u32 valid;
+	__u32 reserved;
+};
+
 struct bpf_snap_hist {
 	__u64 slots[BPF_SNAP_SLOTS];
 	__u64 sum_ns;
@@ -105,7 +118,7 @@ enum bpf_snap_map {
 	BPF_SNAP_MAP_NR,
 };
 
-#define BPF_SNAP_INFO_VERSION 2
+#define BPF_SNAP_INFO_VERSION 3
 struct bpf_snap_info {
 	__u32 version;		/* BPF_SNAP_INFO_VERSION */
 	__u32 filtered;		/* 1: only targets are counted */

@@ -34,7 +34,7 @@ const struct pins_map_desc pins_maps[] = {
     {"targets", BPF_SNAP_COMM_LEN, sizeof(struct bpf_snap_target), -1},
     {"dropped", 4, 8, -1},
     {"info", 4, sizeof(struct bpf_snap_info), -1},
-    {"edge_counts", 4, sizeof(struct bpf_snap_count), -1},
+    {"edge_counts", 4, sizeof(struct bpf_snap_edge_slot), -1},
 };
 const size_t pins_n_maps = sizeof pins_maps / sizeof pins_maps[0];
 
@@ -288,32 +288,60 @@ static int count_mapped(int fd, const struct bpf_map_info *info, size_t *n)
 	return 0;
 }
 
-/*
- * Replace the slot number that each of the n records holds in its count
- * (as read from the edges hash) by the counters at that slot of
- * edge_counts, read in place through a mapping (a copy otherwise).  A
- * slot out of range (never written by the programs) reads as zero.
- */
-static int edge_counts_join(int fd, const struct bpf_map_info *info,
-			    struct snap_edge *e, size_t n)
+/* Appending the valid slots of edge_counts to an array of records. */
+struct edge_sink {
+	struct snap_edge *e;
+	size_t n, cap;
+};
+
+static void edge_slots_add(const char *keys, const char *vals, size_t n,
+			   void *arg)
 {
-	size_t len;
-	const struct bpf_snap_count *m = map_values(fd, info, &len);
+	struct edge_sink *sk = arg;
+	const struct bpf_snap_edge_slot *v = (const void *)vals;
 
-	for (size_t i = 0; i < n; i++) {
-		__u32 slot;
-
-		memcpy(&slot, &e[i].val, sizeof slot);
-		memset(&e[i].val, 0, sizeof e[i].val);
-		if (slot >= info->max_entries)
+	(void)keys;
+	for (size_t i = 0; i < n && sk->n < sk->cap; i++) {
+		/* valid is set after the key is written, with a fully
+		 * ordered exchange: read it first. */
+		if (!__atomic_load_n(&v[i].valid, __ATOMIC_ACQUIRE))
 			continue;
-		if (m)
-			memcpy(&e[i].val, &m[slot], sizeof e[i].val);
-		else if (bpf_map_lookup_elem(fd, &slot, &e[i].val) < 0)
-			return -1;
+		sk->e[sk->n].key = v[i].key;
+		sk->e[sk->n].val = v[i].c;
+		sk->n++;
 	}
-	if (m)
+}
+
+/*
+ * The edge records: the valid slots of edge_counts, each holding its key
+ * and counters, read in place through a mapping (the whole array through
+ * bpf(2) otherwise).  The array of records is sized for the capacity
+ * with calloc, which maps it lazily: only the slots in use take memory.
+ */
+static int edge_slots_read(int fd, const struct bpf_map_info *info,
+			   struct snap_edge **out, size_t *n)
+{
+	struct edge_sink sk = {0};
+	size_t len;
+	const char *m;
+
+	sk.cap = info->max_entries;
+	sk.e = calloc(sk.cap ? sk.cap : 1, sizeof *sk.e);
+	if (!sk.e)
+		return -1;
+	if ((m = map_values(fd, info, &len))) {
+		edge_slots_add(NULL, m, info->max_entries, &sk);
 		munmap((void *)m, len);
+	} else if (map_walk(fd, info->key_size, info->value_size,
+			    info->max_entries, edge_slots_add, &sk) < 0) {
+		int e = errno;
+
+		free(sk.e);
+		errno = e;
+		return -1;
+	}
+	*out = sk.e;
+	*n = sk.n;
 	return 0;
 }
 
@@ -412,18 +440,12 @@ int pins_read(const char *dir, struct snapshot *s, struct pins_data *d,
 			e = errno;
 			goto out;
 		}
-	/* The edges hash gives each key's slot in edge_counts: read into
-	 * the count's place, then replaced by the counts. */
-	if (map_read_recs(fds[M_EDGES], sizeof(struct bpf_snap_key),
-			  sizeof(__u32), info[M_EDGES].max_entries,
-			  sizeof(struct snap_edge),
-			  offsetof(struct snap_edge, val), &vp,
-			  &s->n_edges) < 0)
+	/* edge_counts holds each key beside its counters: the edges hash,
+	 * which the programs look keys up in, need not be read. */
+	if (edge_slots_read(fds[M_ECOUNTS], &info[M_ECOUNTS], &d->edges,
+			    &s->n_edges) < 0)
 		goto readfail;
-	s->edges = d->edges = vp;
-	if (edge_counts_join(fds[M_ECOUNTS], &info[M_ECOUNTS], d->edges,
-			     s->n_edges) < 0)
-		goto readfail;
+	s->edges = d->edges;
 	if (map_read_recs(fds[M_CONN], sizeof(struct bpf_snap_key),
 			  sizeof(struct bpf_snap_hist),
 			  info[M_CONN].max_entries, sizeof(struct snap_hist),
