@@ -68,6 +68,10 @@ static void __attribute__((noinline)) child(struct spawn *sp)
 	}
 	child_fd(sp->out, 1);
 	child_fd(sp->err, 2);
+	/* The pipes were made non-blocking for our read ends; mtr's write
+	 * ends (open file descriptions of their own) block as usual. */
+	fcntl(1, F_SETFL, 0);
+	fcntl(2, F_SETFL, 0);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &dfl, NULL);
@@ -121,7 +125,8 @@ static int job_start(struct mtr_job *j)
 
 	j->fd_out = j->fd_err = -1;
 	j->pid = -1;
-	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
+	if (pipe2(po, O_CLOEXEC | O_NONBLOCK) ||
+	    pipe2(pe, O_CLOEXEC | O_NONBLOCK)) {
 		rc = errno;
 		goto fail_pipes;
 	}
@@ -139,8 +144,6 @@ static int job_start(struct mtr_job *j)
 	}
 	j->fd_out = po[0];
 	j->fd_err = pe[0];
-	fcntl(j->fd_out, F_SETFL, O_NONBLOCK);
-	fcntl(j->fd_err, F_SETFL, O_NONBLOCK);
 	return 0;
 fail_pipes:
 	if (po[0] >= 0) {
