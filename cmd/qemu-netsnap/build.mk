@@ -21,11 +21,13 @@ check_qemu_procscan_SRCS := tests/check_qemu_procscan.c \
 check_qemu_settings_SRCS := tests/check_qemu_settings.c \
 	cmd/qemu-netsnap/settings.c cmd/qemu-netsnap/decode.c
 
-FUZZERS += fuzz_qemu_cmdline fuzz_qemu_proc fuzz_qemu_state
+FUZZERS += fuzz_qemu_cmdline fuzz_qemu_proc fuzz_qemu_state fuzz_qemu_numtext
 fuzz_qemu_cmdline_SRCS := tests/fuzz/fuzz_qemu_cmdline.c \
 	cmd/qemu-netsnap/decode.c
 fuzz_qemu_proc_SRCS := tests/fuzz/fuzz_qemu_proc.c cmd/qemu-netsnap/decode.c
 fuzz_qemu_state_SRCS := tests/fuzz/fuzz_qemu_state.c $(QN_PURE)
+fuzz_qemu_numtext_SRCS := tests/fuzz/fuzz_qemu_numtext.c \
+	cmd/qemu-netsnap/numtext.c
 
 # Test-only: a process that holds taps under a QEMU-like argv (fake VMs
 # for integration tests and the benchmark), and a frame sender.
