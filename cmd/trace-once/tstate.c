@@ -305,8 +305,10 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 			if (!isfinite(total) || total < 0)
 				total = 0;
 			total += h->sent;
-			/* What tstate_sent would read back from nv. */
-			ts->sent[i] = total;
+			/* What tstate_sent would read back from nv (it
+			 * takes this run's count for a total that is not
+			 * finite). */
+			ts->sent[i] = isfinite(total) ? total : h->sent;
 			route_value_fmt(total, nv, 32);
 			off = strlen(nv);
 			put_str(nv, sizeof nv, &off, ",");
