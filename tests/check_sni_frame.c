@@ -29,6 +29,10 @@ static const struct {
 	{"<>" MSG, "<>" MSG},
 	{"Proxy fe started.", "Proxy fe started."},
 	{"Nov 21 23:18:32 no tag here at all", "no tag here at all"},
+	{"1234-56 not a date at all", "1234-56 not a date at all"},
+	{"2026-11-21T23:18:3 lb1 x: y", "y"},
+	{"2026-11-21T23:18:3", "2026-11-21T23:18:3"},
+	{"2026-11-21T23:18:32 h: y", "y"},
 	/* Cut inside the frame: nothing of the message. */
 	{"<134>1 2026-11-21T23:18:32Z lb1", ""},
 	{"", ""},

@@ -171,5 +171,9 @@ size_t syslog_frame_strip(const char *line, size_t len)
 			return off + 2 + skip_5424(line + off + 2, len - off - 2);
 		return off + after_pri(line + off, len - off);
 	}
+	/* The usual raw line opens with the client address: a digit, and
+	 * no ISO 8601 date ("2026-"), the only frame that opens so. */
+	if ((unsigned)(line[0] - '0') < 10 && (len < 20 || line[4] != '-'))
+		return 0;
 	return after_pri(line, len);
 }
