@@ -96,17 +96,23 @@ done
 # Kernel instructions per send, which other load on the machine does not
 # change (perf, where the machine has the counter): detached, attached,
 # no-op programs.
-kinstr() { # kinstr: instructions:k of 100,000 sends, or empty
+kinstr() { # kinstr ARGS...: instructions:k of the client's run, or empty
 	command -v perf >/dev/null 2>&1 || return 0
-	perf stat -x, -e instructions:k -- "$TR" -n bsbench udp 127.0.0.1 $PU 100000 2>&1 >/dev/null |
+	perf stat -x, -e instructions:k -- "$TR" -n bsbench "$@" 2>&1 >/dev/null |
 		awk -F, '$3 ~ /instructions/ && $1 ~ /^[0-9]+$/ { print $1 }'
 }
-ki_off=$(kinstr)
+# Connects vary more (softirq work lands on whichever side runs it):
+# fewest of three.
+kinstr3() { min "$(kinstr "$@")" "$(min "$(kinstr "$@")" "$(kinstr "$@")")"; }
+ki_off=$(kinstr udp 127.0.0.1 $PU 100000)
+kt_off=$(kinstr3 tcprst 127.0.0.1 $PT 10000)
 attach
-ki_on=$(kinstr)
+ki_on=$(kinstr udp 127.0.0.1 $PU 100000)
+kt_on=$(kinstr3 tcprst 127.0.0.1 $PT 10000)
 detach
 attach_noop
-ki_nop=$(kinstr)
+ki_nop=$(kinstr udp 127.0.0.1 $PU 100000)
+kt_nop=$(kinstr3 tcprst 127.0.0.1 $PT 10000)
 detach
 # The programs' own run time per operation, from the kernel's BPF
 # statistics (kernel.bpf_stats_enabled, restored afterwards): what the
@@ -144,6 +150,11 @@ awk -v on="$udp_on" -v off="$udp_off" -v pr="$udp_prog" 'BEGIN {
 awk -v on="$udp_on" -v off="$udp_off" -v nop="$udp_nop" 'BEGIN {
 	a = (on - off) / 100000 * 1e6; f = (nop - off) / 100000 * 1e6
 	printf "bench bpf-snap UDP sendto, added by the programs: %.3f us/send  ref added by no-op programs on the same hooks (floor): %.3f us/send  ratio %.2f\n", a, f, (f > 0 ? a / f : 0) }'
+if [ -n "$kt_off" ] && [ -n "$kt_on" ] && [ -n "$kt_nop" ]; then
+	awk -v on="$kt_on" -v off="$kt_off" -v nop="$kt_nop" 'BEGIN {
+	a = (on - off) / 10000; f = (nop - off) / 10000
+	printf "bench bpf-snap TCP connect, kernel instructions added by the programs: %.0f instr/connect  ref added by no-op programs (floor): %.0f instr/connect  ratio %.2f\n", a, f, (f > 0 ? a / f : 0) }'
+fi
 if [ -n "$ki_off" ] && [ -n "$ki_on" ] && [ -n "$ki_nop" ]; then
 	awk -v on="$ki_on" -v off="$ki_off" -v nop="$ki_nop" 'BEGIN {
 	a = (on - off) / 100000; f = (nop - off) / 100000
