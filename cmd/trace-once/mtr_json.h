@@ -16,7 +16,10 @@
  *     if (decode_mtr_json(buf, len, &rep, err, sizeof err))
  *         ... malformed: err says why (a failed run) ...
  *
- * Pure: no syscalls, no globals.  The input is untrusted (it comes from a
+ * Pure: no syscalls, and no globals but jansson's allocator hooks, which
+ * point at an arena for the tree while decode_mtr_json runs and are put
+ * back before it returns (not thread-safe, as trace-once need not be).
+ * The input is untrusted (it comes from a
  * child process or a file): every string is length-checked, hop numbers
  * must be 1..MTR_MAX_HOPS and strictly increasing, numbers must be finite
  * and not negative.  Returns 0, or -1 with errno EINVAL and a one-line
