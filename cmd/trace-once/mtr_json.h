@@ -19,11 +19,10 @@
  * Pure: no syscalls, and no globals but jansson's allocator hooks, which
  * point at an arena for the tree while decode_mtr_json runs and are put
  * back before it returns (not thread-safe, as trace-once need not be).
- * The input is untrusted (it comes from a
- * child process or a file): every string is length-checked, hop numbers
- * must be 1..MTR_MAX_HOPS and strictly increasing, numbers must be finite
- * and not negative.  Returns 0, or -1 with errno EINVAL and a one-line
- * reason in err.
+ * The input is untrusted (it comes from a child process or a file):
+ * every string is length-checked, hop numbers must be 1..MTR_MAX_HOPS and
+ * strictly increasing, numbers must be finite and not negative.  Returns
+ * 0, or -1 with errno EINVAL and a one-line reason in err.
  */
 #ifndef TRACE_MTR_JSON_H
 #define TRACE_MTR_JSON_H
