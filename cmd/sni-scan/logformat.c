@@ -48,6 +48,11 @@ enum lf_opk {
 	OP_REST,    /* C_FREE, last: the rest of the line */
 	OP_FREE_C,  /* C_FREE before a literal that starts with c */
 	OP_GENERAL, /* anything else: the general matcher from here on */
+	/* OP_NUM, OP_NUMSEQ, OP_WORD before a literal that is one space,
+	 * the usual separator: one byte to compare, no literal to look up */
+	OP_NUM_SP,
+	OP_NUMSEQ_SP,
+	OP_WORD_SP,
 };
 
 struct lf_op {
@@ -386,6 +391,14 @@ static void build_prog(struct logformat *lf)
 			memset(&o->litm, 0xff, w);
 			if (l != t)
 				k++;
+		}
+		if (o->litlen == 1 && o->lit0 == ' ') {
+			if (o->kind == OP_NUM)
+				o->kind = OP_NUM_SP;
+			else if (o->kind == OP_NUMSEQ)
+				o->kind = OP_NUMSEQ_SP;
+			else if (o->kind == OP_WORD)
+				o->kind = OP_WORD_SP;
 		}
 	}
 }
@@ -1451,6 +1464,17 @@ static int match_first(struct mstate *m)
 			if (e == len)
 				e = NO_END;
 			break;
+		case OP_NUM_SP:
+			e = num_end_m(&k, s, pos, len);
+			goto space;
+		case OP_NUMSEQ_SP:
+			e = numseq_end_m(&k, s, pos, len, o->nseq, o->c);
+			goto space;
+		case OP_WORD_SP:
+			e = next_set(k.sp, pos);
+			if (e == pos)
+				return 0;
+			goto space;
 		case OP_GENERAL:
 			return match_from(m, o->tok, pos);
 		default:
@@ -1472,6 +1496,14 @@ static int match_first(struct mstate *m)
 				return 0;
 			pos += o->litlen;
 		}
+		continue;
+	space:
+		/* NO_END is past len too. */
+		if (e >= len || s[e] != ' ')
+			return 0;
+		m->sp[o->tok].off = pos;
+		m->sp[o->tok].len = e - pos;
+		pos = e + 1;
 	}
 	return pos == len;
 }
