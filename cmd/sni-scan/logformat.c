@@ -741,26 +741,6 @@ static inline size_t find_byte(const char *s, size_t pos, size_t len, char c)
 	return pos;
 }
 
-/* The first c or d in s[pos..len), or len (pos > len: pos). */
-static inline size_t find_byte2(const char *s, size_t pos, size_t len, char c,
-				char d)
-{
-#ifdef __SSE2__
-	const __m128i c16 = _mm_set1_epi8(c), d16 = _mm_set1_epi8(d);
-	while (pos + 16 <= len) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
-		unsigned z = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-			_mm_cmpeq_epi8(x, c16), _mm_cmpeq_epi8(x, d16)));
-		if (z)
-			return pos + (size_t)__builtin_ctz(z);
-		pos += 16;
-	}
-#endif
-	while (pos < len && s[pos] != c && s[pos] != d)
-		pos++;
-	return pos;
-}
-
 /* The first byte at or after pos in s[..len) that is not a decimal digit,
  * or len.  Numbers are short but many (twelve a line in tcp-sni). */
 static inline size_t skip_digits(const char *s, size_t pos, size_t len)
