@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 
@@ -101,6 +102,10 @@ struct promfile {
 	char *scratch;
 	size_t scratch_cap;
 	struct arena_block *arena;
+	/* promfile_set_prefix: verbatim text from buf, or fd at 0. */
+	const char *prefix_buf;
+	int prefix_fd;
+	uint64_t prefix_len;
 	char err[256];
 };
 
@@ -645,7 +650,16 @@ int promfile_retain(struct promfile *pf, const char *const *keep)
 		free(f->seen);
 	}
 	pf->nfam = out;
+	pf->prefix_len = 0;
 	return 0;
+}
+
+void promfile_set_prefix(struct promfile *pf, const char *buf, int fd,
+			 uint64_t len)
+{
+	pf->prefix_buf = buf;
+	pf->prefix_fd = fd;
+	pf->prefix_len = len;
 }
 
 static int cmp_family(const void *a, const void *b)
@@ -757,6 +771,49 @@ value:
 }
 
 /* Writes the exposition to f; errors show in ferror(f). */
+/* The prefix from its fd: in the kernel when f is a file (a 2 MB block
+ * costs no trip through user space), else through a buffer. */
+static int put_prefix_fd(const struct promfile *pf, struct out *o)
+{
+	uint64_t len = pf->prefix_len;
+	loff_t in = 0;
+	int fd = fileno(o->f);
+
+	if (fflush(o->f) != 0)
+		return -1;
+	while (fd >= 0 && (uint64_t)in < len) {
+		ssize_t k = copy_file_range(pf->prefix_fd, &in, fd, NULL,
+					    (size_t)(len - (uint64_t)in), 0);
+		if (k <= 0)
+			break;
+	}
+	while ((uint64_t)in < len) {
+		size_t want = len - (uint64_t)in < sizeof o->buf ?
+				      (size_t)(len - (uint64_t)in) :
+				      sizeof o->buf;
+		ssize_t k = pread(pf->prefix_fd, o->buf, want, in);
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO; /* the file shrank under us */
+			return -1;
+		}
+		o->n = (size_t)k;
+		out_flush(o);
+		in += k;
+	}
+	return ferror(o->f) ? -1 : 0;
+}
+
+static int put_prefix(const struct promfile *pf, struct out *o)
+{
+	if (!pf->prefix_len)
+		return 0;
+	if (!pf->prefix_buf)
+		return put_prefix_fd(pf, o);
+	out_put(o, pf->prefix_buf, (size_t)pf->prefix_len);
+	return 0;
+}
+
 static int render_to(const struct promfile *pf, FILE *f)
 {
 	static const struct name_text none = {"", 0},
@@ -776,6 +833,11 @@ static int render_to(const struct promfile *pf, FILE *f)
 	}
 	o->f = f;
 	o->n = 0;
+	if (put_prefix(pf, o) < 0) {
+		free(tmp);
+		free(o);
+		return -1;
+	}
 	if (pf->nfam)
 		memcpy(tmp, pf->fam, pf->nfam * sizeof *tmp);
 	qsort(tmp, pf->nfam, sizeof *tmp, cmp_family);
@@ -883,16 +945,35 @@ int promfile_write_stream(const struct promfile *pf, FILE *f)
 	return 0;
 }
 
+struct commit_arg {
+	const struct promfile *pf;
+	struct stat *st;
+};
+
 static int fill_promfile(FILE *f, void *arg)
 {
-	return render_to(arg, f);
+	struct commit_arg *a = arg;
+
+	if (render_to(a->pf, f) < 0)
+		return -1;
+	/* Flushed, the file's mtime is final: fsync and rename keep it. */
+	if (a->st && (fflush(f) != 0 || fstat(fileno(f), a->st) < 0))
+		return -1;
+	return 0;
+}
+
+int promfile_commit_stat(const struct promfile *pf, const char *path,
+			 char *err, size_t errlen, struct stat *st)
+{
+	struct commit_arg a = {pf, st};
+
+	/* Streamed into the temp file: a large file needs no second copy
+	 * in memory. */
+	return atomicfile_write_fn(path, 0644, fill_promfile, &a, err, errlen);
 }
 
 int promfile_commit(const struct promfile *pf, const char *path, char *err,
 		    size_t errlen)
 {
-	/* Streamed into the temp file: a large file needs no second copy
-	 * in memory. */
-	return atomicfile_write_fn(path, 0644, fill_promfile, (void *)pf, err,
-				   errlen);
+	return promfile_commit_stat(pf, path, err, errlen, NULL);
 }

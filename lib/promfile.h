@@ -25,7 +25,9 @@
 #ifndef PROMSNAP_PROMFILE_H
 #define PROMSNAP_PROMFILE_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "histogram.h"
 #include "metricdefs.h"
@@ -56,11 +58,26 @@ const char *promfile_error(const struct promfile *pf);
 
 /* The exposition text in a malloc'd, NUL-terminated buffer. */
 int promfile_render(const struct promfile *pf, char **buf, size_t *len);
+/*
+ * Exposition text written verbatim before the families: a block the tool
+ * rendered in an earlier run and reuses (sni-scan's series when its logs
+ * did not change).  len bytes from buf, or, when buf is NULL, from fd at
+ * offset 0 (copied in the kernel when the output is a file).  The caller
+ * keeps buf or fd valid until the file is written, and makes sure the
+ * block is complete families that sort before, and are not among, the
+ * families added to pf.  promfile_retain() drops it: it is measurement.
+ */
+void promfile_set_prefix(struct promfile *pf, const char *buf, int fd,
+			 uint64_t len);
 /* Write to a stream (for -o -); -1 with errno on write error. */
 int promfile_write_stream(const struct promfile *pf, FILE *f);
-/* Atomically replace path (see atomicfile.h); mode 0644. */
+/* Atomically replace path (see atomicfile.h); mode 0644.  With st not
+ * NULL, also the stat of the file as written (its mtime is final; a
+ * device or FIFO written in place gives its own). */
 int promfile_commit(const struct promfile *pf, const char *path, char *err,
 		    size_t errlen);
+int promfile_commit_stat(const struct promfile *pf, const char *path,
+			 char *err, size_t errlen, struct stat *st);
 
 /* Helpers shared with tests and tools. */
 int prom_valid_metric_name(const char *s);

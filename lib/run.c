@@ -156,11 +156,14 @@ int run_finish(struct run *r, int code)
 			if (code == 0)
 				code = EXIT_IOERR;
 		}
-	} else if (promfile_commit(r->pf, r->out_path, err, sizeof err) < 0) {
+	} else if (promfile_commit_stat(r->pf, r->out_path, err, sizeof err,
+					&r->written_stat) < 0) {
 		int e = errno;
 		log_err("%s", err);
 		if (code == 0)
 			code = write_error_code(e);
+	} else {
+		r->written = 1;
 	}
 out:
 	promfile_free(r->pf);

@@ -23,6 +23,8 @@
 #ifndef PROMSNAP_RUN_H
 #define PROMSNAP_RUN_H
 
+#include <sys/stat.h>
+
 #include "cli.h"
 #include "promfile.h"
 #include "statefile.h"
@@ -52,6 +54,10 @@ struct run {
 	char out_path[4096];
 	/* Families kept when the run fails (run_keep_on_failure). */
 	const char *keep[8];
+	/* After run_finish: 1 if it replaced the .prom at out_path, whose
+	 * stat as written is then in written_stat. */
+	int written;
+	struct stat written_stat;
 };
 
 /* Applies logging options, opens state (with its lock), creates pf. */

@@ -11,6 +11,7 @@
 
 #include "atomicfile.h"
 #include "promfile.h"
+#include "readfile.h"
 #include "testutil.h"
 
 static char *render(struct promfile *pf)
@@ -366,6 +367,62 @@ START_TEST(test_commit_atomic)
 }
 END_TEST
 
+/* A verbatim prefix goes first, from memory or from a file (copied in
+ * the kernel into a file, through a buffer into memory), and retain drops
+ * it with the measurements. */
+START_TEST(test_prefix)
+{
+	const char *block = "# HELP a_block x\n# TYPE a_block gauge\na_block 1\n";
+	char path[256], src[256], err[512], *buf;
+	struct stat sb;
+	struct promfile *pf = promfile_new();
+
+	promfile_add(pf, "promsnap_run_success", 1, "tool", "t", NULL);
+	char *plain = render(pf);
+	promfile_set_prefix(pf, block, -1, strlen(block));
+	buf = render(pf);
+	ck_assert_ptr_eq(strstr(buf, block), buf);
+	ck_assert_str_eq(buf + strlen(block), plain);
+	free(buf);
+
+	snprintf(src, sizeof src, "%s/block", tmpdir);
+	int fd = open(src, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	/* Only the first len bytes of the file are the block. */
+	ck_assert_int_eq(write(fd, block, strlen(block)), (int)strlen(block));
+	ck_assert_int_eq(write(fd, "tail", 4), 4);
+	promfile_set_prefix(pf, NULL, fd, strlen(block));
+	buf = render(pf);
+	ck_assert_ptr_eq(strstr(buf, block), buf);
+	ck_assert_str_eq(buf + strlen(block), plain);
+	free(buf);
+
+	snprintf(path, sizeof path, "%s/p.prom", tmpdir);
+	ck_assert_int_eq(promfile_commit_stat(pf, path, err, sizeof err, &sb),
+			 0);
+	ck_assert_int_eq(sb.st_size, (off_t)(strlen(block) + strlen(plain)));
+	size_t n;
+	ck_assert_int_eq(readfile(path, 1 << 20, &buf, &n), 0);
+	ck_assert_uint_eq(n, (size_t)sb.st_size);
+	ck_assert_int_eq(memcmp(buf, block, strlen(block)), 0);
+	free(buf);
+
+	/* A block longer than its file fails the write, not silently. */
+	promfile_set_prefix(pf, NULL, fd, strlen(block) + 100);
+	ck_assert_int_eq(promfile_commit(pf, path, err, sizeof err), -1);
+
+	ck_assert_int_eq(promfile_retain(pf, NULL), 0);
+	buf = render(pf);
+	ck_assert_str_eq(buf, "");
+	free(buf);
+	close(fd);
+	unlink(src);
+	unlink(path);
+	free(plain);
+	promfile_free(pf);
+}
+END_TEST
+
 static const char *seen_tmp;
 static void look_at_tmp(const char *tmp, const char *path)
 {
@@ -436,6 +493,7 @@ int main(void)
 	tcase_add_unchecked_fixture(io, tmp_setup, tmp_teardown);
 	tcase_add_test(io, test_commit_atomic);
 	tcase_add_test(io, test_temp_name_hidden);
+	tcase_add_test(io, test_prefix);
 	suite_add_tcase(s, io);
 	return tu_run(s);
 }

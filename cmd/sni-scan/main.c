@@ -809,11 +809,10 @@ static int formats_have_up(const struct settings *s)
 /*
  * The haproxy_sni_* families, which sort first in the file.  A run renders
  * them into buf, or, with nothing new, reuses the first len bytes of the
- * last .prom (fd).  The rest of the file is what run_finish writes, caught
- * in a memory file (capture below) and appended.
+ * last .prom (fd).  It goes into the file verbatim, ahead of r->pf's
+ * families (promfile_set_prefix).
  */
 struct series {
-	int capture;	/* 0: the families go into r->pf as they used to */
 	char *buf;
 	int fd;
 	uint64_t len;
@@ -965,7 +964,7 @@ static int try_reuse(struct run *r, const struct settings *s,
 	struct reuse_summary sum;
 	const char *v = statefile_get(r->state, SERIES_KEY);
 
-	if (!b->capture || s->reset || !strcmp(out, "-") || !v ||
+	if (s->reset || !strcmp(out, "-") || !v ||
 	    reuse_parse(v, &sum) < 0 ||
 	    !reuse_possible(&sum, shape, r->now, s->expire_after) ||
 	    !statefile_side_unchanged(r->state, COUNTERS_SIDE) ||
@@ -982,12 +981,12 @@ static int try_reuse(struct run *r, const struct settings *s,
 }
 
 /* The block of this run's counters into b->buf, and its summary into the
- * state; or, without capture, the families into r->pf directly. */
+ * state. */
 static int series_render(struct run *r, const struct counters *c,
 			 const struct settings *s, int with_up,
 			 const char *shape, struct series *b)
 {
-	struct promfile *pf = b->capture ? promfile_new() : r->pf;
+	struct promfile *pf = promfile_new();
 	size_t len = 0;
 	int rc = -1;
 
@@ -1000,31 +999,28 @@ static int series_render(struct run *r, const struct counters *c,
 		log_err("metrics: %s", promfile_error(pf));
 		goto out;
 	}
-	if (b->capture) {
-		if (promfile_render(pf, &b->buf, &len) < 0) {
-			log_err("metrics: %s", strerror(errno));
-			goto out;
-		}
-		struct reuse_summary sum = {
-			.hash = reuse_hash(b->buf, len),
-			.len = len,
-			.oldest = counters_oldest(c),
-			.names = c->live,
-		};
-		char val[160];
-		snprintf(sum.shape, sizeof sum.shape, "%s", shape);
-		reuse_format(&sum, val, sizeof val);
-		b->len = len;
-		b->hash = sum.hash;
-		if (statefile_set(r->state, SERIES_KEY, val) < 0) {
-			log_err("state: out of memory");
-			goto out;
-		}
+	if (promfile_render(pf, &b->buf, &len) < 0) {
+		log_err("metrics: %s", strerror(errno));
+		goto out;
+	}
+	struct reuse_summary sum = {
+		.hash = reuse_hash(b->buf, len),
+		.len = len,
+		.oldest = counters_oldest(c),
+		.names = c->live,
+	};
+	char val[160];
+	snprintf(sum.shape, sizeof sum.shape, "%s", shape);
+	reuse_format(&sum, val, sizeof val);
+	b->len = len;
+	b->hash = sum.hash;
+	if (statefile_set(r->state, SERIES_KEY, val) < 0) {
+		log_err("state: out of memory");
+		goto out;
 	}
 	rc = 0;
 out:
-	if (pf != r->pf)
-		promfile_free(pf);
+	promfile_free(pf);
 	return rc;
 }
 
@@ -1139,95 +1135,7 @@ out:
 	return rc;
 }
 
-/* ---- writing the file ------------------------------------------------------- */
-
-/*
- * run_finish writes its file in one piece from r->pf; the series block is
- * not in r->pf.  So run_finish is pointed at stdout, and stdout at a
- * memory file for the duration; the real file is then written (atomically,
- * as promfile_commit does) from the block and what run_finish wrote.
- */
-struct capture {
-	int mfd, saved;
-};
-
-static int capture_prepare(struct capture *cp)
-{
-	cp->saved = -1;
-	cp->mfd = memfd_create("sni-scan.prom", MFD_CLOEXEC);
-	return cp->mfd < 0 ? -1 : 0;
-}
-
-static void capture_begin(struct capture *cp)
-{
-	fflush(stdout);
-	cp->saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
-	dup2(cp->mfd, 1);
-}
-
-static void capture_end(struct capture *cp)
-{
-	fflush(stdout);
-	if (cp->saved >= 0) {
-		dup2(cp->saved, 1);
-		close(cp->saved);
-	} else {
-		close(1);
-	}
-}
-
-struct prom_parts {
-	const struct series *b; /* NULL: no block (the run failed) */
-	int mfd;
-	struct stat st;		/* of the file as written */
-};
-
-/* Copy len bytes from fd (at 0) to f's file: in the kernel if it can. */
-static int copy_fd(int fd, uint64_t len, FILE *f)
-{
-	static char chunk[1 << 16];
-	loff_t in = 0;
-
-	if (fflush(f) != 0)
-		return -1;
-	while ((uint64_t)in < len) {
-		ssize_t k = copy_file_range(fd, &in, fileno(f), NULL,
-					    (size_t)(len - (uint64_t)in), 0);
-		if (k <= 0)
-			break;
-	}
-	while ((uint64_t)in < len) {
-		size_t want = len - (uint64_t)in < sizeof chunk ?
-				      (size_t)(len - (uint64_t)in) :
-				      sizeof chunk;
-		ssize_t k = pread(fd, chunk, want, in);
-		if (k <= 0 || fwrite(chunk, 1, (size_t)k, f) != (size_t)k) {
-			if (k == 0)
-				errno = EIO; /* the old file shrank */
-			return -1;
-		}
-		in += k;
-	}
-	return 0;
-}
-
-static int fill_prom(FILE *f, void *arg)
-{
-	struct prom_parts *pp = arg;
-	const struct series *b = pp->b;
-	struct stat sb;
-
-	if (b && b->buf && b->len &&
-	    fwrite(b->buf, 1, (size_t)b->len, f) != (size_t)b->len)
-		return -1;
-	if (b && !b->buf && b->fd >= 0 && copy_fd(b->fd, b->len, f) < 0)
-		return -1;
-	if (fstat(pp->mfd, &sb) < 0 ||
-	    copy_fd(pp->mfd, (uint64_t)sb.st_size, f) < 0)
-		return -1;
-	/* Flushed, the file's mtime is final: fsync and rename keep it. */
-	return fflush(f) == 0 && fstat(fileno(f), &pp->st) == 0 ? 0 : -1;
-}
+/* ---- after the file is written ------------------------------------------ */
 
 /* Record which file now holds the block (see reuse.h); a cache, so a
  * failure to write it only costs the next run a hash. */
@@ -1247,37 +1155,6 @@ static void ident_save(const struct series *b, const struct stat *sb)
 	if (write(fd, buf, strlen(buf)) < 0)
 		log_debug("%s: %s", b->ident, strerror(errno));
 	close(fd);
-}
-
-/* Write the .prom from its parts; returns code, or 73/74 if that fails. */
-static int write_prom(const char *out, const struct series *b, int with_block,
-		      int mfd, int code)
-{
-	struct prom_parts pp = {.b = with_block ? b : NULL, .mfd = mfd};
-	char err[4400];
-	int e;
-
-	if (!strcmp(out, "-")) {
-		errno = 0;
-		if (fill_prom(stdout, &pp) == 0 && fflush(stdout) == 0)
-			return code;
-		log_err("stdout: cannot write: %s", strerror(errno));
-		return code ? code : EXIT_IOERR;
-	}
-	if (atomicfile_write_fn(out, 0644, fill_prom, &pp, err, sizeof err) ==
-	    0) {
-		if (with_block && b->ident[0] && S_ISREG(pp.st.st_mode))
-			ident_save(b, &pp.st);
-		return code;
-	}
-	e = errno;
-	log_err("%s", err);
-	if (code)
-		return code;
-	return e == EACCES || e == EPERM || e == ENOENT || e == EROFS ||
-			       e == ENOTDIR || e == ENAMETOOLONG ?
-		       EXIT_CANTCREAT :
-		       EXIT_IOERR;
 }
 
 int main(int argc, char **argv)
@@ -1308,8 +1185,8 @@ int main(int argc, char **argv)
 	char err[1024];
 	int first, rc, code;
 
-	/* Started with 0, 1 or 2 closed, the lock file or the memory file
-	 * standing in for stdout would take its place: fill them first. */
+	/* Started with 0, 1 or 2 closed, the lock file would take its
+	 * place and stdout's writes land in it: fill them first. */
 	for (int fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return 1;
@@ -1327,10 +1204,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	struct series b = {.fd = -1};
-	struct capture cp;
 	char out[sizeof r.out_path];
 	snprintf(out, sizeof out, "%s", r.out_path);
-	b.capture = capture_prepare(&cp) == 0;
 	snprintf(b.ident, sizeof b.ident, "%s/" IDENT_FILE,
 		 statefile_dir(r.state));
 	/* The .prom is written after run_finish closes the state: keep the
@@ -1346,16 +1221,13 @@ int main(int argc, char **argv)
 			statefile_clear(r.state);
 		code = measure(&r, &s, out, &b);
 	}
-	if (b.capture) {
-		snprintf(r.out_path, sizeof r.out_path, "-");
-		capture_begin(&cp);
-	}
+	/* The series go first, verbatim; a failed run drops them. */
+	if (b.len)
+		promfile_set_prefix(r.pf, b.buf, b.fd, b.len);
 	rc = run_finish(&r, code);
-	if (b.capture) {
-		capture_end(&cp);
-		rc = write_prom(out, &b, rc == 0, cp.mfd, rc);
-		close(cp.mfd);
-	}
+	if (rc == 0 && b.len && r.written && b.ident[0] &&
+	    S_ISREG(r.written_stat.st_mode))
+		ident_save(&b, &r.written_stat);
 	if (held >= 0)
 		close(held);
 	if (b.fd >= 0)
