@@ -10,7 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK (1u << 20)
+/* Read in pieces that stay in a core's L2 (512 KiB here) with the
+ * counters beside them: the lines are parsed from the copy pread just
+ * made, not fetched again from L3 (1 MiB pieces: memchr over the lines,
+ * their first reader, took 9.5% of the cycles, 4% with 256 KiB). */
+#define CHUNK (1u << 18)
 /* Regions at least this big are read by two threads, one per half. */
 #define SPLIT_MIN (64ull << 20)
 
