@@ -21,13 +21,15 @@
  * together when one of them is slowed down, large enough that claiming
  * costs nothing beside the ~7 us of reading one cmdline. */
 #define CHUNK 32
-/* /proc is listed in reads of LIST_FIRST, then LIST_MORE bytes; the
- * other threads start after the first, which holds at least 400 pids
- * when the host has more (an entry takes 32 bytes at most, and /proc
- * lists some 60 other names first).  Below THREAD_MIN_PIDS processes a
- * second thread costs more than it saves. */
-#define LIST_FIRST	16384
-#define LIST_MORE	65536
+/* /proc is listed in reads of LIST_READ bytes, each scanned before the
+ * next is made, as readdir would: the kernel's structures of a few
+ * hundred processes are still in cache when their cmdlines are read
+ * (listing all two thousand first cost a tenth more kernel cycles).
+ * The other threads start after the first read, which holds at least
+ * 400 pids when the host has more (an entry takes 32 bytes at most, and
+ * /proc lists some 60 other names first).  Below THREAD_MIN_PIDS
+ * processes a second thread costs more than it saves. */
+#define LIST_READ	16384
 #define THREAD_MIN_PIDS 400
 #define THREADS_MAX	8
 /* Entries of <proc> listed at most: the kernel's largest pid_max, in
@@ -39,18 +41,20 @@ struct ctx {
 	const struct qn_scan_opts *o;
 	int procfd, netfd; /* <proc>, <sys>/class/net (-1 if absent) */
 	uint64_t self_netns;
-	/* The pids of <proc>, in its order; threads claim CHUNKs of it
-	 * through next while it is still being listed.  In blocks that
-	 * never move under a reader (see pid_at). */
+	/* The pids of <proc>, in its order, in blocks that never move
+	 * under a reader.  Threads claim CHUNKs of what is published; the
+	 * one that finds nothing left lists more (listing), into buf,
+	 * while the others wait for it (more). */
 	int *blocks[PIDS_MAX / PID_BLOCK];
-	size_t npids, next;
+	size_t npids;
+	char *buf;
 	int list_err; /* ENOMEM: the list could not grow */
-	/* Guards what follows: how much of pids may be read, and what is
-	 * loaded by whichever thread needs it first. */
+	/* Guards what follows, and what is loaded by whichever thread
+	 * needs it first. */
 	pthread_mutex_t lock;
 	pthread_cond_t more; /* published grew, or listed became 1 */
-	size_t published;
-	int listed;
+	size_t published, next;
+	int listing, listed;
 	/* <proc>/self/net/dev, read and indexed on first need. */
 	int netdev_loaded, netdev_errno;
 	struct qn_netdev_entry *devs;
@@ -592,16 +596,41 @@ static int scan_pid(struct part *pt, size_t i, char *cmd, char **big)
 	return 0;
 }
 
-/* Claims the next CHUNK of the list, waiting until it is listed.
+static ssize_t list_read(struct ctx *c);
+
+/* Claims the next CHUNK of the list, listing more when none is left.
  * Returns its start and stores its end in *end; start >= end: no more. */
 static size_t claim(struct ctx *c, size_t *end)
 {
-	size_t i = __atomic_fetch_add(&c->next, CHUNK, __ATOMIC_RELAXED);
+	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	while (!c->listed && c->published < i + CHUNK)
-		pthread_cond_wait(&c->more, &c->lock);
-	*end = i + CHUNK < c->published ? i + CHUNK : c->published;
+	for (;;) {
+		if (c->next < c->published || c->listed) {
+			i = c->next;
+			*end =
+			    i + CHUNK < c->published ? i + CHUNK : c->published;
+			c->next = *end > i ? *end : i;
+			break;
+		}
+		if (c->listing) {
+			pthread_cond_wait(&c->more, &c->lock);
+			continue;
+		}
+		c->listing = 1;
+		pthread_mutex_unlock(&c->lock);
+		/* Alone in writing the list: the others read only what
+		 * is published, under the lock. */
+		if (list_read(c) <= 0) {
+			pthread_mutex_lock(&c->lock);
+			c->listed = 1;
+		} else {
+			pthread_mutex_lock(&c->lock);
+		}
+		c->published = c->npids;
+		c->listing = 0;
+		pthread_cond_broadcast(&c->more);
+	}
 	pthread_mutex_unlock(&c->lock);
 	return i;
 }
@@ -625,15 +654,15 @@ out:
 	return NULL;
 }
 
-/* One getdents64 of <proc> into buf (len bytes): its pids appended to
- * the list and published to the scanning threads.  A buffer that holds
- * thousands of entries: readdir's 32 KB would take a call per thousand.
- * Returns the count of bytes read: 0 at the end of the list, and on a
- * read error (what was listed is scanned), at PIDS_MAX or when a block
- * could not be allocated (list_err). */
-static ssize_t list_read(struct ctx *c, char *buf, size_t len)
+/* One getdents64 of <proc> into c->buf: its pids appended to the list
+ * (the caller publishes them).  Returns the count of bytes read: 0 at
+ * the end of the list, and on a read error (what was listed is
+ * scanned), at PIDS_MAX or when a block could not be allocated
+ * (list_err). */
+static ssize_t list_read(struct ctx *c)
 {
-	ssize_t got = getdents64(c->procfd, buf, len);
+	char *buf = c->buf;
+	ssize_t got = getdents64(c->procfd, buf, LIST_READ);
 	size_t n = c->npids;
 
 	for (ssize_t off = 0; off < got && n < PIDS_MAX;) {
@@ -657,10 +686,7 @@ static ssize_t list_read(struct ctx *c, char *buf, size_t len)
 		c->blocks[n / PID_BLOCK][n % PID_BLOCK] = pid;
 		n++;
 	}
-	pthread_mutex_lock(&c->lock);
-	c->npids = c->published = n;
-	pthread_cond_broadcast(&c->more);
-	pthread_mutex_unlock(&c->lock);
+	c->npids = n;
 	return got > 0 && n < PIDS_MAX && !c->list_err ? got : 0;
 }
 
@@ -740,9 +766,8 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 {
 	struct ctx c = {.o = o, .procfd = -1, .netfd = -1};
 	struct part pt[THREADS_MAX];
-	char path[4096], *buf = NULL;
+	char path[4096];
 	size_t np = 0;
-	ssize_t more;
 	int rc = -1, err = 0;
 
 	memset(pt, 0, sizeof pt);
@@ -755,30 +780,26 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	c.netfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (read_netns(c.procfd, "self/ns/net", &c.self_netns))
 		c.self_netns = 0;
-	buf = malloc(LIST_MORE);
-	if (!buf)
+	c.buf = malloc(LIST_READ);
+	if (!c.buf)
 		goto out;
-	/* The other threads start on the first read's pids while this one
-	 * lists the rest, then joins them: it also does what a thread that
-	 * could not be started would have done. */
-	more = list_read(&c, buf, LIST_FIRST);
+	/* The first read decides how many threads share the scan; this
+	 * one is among them (and does what a thread that could not be
+	 * started would have done). */
+	if (list_read(&c) <= 0)
+		c.listed = 1;
+	c.published = c.npids;
 	np = pick_threads(o, c.npids);
 	for (size_t k = 0; k < np; k++)
 		pt[k].c = &c;
 	for (size_t k = 1; k < np; k++)
 		if (pthread_create(&pt[k].tid, NULL, scan_part, &pt[k]))
 			pt[k].c = NULL;
-	while (more)
-		more = list_read(&c, buf, LIST_MORE);
-	pthread_mutex_lock(&c.lock);
-	c.listed = 1;
-	pthread_cond_broadcast(&c.more);
-	pthread_mutex_unlock(&c.lock);
-	s->processes = c.npids;
 	scan_part(&pt[0]);
 	for (size_t k = 1; k < np; k++)
 		if (pt[k].c)
 			pthread_join(pt[k].tid, NULL);
+	s->processes = c.npids;
 	err = c.list_err;
 	for (size_t k = 0; k < np; k++)
 		if (pt[k].err)
@@ -798,7 +819,7 @@ out:
 		free(pt[k].s.procs);
 		free(pt[k].seq);
 	}
-	free(buf);
+	free(c.buf);
 	for (size_t b = 0; b * PID_BLOCK < c.npids; b++)
 		free(c.blocks[b]);
 	free(c.idx);
