@@ -186,27 +186,119 @@ START_TEST(test_fmt_grouping)
 }
 END_TEST
 
-START_TEST(test_prefetch_changes_nothing)
+/* Whole saved text of c, for comparing two tables. */
+static char *dump_of(struct counters *c)
 {
-	/* A prefetch is a cache hint: no entry made, none changed, not
-	 * even under the cap. */
-	struct counters *c = counters_new(1);
-	counters_keep(c, 1, 0);
-	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, NULL, 0, 5, 0,
-				      0, 10), 0);
-	counters_prefetch(c, "a.example", "fe", 2, NULL, 0);
-	counters_prefetch(c, "b.example", "fe", 2, NULL, 0);
-	counters_prefetch(c, "a.example", "other-fe", 8, NULL, 0);
+	char *t;
+	size_t n;
+	ck_assert_int_eq(counters_dump(c, &t, &n), 0);
+	return t;
+}
+
+/*
+ * counters_push then counters_sync gives what counters_add gives, entry
+ * for entry and in the same order of creation: a name repeated within
+ * the queue, the reserved names, the cap reached while adds are queued
+ * (new names then go to "other" with their own labels, even when the
+ * labels changed in later pushes), the table and its index growing.
+ * The loop index picks the cap.
+ */
+static const size_t push_caps[] = {1, 2, 3, 5, 8, 40, 100000};
+
+START_TEST(test_push_equals_add)
+{
+	static const char *const fixed[] = {
+		"a.example", "a.example", "none", "b.example", "a.example",
+		"invalid", "other", "c.example", "none", "d.example",
+		"c.example", "e.example", "a.example", "other", "f.example",
+	};
+	struct counters *pc = counters_new(push_caps[_i]);
+	struct counters *ac = counters_new(push_caps[_i]);
+	counters_keep(pc, 1, 1);
+	counters_keep(ac, 1, 1);
+	char name[300];
+	unsigned r = 12345;
+	for (int i = 0; i < 6000; i++) {
+		const char *sni = name;
+		if (i < (int)(sizeof fixed / sizeof fixed[0])) {
+			sni = fixed[i];
+		} else {
+			r = r * 1103515245u + 12345u;
+			/* 3000 names, some longer than an entry holds. */
+			snprintf(name, sizeof name, "%.*sn%u.example",
+				 (int)(r >> 28) * 4,
+				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				 (r >> 8) % 3000);
+		}
+		/* Frontends change every few lines: queued adds keep their
+		 * own. */
+		const char *fe = (i / 3) % 2 ? "fe_a" : "fe_bb";
+		const char *be = i % 5 ? "be" : "be_other";
+		uint64_t b = (uint64_t)i * 7 % 1000;
+		ck_assert_int_eq(counters_push(pc, sni, strlen(sni), fe,
+					       strlen(fe), be, strlen(be), b,
+					       (uint64_t)i, b == 0, 100 + i % 7),
+				 0);
+		ck_assert_int_eq(counters_add(ac, sni, fe, strlen(fe), be,
+					      strlen(be), b, (uint64_t)i,
+					      b == 0, 100 + i % 7),
+				 0);
+		/* Now and then the reader syncs mid-stream (the end of one
+		 * log, the other thread's half). */
+		if (i % 997 == 996)
+			ck_assert_int_eq(counters_sync(pc), 0);
+	}
+	ck_assert_int_eq(counters_sync(pc), 0);
+	ck_assert_uint_eq(pc->n, ac->n);
+	ck_assert_uint_eq(pc->live, ac->live);
+	ck_assert_uint_eq(pc->dropped, ac->dropped);
+	for (size_t i = 0; i < ac->n; i++)
+		ck_assert_str_eq(pc->tab[i].key, ac->tab[i].key);
+	char *pt = dump_of(pc), *at = dump_of(ac);
+	ck_assert_str_eq(pt, at);
+	free(pt);
+	free(at);
+	counters_free(pc);
+	counters_free(ac);
+}
+END_TEST
+
+START_TEST(test_push_queue_boundaries)
+{
+	/* A push is applied COUNTERS_APPLY_LAG pushes later, or by sync; an
+	 * add applies what was queued first, so the order holds. */
+	struct counters *c = counters_new(2);
+	for (int i = 0; i < COUNTERS_APPLY_LAG; i++)
+		ck_assert_int_eq(counters_push(c, "q.example", 9, NULL, 0, NULL,
+					       0, 1, 0, 0, 5),
+				 0);
+	ck_assert_uint_eq(c->n, 0);
+	ck_assert_int_eq(counters_push(c, "r.example", 9, NULL, 0, NULL, 0,
+				       10, 0, 0, 6),
+			 0);
 	ck_assert_uint_eq(c->n, 1);
-	ck_assert_uint_eq(c->live, 1);
-	ck_assert_uint_eq(c->dropped, 0);
-	struct sni_entry *e = find(c, "a.example|fe|");
-	ck_assert_ptr_nonnull(e);
-	ck_assert_uint_eq(e->bytes, 5);
-	ck_assert_uint_eq(e->conns, 1);
-	ck_assert_int_eq(counters_add(c, "a.example", "fe", 2, NULL, 0, 1, 0,
-				      0, 11), 0);
-	ck_assert_uint_eq(e->bytes, 6);
+	ck_assert_uint_eq(find(c, "q.example||")->conns, 1);
+	/* A name longer than 253 bytes is cut there, as counters_add
+	 * does. */
+	char big[300];
+	memset(big, 'l', sizeof big);
+	ck_assert_int_eq(counters_push(c, big, sizeof big, NULL, 0, NULL, 0,
+				       100, 0, 0, 7),
+			 0);
+	/* The cap (2) is reached by r.example: "s" and the long name go
+	 * to other, counted as dropped. */
+	ck_assert_int_eq(counters_add(c, "s.example", NULL, 0, NULL, 0, 1000, 0,
+				      1, 8),
+			 0);
+	ck_assert_uint_eq(c->qn, 0);
+	ck_assert_uint_eq(find(c, "q.example||")->conns, 4);
+	ck_assert_uint_eq(find(c, "r.example||")->bytes, 10);
+	ck_assert_uint_eq(find(c, "other||")->bytes, 1100);
+	ck_assert_uint_eq(find(c, "other||")->zero, 1);
+	ck_assert_uint_eq(c->dropped, 2);
+	ck_assert_int_eq(counters_sync(c), 0);
+	ck_assert_int_eq(counters_sync(c), 0);
+	ck_assert_uint_eq(c->n, 3);
 	counters_free(c);
 }
 END_TEST
@@ -504,7 +596,9 @@ int main(void)
 	tcase_add_test(tc, test_saturate);
 	tcase_add_test(tc, test_labels_not_kept);
 	tcase_add_test(tc, test_fmt_grouping);
-	tcase_add_test(tc, test_prefetch_changes_nothing);
+	tcase_add_loop_test(tc, test_push_equals_add, 0,
+			    sizeof push_caps / sizeof push_caps[0]);
+	tcase_add_test(tc, test_push_queue_boundaries);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_many_keys_long_and_short);
 	tcase_add_test(tc, test_dump_whole);

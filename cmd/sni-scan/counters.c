@@ -151,12 +151,13 @@ static int is_reserved(const char *sni, size_t n)
 	       (n == 5 && !memcmp(sni, "other", 5));
 }
 
-/* Find or create the entry for key; NULL on ENOMEM.  *over is set when
- * the key is new and the cap is reached (nothing is created then). */
-static struct sni_entry *lookup(struct counters *c, const char *key,
-				size_t klen, size_t snilen, int *over)
+/* Find or create the entry for key, whose hash_bytes() is h; NULL on
+ * ENOMEM.  *over is set when the key is new and the cap is reached
+ * (nothing is created then). */
+static struct sni_entry *lookup_hashed(struct counters *c, const char *key,
+				       size_t klen, size_t snilen, uint64_t h,
+				       int *over)
 {
-	uint64_t h = hash_bytes(key, klen);
 	struct counters_ix *x = slot(c, key, klen, h);
 	*over = 0;
 	if (x->pos) {
@@ -197,6 +198,12 @@ static struct sni_entry *lookup(struct counters *c, const char *key,
 	c->n++;
 	c->live++;
 	return e;
+}
+
+static struct sni_entry *lookup(struct counters *c, const char *key,
+				size_t klen, size_t snilen, int *over)
+{
+	return lookup_hashed(c, key, klen, snilen, hash_bytes(key, klen), over);
 }
 
 static inline char proxy_char(char c)
@@ -299,27 +306,107 @@ static struct sni_entry *find_fast(struct counters *c, const char *sni,
 	return lookup(c, key, 5 + c->suffix_len, 5, &over);
 }
 
-void counters_prefetch(struct counters *c, const char *sni, const char *fe,
-		       size_t fe_len, const char *be, size_t be_len)
+static void count(struct sni_entry *e, uint64_t bytes_out, uint64_t bytes_in,
+		  int zero, double now)
 {
-	char key[256 + 2 * COUNTERS_LABEL_MAX + 4];
-	size_t snilen = strlen(sni);
+	e->bytes = sat_add(e->bytes, bytes_out);
+	e->up = sat_add(e->up, bytes_in);
+	e->conns = sat_add(e->conns, 1);
+	if (zero)
+		e->zero = sat_add(e->zero, 1);
+	if (now > e->last_seen)
+		e->last_seen = now;
+	e->dirty = 1;
+}
+
+/* Apply the oldest queued add, as find_fast and counters_add would. */
+static int apply_oldest(struct counters *c)
+{
+	struct counters_pending *p = &c->q[c->qhead];
+	int over;
+	c->qhead = (c->qhead + 1) & (COUNTERS_QUEUE - 1);
+	c->qn--;
+	struct sni_entry *e = lookup_hashed(c, p->key, p->klen, p->snilen,
+					    p->hash, &over);
+	if (!e && over) {
+		/* "other" with this add's own labels: c->suffix may be a
+		 * later push's by now. */
+		char key[COUNTERS_KEY_MAX + 1];
+		size_t sl = p->klen - p->snilen;
+		c->dropped = sat_add(c->dropped, 1);
+		memcpy(key, "other", 5);
+		memcpy(key + 5, p->key + p->snilen, sl + 1);
+		e = lookup(c, key, 5 + sl, 5, &over);
+	}
+	if (!e) {
+		errno = ENOMEM;
+		return -1;
+	}
+	count(e, p->bytes_out, p->bytes_in, p->zero, p->now);
+	return 0;
+}
+
+int counters_push(struct counters *c, const char *sni, size_t snilen,
+		  const char *fe, size_t fe_len, const char *be, size_t be_len,
+		  uint64_t bytes_out, uint64_t bytes_in, int zero, double now)
+{
+	int rc = 0;
 	if (snilen > 253)
 		snilen = 253;
-	size_t klen = fast_key(c, key, sni, snilen, fe, fe_len, be, be_len);
-	uint64_t h = hash_bytes(key, klen);
-	const struct counters_ix *x = &c->ix[h & (c->icap - 1)];
-	if (x->pos) {
-		const char *e = (const char *)&c->tab[x->pos - 1];
-		__builtin_prefetch(e);
-		__builtin_prefetch(e + sizeof(struct sni_entry) - 1);
+	struct counters_pending *p =
+		&c->q[(c->qhead + c->qn) & (COUNTERS_QUEUE - 1)];
+	p->klen = fast_key(c, p->key, sni, snilen, fe, fe_len, be, be_len);
+	p->snilen = snilen;
+	p->hash = hash_bytes(p->key, p->klen);
+	p->bytes_out = bytes_out;
+	p->bytes_in = bytes_in;
+	p->zero = zero;
+	p->now = now;
+	__builtin_prefetch(&c->ix[p->hash & (c->icap - 1)]);
+	c->qn++;
+	if (c->qn > COUNTERS_FETCH_LAG) {
+		/* The entry the add pushed COUNTERS_FETCH_LAG calls ago will
+		 * need, found through its index slot (fetched then): only a
+		 * hint, the add looks it up again.  Here, not in a function
+		 * of its own: GCC takes a function that only prefetches for
+		 * one without effect and drops the call. */
+		const struct counters_pending *f =
+			&c->q[(c->qhead + c->qn - 1 - COUNTERS_FETCH_LAG) &
+			      (COUNTERS_QUEUE - 1)];
+		size_t mask = c->icap - 1, i = f->hash & mask;
+		uint32_t tag = (uint32_t)(f->hash >> 32);
+		const char *e = NULL;
+		/* The first few slots of the probe: past them, no hint. */
+		for (int k = 0; k < 4 && c->ix[i].pos; k++, i = (i + 1) & mask)
+			if (c->ix[i].tag == tag) {
+				e = (const char *)&c->tab[c->ix[i].pos - 1];
+				break;
+			}
+		if (e) {
+			__builtin_prefetch(e);
+			__builtin_prefetch(e + 64);
+			__builtin_prefetch(e + sizeof(struct sni_entry) - 1);
+		}
 	}
+	if (c->qn > COUNTERS_APPLY_LAG)
+		rc = apply_oldest(c);
+	return rc;
+}
+
+int counters_sync(struct counters *c)
+{
+	int rc = 0;
+	while (c->qn)
+		if (apply_oldest(c))
+			rc = -1;
+	return rc;
 }
 
 int counters_add(struct counters *c, const char *sni, const char *fe,
 		 size_t fe_len, const char *be, size_t be_len,
 		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now)
 {
+	int rc = counters_sync(c);
 	size_t snilen = strlen(sni);
 	if (snilen > 253)
 		snilen = 253;
@@ -329,15 +416,8 @@ int counters_add(struct counters *c, const char *sni, const char *fe,
 		errno = ENOMEM;
 		return -1;
 	}
-	e->bytes = sat_add(e->bytes, bytes_out);
-	e->up = sat_add(e->up, bytes_in);
-	e->conns = sat_add(e->conns, 1);
-	if (zero)
-		e->zero = sat_add(e->zero, 1);
-	if (now > e->last_seen)
-		e->last_seen = now;
-	e->dirty = 1;
-	return 0;
+	count(e, bytes_out, bytes_in, zero, now);
+	return rc;
 }
 
 int counters_load(struct counters *c, const char *key, const char *value)

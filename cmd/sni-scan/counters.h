@@ -8,7 +8,8 @@
  * names, or names per frontend/backend when those are labels.  Calling sequence per run:
  *     struct counters *c = counters_new(max_series);
  *     counters_load(c, key, value) for every saved entry (from state);
- *     counters_add(c, ...) for every parsed line;
+ *     counters_push(c, ...) for every parsed line (or counters_add);
+ *     counters_sync(c);
  *     counters_expire(c, now, expire_after);
  *     counters_foreach(c, fn) to save what changed;  counters_fmt(c, pf, ...)
  *     counters_free(c);
@@ -52,6 +53,22 @@ struct counters_ix {
 	uint32_t pos, tag;
 };
 
+/* Pushes between fetching an add's index slot and fetching its entry,
+ * and between that and applying it. */
+#define COUNTERS_FETCH_LAG 2
+#define COUNTERS_APPLY_LAG 4
+#define COUNTERS_QUEUE 8 /* > COUNTERS_APPLY_LAG, a power of two */
+#define COUNTERS_KEY_MAX (253 + 2 * COUNTERS_LABEL_MAX + 3)
+
+/* An add queued by counters_push. */
+struct counters_pending {
+	uint64_t hash, bytes_out, bytes_in;
+	double now;
+	size_t klen, snilen;
+	int zero;
+	char key[COUNTERS_KEY_MAX + 1];
+};
+
 struct counters {
 	/* Entries in the order they were created; slots n..cap have key
 	 * NULL.  Found through ix, open addressing over icap slots. */
@@ -69,6 +86,9 @@ struct counters {
 	char suffix[2 * COUNTERS_LABEL_MAX + 3];
 	size_t suffix_len;
 	int suffix_ok;
+	/* Queued adds, oldest at q[qhead]. */
+	struct counters_pending q[COUNTERS_QUEUE];
+	size_t qhead, qn;
 };
 
 struct counters *counters_new(size_t max_series);
@@ -77,15 +97,28 @@ void counters_keep(struct counters *c, int fe, int be);
 void counters_free(struct counters *c);
 
 /* Add one connection.  sni is already normalised (sni_name.h); fe/be may
- * be NULL.  Returns -1 (ENOMEM) only if memory runs out. */
+ * be NULL.  Applies what counters_push queued first.  Returns -1 (ENOMEM)
+ * only if memory runs out. */
 int counters_add(struct counters *c, const char *sni, const char *fe,
 		 size_t fe_len, const char *be, size_t be_len,
 		 uint64_t bytes_out, uint64_t bytes_in, int zero, double now);
 
-/* A hint: the entry for this connection will be added soon (the next
- * line), start fetching it into the cache.  Changes no counter. */
-void counters_prefetch(struct counters *c, const char *sni, const char *fe,
-		       size_t fe_len, const char *be, size_t be_len);
+/*
+ * counters_add for a stream of lines: the add is queued and applied
+ * COUNTERS_APPLY_LAG pushes later, in the order pushed, with the same
+ * result as counters_add.  Meanwhile the index slot of its key and then
+ * its entry are fetched into the cache while the caller parses the next
+ * lines: a table of 10,000 names does not fit in L2, and a lookup that
+ * waits for memory cost as much as parsing the line.  sni is snilen bytes
+ * (no NUL needed).  counters_sync applies everything queued; the other
+ * calls see only what was applied, so sync before reading, merging,
+ * expiring or saving.  Both return -1 (ENOMEM) when an add they applied
+ * ran out of memory (that add is lost; the queue goes on).
+ */
+int counters_push(struct counters *c, const char *sni, size_t snilen,
+		  const char *fe, size_t fe_len, const char *be, size_t be_len,
+		  uint64_t bytes_out, uint64_t bytes_in, int zero, double now);
+int counters_sync(struct counters *c);
 
 /* Load one saved entry: value is "bytes,conns,zero,up,last_seen".
  * Entries beyond the cap are merged into "other", entries with labels no

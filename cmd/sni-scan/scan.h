@@ -67,6 +67,7 @@ struct scan_pending {
 	int active;
 	enum scan_result result;
 	char sni[SNI_NAME_MAX + 1];
+	size_t sni_len;
 	char fe[128], be[128];
 	size_t fe_len, be_len;
 	uint64_t bytes_out, bytes_in;
@@ -90,7 +91,8 @@ struct scan {
 void scan_init(struct scan *s, const struct logformat *lf,
 	       struct counters *c, const struct scan_opts *opts);
 void scan_line(struct scan *s, const char *line, size_t len, double now);
-/* End of input: commit the entry held back, if any. */
+/* End of input: commit the entry held back, if any, and apply every
+ * add still queued in the counters (counters_sync). */
 void scan_flush(struct scan *s, double now);
 
 #endif
