@@ -30,6 +30,7 @@
  * /proc lists some 60 other names first).  Below THREAD_MIN_PIDS
  * processes a second thread costs more than it saves. */
 #define LIST_READ	16384
+#define LOW_WATER	(4 * CHUNK)
 #define THREAD_MIN_PIDS 400
 #define THREADS_MAX	8
 /* Entries of <proc> listed at most: the kernel's largest pid_max, in
@@ -598,15 +599,20 @@ static int scan_pid(struct part *pt, size_t i, char *cmd, char **big)
 
 static ssize_t list_read(struct ctx *c);
 
-/* Claims the next CHUNK of the list, listing more when none is left.
- * Returns its start and stores its end in *end; start >= end: no more. */
+/* Claims the next CHUNK of the list, listing more first when less than
+ * LOW_WATER pids are left: a read takes about as long as scanning 100
+ * pids, so the other threads seldom wait for it.  Returns its start and
+ * stores its end in *end; start >= end: no more. */
 static size_t claim(struct ctx *c, size_t *end)
 {
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		if (c->next < c->published || c->listed) {
+		int low = c->published - c->next < LOW_WATER;
+
+		if (!(low && !c->listing && !c->listed) &&
+		    (c->next < c->published || c->listed)) {
 			i = c->next;
 			*end =
 			    i + CHUNK < c->published ? i + CHUNK : c->published;
@@ -617,6 +623,7 @@ static size_t claim(struct ctx *c, size_t *end)
 			pthread_cond_wait(&c->more, &c->lock);
 			continue;
 		}
+		/* Low on pids, nobody listing: this thread lists. */
 		c->listing = 1;
 		pthread_mutex_unlock(&c->lock);
 		/* Alone in writing the list: the others read only what
