@@ -8,6 +8,10 @@
  * our network namespace, from <proc>/<pid>/net/dev when it has its own.
  * Both roots are paths so tests can point them at fake trees.
  *
+ * On a busy host two threads share the scan (opts.threads, 0: automatic):
+ * the kernel's cost of reading every process's cmdline is most of it.
+ * Findings come back in <proc>'s order, as one thread would find them.
+ *
  * Calling sequence:
  *     struct qn_scan s = {0};
  *     if (procscan_run(&opts, &s)) ... <proc> could not be opened
