@@ -211,6 +211,10 @@ START_TEST(test_push_equals_add)
 		"a.example", "a.example", "none", "b.example", "a.example",
 		"invalid", "other", "c.example", "none", "d.example",
 		"c.example", "e.example", "a.example", "other", "f.example",
+		/* names of every short length: the key copy moves 1, 4,
+		 * 8 and 16 bytes at a time */
+		"x", "ab", "abc", "abcd", "abcdefg", "abcdefgh",
+		"abcdefghijklmno", "abcdefghijklmnop", "x", "abcdefg",
 	};
 	struct counters *pc = counters_new(push_caps[_i]);
 	struct counters *ac = counters_new(push_caps[_i]);

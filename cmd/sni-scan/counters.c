@@ -290,6 +290,28 @@ static struct sni_entry *find_capped(struct counters *c, const char *sni,
 	return lookup(c, key, klen, 5, &over);
 }
 
+/* n bytes from src to dst, for the few dozen of a name: fixed-size
+ * moves, the last one overlapping, never reading past src + n.  A
+ * memcpy of a length below 254 became a `rep movsq`, whose start-up cost
+ * more than the copy (14% of the lookup's cycles). */
+HOT void copy_short(char *dst, const char *src, size_t n)
+{
+	if (n >= 16) {
+		for (size_t i = 0; i + 16 < n; i += 16)
+			memcpy(dst + i, src + i, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
+}
+
 /* The key for (sni, fe, be) into key, from the cached "|fe|be" suffix
  * while fe/be repeat; returns its length. */
 HOT size_t fast_key(struct counters *c, char *key, const char *sni,
@@ -314,8 +336,8 @@ HOT size_t fast_key(struct counters *c, char *key, const char *sni,
 					 be_len);
 		c->suffix_ok = 1;
 	}
-	memcpy(key, sni, snilen);
-	memcpy(key + snilen, c->suffix, c->suffix_len + 1);
+	copy_short(key, sni, snilen);
+	copy_short(key + snilen, c->suffix, c->suffix_len + 1);
 	return snilen + c->suffix_len;
 }
 
