@@ -40,6 +40,19 @@ ALL_CFLAGS := $(WARNFLAGS) -D_GNU_SOURCE -DPROMSNAP_VERSION='"$(VERSION)"' \
 # start-up cost and RSS are benchmarked.
 ALL_LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
+# The optimised tools take jansson, libyaml, libmaxminddb and libbpf (with
+# libelf and zlib) from Debian's static archives (the -dev packages ship
+# them): a timer runs each tool every few seconds, and each shared object
+# costs every run an open, four mmaps, relocations and page faults (issues
+# 5, 6 and 8).  The shared -l flags in LDLIBS then go unused and
+# --as-needed drops them.  Without the archives, shared as before.  A
+# security update of these libraries means rebuilding.  (glibc's libm.a
+# cannot go into a dynamic program.)
+STATIC_LIBS := jansson yaml maxminddb bpf elf z
+ifeq ($(words $(foreach l,$(STATIC_LIBS),$(wildcard $(shell \
+	$(CC) -print-file-name=lib$(l).a)))),$(words $(STATIC_LIBS)))
+TOOL_STATIC_LIBS := -Wl,-Bstatic $(STATIC_LIBS:%=-l%) -Wl,-Bdynamic
+endif
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 SAN_CFLAGS := $(WARNFLAGS) -D_GNU_SOURCE -DPROMSNAP_VERSION='"$(VERSION)"' \
@@ -61,6 +74,9 @@ FUZZERS :=
 EXTRA_TOOLS :=
 TEST_TOOLS :=
 LIB_SRCS := $(wildcard lib/*.c)
+# The build.mk files define rules of their own (bpf-snap's vmlinux.h):
+# a bare `make` still builds the tools.
+.DEFAULT_GOAL := all
 include $(sort $(wildcard cmd/*/build.mk))
 include tests/build.mk
 
@@ -97,7 +113,7 @@ $(SAN)/libpromsnap.a: $(LIB_SAN_OBJS)
 define tool_rules
 $(OUTPUT)/$(1): $$($(1)_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/libpromsnap.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) $$^ $$($(1)_LDLIBS) $$(LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) $$^ $$($(1)_LDLIBS) $$(TOOL_STATIC_LIBS) $$(LDLIBS) -o $$@
 $(SAN)/$(1): $$($(1)_SRCS:%.c=$(SAN)/obj/%.o) $(SAN)/libpromsnap.a
 	$$(call msg,LINK-SAN,$$@)
 	$$(Q)$$(CC) $$(SAN_CFLAGS) $$^ $$($(1)_LDLIBS) $$(LDLIBS) -o $$@

@@ -6,19 +6,9 @@ TRACE_PURE := cmd/trace-once/mtr_json.c cmd/trace-once/schedule.c \
 	cmd/trace-once/tconfig.c cmd/trace-once/tstate.c
 trace-once_SRCS := cmd/trace-once/main.c cmd/trace-once/asn.c \
 	cmd/trace-once/mtr_run.c $(TRACE_PURE)
-# jansson, libyaml and libmaxminddb from Debian's static archives (the -dev
-# packages ship them): a timer runs trace-once every few seconds, and each
-# shared object costs every run an open, four mmaps, relocations and page
-# faults (issue 5: own CPU under 5 ms).  The later shared -l flags then go
-# unused and --as-needed drops them.  Without the archives, shared as
-# before.  A security update of these libraries means rebuilding.
-TRACE_STATIC_LIBS := jansson yaml maxminddb
-ifeq ($(words $(foreach l,$(TRACE_STATIC_LIBS),$(wildcard $(shell \
-	$(CC) -print-file-name=lib$(l).a)))),$(words $(TRACE_STATIC_LIBS)))
-trace-once_LDLIBS := -Wl,-Bstatic $(TRACE_STATIC_LIBS:%=-l%) -Wl,-Bdynamic
-else
+# jansson, libyaml and libmaxminddb come from Debian's static archives
+# (TOOL_STATIC_LIBS in the Makefile): no shared object but libc to load.
 trace-once_LDLIBS :=
-endif
 
 # The suite's own ASN database is the last place trace-once looks.
 $(OUTPUT)/obj/cmd/trace-once/main.o $(SAN)/obj/cmd/trace-once/main.o: \
