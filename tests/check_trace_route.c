@@ -326,31 +326,6 @@ START_TEST(test_prune_targets)
 }
 END_TEST
 
-/* route_strtod reads what strtod reads and stops where it stops, on the
- * fast path (plain decimals) and off it (exponent, hex, long digit
- * strings, no leading digit). */
-static const char *const strtod_cases[] = {
-    "0.061",	     "0",	   "12.",	 "1795314049.267",
-    "999999999999999", "0.000000000000001", "1.5.3", "7,8",
-    "1e3",	     "0x10",	   "1E-2,",	 "12345678901234567",
-    "1795314049.2676344", ".5", "-2.5",	 " 3",
-    "inf",	     "nan",	   "",		 "1.e5",
-};
-
-START_TEST(test_strtod)
-{
-	const char *s = strtod_cases[_i];
-	char *e1, *e2;
-	double got = route_strtod(s, &e1), want = strtod(s, &e2);
-
-	if (want == want)
-		ck_assert_double_eq(got, want);
-	else
-		ck_assert(got != got);
-	ck_assert_ptr_eq(e1, e2);
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("trace_route");
@@ -366,8 +341,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_tstate_runs);
 	tcase_add_test(tc, test_prune_targets);
 	tcase_add_test(tc, test_sent_cap);
-	tcase_add_loop_test(tc, test_strtod, 0,
-			    sizeof strtod_cases / sizeof strtod_cases[0]);
 	suite_add_tcase(s, tc);
 	return s;
 }

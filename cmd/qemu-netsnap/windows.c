@@ -180,7 +180,7 @@ int windows_ring_fmt(const struct qn_ring *ring, char *buf, size_t len)
 		return -1;
 	buf[0] = '\0';
 	for (size_t i = 0; i < ring->n; i++) {
-		char t[QN_NUMTEXT_MAX], rx[QN_NUMTEXT_MAX], tx[QN_NUMTEXT_MAX];
+		char t[NUMTEXT_MAX], rx[NUMTEXT_MAX], tx[NUMTEXT_MAX];
 		size_t nt = numtext_ms(t, ring->s[i].t);
 		size_t nr = numtext_u64(rx, ring->s[i].rx);
 		size_t nx = numtext_u64(tx, ring->s[i].tx);

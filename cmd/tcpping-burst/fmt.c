@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
+
 /*
  * 1-2-5 steps from 10 us to 2 s.  The Go daemon started at 100 us; three
  * buckets below that keep loopback and same-rack RTTs (20-90 us) from all
@@ -107,25 +109,9 @@ static int scan_counters(const char *v, struct tstats *s)
 	return scan_u64_fields(v, counter_names, out, 6);
 }
 
-/* x in decimal as "%" PRIu64 writes it, at p (at most 20 bytes, no NUL);
- * returns the end.  By hand: a thousand targets write 25,000 of them a
- * run, and snprintf is most of the cost of the state otherwise. */
-static char *put_u64(char *p, uint64_t x)
-{
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + x % 10);
-		x /= 10;
-	} while (x);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* The counters line, "sent=%" PRIu64 ",received=..." as printf would
- * write it. */
+ * write it, by hand (numtext): a thousand targets write 25,000 numbers a
+ * run, and snprintf was most of the cost of the state. */
 static void fmt_counters(char *buf, const struct tstats *s)
 {
 	const uint64_t v[] = {s->sent,	  s->received, s->timeouts,
@@ -138,7 +124,8 @@ static void fmt_counters(char *buf, const struct tstats *s)
 		if (i)
 			*p++ = ',';
 		memcpy(p, counter_names[i], nl);
-		p = put_u64(p + nl, v[i]);
+		p += nl;
+		p += numtext_u64(p, v[i]);
 	}
 	*p = '\0';
 }
@@ -218,11 +205,11 @@ static int hist_save(struct statefile *st, const char *k,
 	/* 20 digits and a comma per number; a %.17g is at most 24 bytes. */
 	char buf[(HISTOGRAM_MAX_BUCKETS + 1) * 21 + 32], *p;
 
-	p = put_u64(buf, h->count);
+	p = buf + numtext_u64(buf, h->count);
 	p += snprintf(p, 32, ",%.17g", h->sum);
 	for (unsigned i = 0; i < h->n && i < HISTOGRAM_MAX_BUCKETS; i++) {
 		*p++ = ',';
-		p = put_u64(p, h->bucket[i]);
+		p += numtext_u64(p, h->bucket[i]);
 	}
 	*p = '\0';
 	return statefile_set(st, k, buf);

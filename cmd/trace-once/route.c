@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
 #include "promfile.h"
 
 int route_same_path(const struct mtr_report *a, const struct mtr_report *b)
@@ -275,35 +276,10 @@ int route_hist_encode(const struct route_hist *h, char *buf, size_t len)
 	return 0;
 }
 
-double route_strtod(const char *s, char **end)
-{
-	static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,
-				       1e6, 1e7, 1e8,  1e9,  1e10, 1e11,
-				       1e12, 1e13, 1e14, 1e15};
-	const char *p = s;
-	uint64_t m = 0;
-	int nd = 0, k = 0;
-
-	while (*p >= '0' && *p <= '9') {
-		m = m * 10 + (uint64_t)(*p++ - '0');
-		nd++;
-	}
-	if (nd == 0)
-		return strtod(s, end);
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, nd++, k++)
-			m = m * 10 + (uint64_t)(*p - '0');
-	/* Exponents, hex and long digit strings are strtod's. */
-	if (nd > 15 || *p == 'e' || *p == 'E' || *p == 'x' || *p == 'X')
-		return strtod(s, end);
-	*end = (char *)p;
-	return (double)m / pow10[k];
-}
-
 static int parse_dbl(const char *s, char **end, double *out)
 {
 	errno = 0;
-	*out = route_strtod(s, end);
+	*out = numtext_strtod(s, end);
 	return errno || *end == s || !isfinite(*out) || *out < 0 ? -1 : 0;
 }
 

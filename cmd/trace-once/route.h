@@ -66,13 +66,6 @@ int route_hist_encode(const struct route_hist *h, char *buf, size_t len);
  * strtod in turn.  Anything else goes to prom_format_value().
  */
 void route_value_fmt(double v, char *buf, size_t len);
-/*
- * strtod(s, end), without its cost for what state holds most: at most 15
- * digits with a point and no exponent are m / 10^k, and one division of
- * two exact doubles is the same correctly rounded number strtod finds
- * (Clinger's fast path).  Anything else goes to strtod.
- */
-double route_strtod(const char *s, char **end);
 int route_hist_decode(const char *s, struct route_hist *h);
 int route_report_encode(const struct mtr_report *r, char *buf, size_t len);
 int route_report_decode(const char *s, struct mtr_report *r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
 #include "promfile.h"
 
 /* Append s to buf[*off], as far as it fits (snprintf's truncation). */
@@ -59,7 +60,7 @@ static const char *sent_key(char *buf, size_t len, const char *name,
  * A sent/ value "total,seen" as sscanf("%lf,%lf") reads it: returns 0,
  * or -1 if it does not start with two numbers; *rest is what follows
  * them.  What trace-once writes (two plain decimals) is read with
- * route_strtod; anything else, sscanf decides as it always did.
+ * numtext_strtod; anything else, sscanf decides as it always did.
  */
 static int sent_parse(const char *v, double *total, double *seen,
 		      const char **rest)
@@ -67,11 +68,11 @@ static int sent_parse(const char *v, double *total, double *seen,
 	char *end;
 	int n = -1;
 
-	*total = route_strtod(v, &end);
+	*total = numtext_strtod(v, &end);
 	if (end != v && *end == ',') {
 		const char *s = end + 1;
 
-		*seen = route_strtod(s, &end);
+		*seen = numtext_strtod(s, &end);
 		if (end != s && !*end) {
 			*rest = end;
 			return 0;

@@ -40,7 +40,7 @@ size_t numtext_ms(char *buf, double t)
 	/* Below 2^53 / 1000 every step above is exact where it must be;
 	 * state times are Unix times, about 2e9. */
 	if (!(t >= 0 && t < 1e12) || signbit(t))
-		return (size_t)snprintf(buf, QN_NUMTEXT_MAX, "%.3f", t);
+		return (size_t)snprintf(buf, NUMTEXT_MAX, "%.3f", t);
 	i = floor(t);
 	f = t - i;
 	m = f * 1000.0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check_qemu_numtext: qemu-netsnap's hand-made number text gives exactly
+ * check_numtext: lib/numtext's hand-made number text gives exactly
  * what snprintf("%.3f"), snprintf("%llu") and strtod give: on a table of
  * edge cases (ties at thousandths, carries, the libc fall-backs), then on
  * a few hundred thousand pseudo-random values of the kinds state holds.
@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "../cmd/qemu-netsnap/numtext.h"
+#include "numtext.h"
 
 static void check_ms(double t)
 {
-	char got[QN_NUMTEXT_MAX], want[QN_NUMTEXT_MAX];
+	char got[NUMTEXT_MAX], want[NUMTEXT_MAX];
 	size_t n = numtext_ms(got, t);
 
 	snprintf(want, sizeof want, "%.3f", t);
@@ -49,7 +49,8 @@ static const char *const strtod_cases[] = {
 	"123456789012345", "1234567890123456", "12345678901234567890",
 	"000000000000000000001.5", "1e3", "1.5E-3", "1.5e", "0x10", "0X1p3",
 	"inf", "nan", " 1", "-1", "+1", "1.2.3", "9007199254740993",
-	"0.1", "0.3", "2.675",
+	"0.1", "0.3", "2.675", "0.061", "12.", "999999999999999", "7,8",
+	"1E-2,", "1795314049.2676344", "1.e5",
 };
 static const unsigned long long u64_cases[] = {
 	0, 1, 9, 10, 99, 100, 4026531833ull, 18446744073709551615ull,
@@ -75,7 +76,7 @@ END_TEST
 
 START_TEST(u64_table)
 {
-	char got[QN_NUMTEXT_MAX], want[32];
+	char got[NUMTEXT_MAX], want[32];
 
 	snprintf(want, sizeof want, "%llu", u64_cases[_i]);
 	ck_assert_uint_eq(numtext_u64(got, u64_cases[_i]), strlen(want));
@@ -133,7 +134,7 @@ END_TEST
 
 static Suite *numtext_suite(void)
 {
-	Suite *s = suite_create("qemu_numtext");
+	Suite *s = suite_create("numtext");
 	TCase *tc = tcase_create("numtext");
 
 	tcase_set_timeout(tc, 60);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: qemu-netsnap's hand-made number text against libc.
+/* libFuzzer target: lib/numtext's hand-made number text against libc.
  * The input, NUL-terminated, must read the same with numtext_strtod as
  * with strtod and with numtext_strtou64 as with strtoull (value and end);
  * its first 8 bytes as a double must print the same with numtext_ms as
@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cmd/qemu-netsnap/numtext.h"
+#include "numtext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char text[256], got[QN_NUMTEXT_MAX], want[QN_NUMTEXT_MAX];
+	char text[256], got[NUMTEXT_MAX], want[NUMTEXT_MAX];
 	char *e1, *e2;
 	double d1, d2, t;
 	size_t n = size < sizeof text - 1 ? size : sizeof text - 1;

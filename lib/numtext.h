@@ -1,26 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * numtext: the numbers of qemu-netsnap's state, to and from text, by hand.
- * The state holds a ring of ~140 timestamped readings per VM, written and
- * read on every run: with printf and strtod this was a third of the
- * tool's own instructions.  Each function gives exactly what its libc
- * counterpart gives (check_qemu_numtext compares them), taking the libc
+ * numtext: numbers of state files and counters, to and from text, by hand.
+ * qemu-netsnap's state holds a ring of ~140 timestamped readings per VM,
+ * trace-once's and tcpping-burst's thousands of counters, written and read
+ * on every run: with printf and strtod this was a third of a tool's own
+ * instructions.  Each function gives exactly what its libc counterpart
+ * gives (check_numtext and fuzz_numtext compare them), taking the libc
  * path itself where the short one cannot promise that.  Pure.
  *
- *     char buf[QN_NUMTEXT_MAX];
+ *     char buf[NUMTEXT_MAX];
  *     size_t n = numtext_ms(buf, t);      snprintf "%.3f"
  *     n = numtext_u64(buf, v);            snprintf "%llu"
  *     t = numtext_strtod(s, &end);        strtod
  *     v = numtext_strtou64(s, &end);      strtoull(s, &end, 10)
  */
-#ifndef QEMU_NETSNAP_NUMTEXT_H
-#define QEMU_NETSNAP_NUMTEXT_H
+#ifndef PROMSNAP_NUMTEXT_H
+#define PROMSNAP_NUMTEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Room for any output of these functions, with its NUL. */
-#define QN_NUMTEXT_MAX 352
+#define NUMTEXT_MAX 352
 
 /* Writes the digits and a NUL into buf; returns the length. */
 size_t numtext_u64(char *buf, uint64_t v);
