@@ -225,6 +225,63 @@ static size_t put_whole(char *buf, long long x)
 	return o;
 }
 
+/*
+ * The loop in prom_format_value below, without printf and strtod where
+ * it can: for 1e-4 <= |v| < 1e14, is v a decimal d = m / 10^k with at
+ * most 15 significant digits (m < 1e15 whole, 1 <= k <= 19)?  m and 10^k
+ * are exact doubles and one division rounds once, so m / 10^k == |v|
+ * proves that d reads back as v (Clinger's fast path).  Such a d is what
+ * %.15g writes: v is within half an ulp of d, far less than half a unit
+ * of the 15th digit, so rounding v to 15 digits gives d; and %g writes an
+ * exponent of -4 to 14 in fixed notation, trailing zeros cut.  For each k
+ * m is |v| * 10^k rounded to whole: that product is within 2^-52 * m <
+ * 1/4 of d's m, so when d exists the k of its last digit finds it, and
+ * when every k up to 15 digits fails, %.15g does not read back either.
+ * Returns 1 (written, at most 22 bytes with the NUL), 0 (%.15g does not
+ * read back) or -1 (out of range: no answer).
+ */
+static int put_short_decimal(double v, char *buf)
+{
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,
+				     1e7,  1e8,	 1e9,  1e10, 1e11, 1e12, 1e13,
+				     1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+	double a = v < 0 ? -v : v;
+	uint64_t u10 = 1;
+
+	if (!(a >= 1e-4 && a < 1e14))
+		return -1;
+	for (int k = 1; k <= 19; k++) {
+		double x = a * p10[k];
+		uint64_t u = (uint64_t)x;
+
+		u10 *= 10;
+		if (!(x < 1e15))
+			return 0;
+		u += x - (double)u >= 0.5; /* x - u is exact */
+		if ((double)u / p10[k] != a)
+			continue;
+		uint64_t ip = u / u10, fp = u % u10;
+		size_t o = 0;
+		int nd = k;
+
+		while (fp && fp % 10 == 0) { /* fp > 0: v is not whole */
+			fp /= 10;
+			nd--;
+		}
+		if (v < 0)
+			buf[o++] = '-';
+		o += put_whole(buf + o, (long long)ip);
+		buf[o++] = '.';
+		for (int d = nd - 1; d >= 0; d--) {
+			buf[o + (size_t)d] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		buf[o + (size_t)nd] = 0;
+		return 1;
+	}
+	return -1; /* not reached: 1e-4 * 1e19 >= 1e15 */
+}
+
 void prom_format_value(double v, char *buf, size_t len)
 {
 	if (isnan(v)) {
@@ -240,12 +297,23 @@ void prom_format_value(double v, char *buf, size_t len)
 		put_whole(buf, (long long)v);
 		return;
 	}
-	/* Shortest of %.15g..%.17g that reads back as the same double. */
-	for (int prec = 15; prec <= 17; prec++) {
+	int prec = 15;
+
+	if (len >= 24) {
+		int r = put_short_decimal(v, buf);
+		if (r > 0)
+			return;
+		if (r == 0)
+			prec = 16;
+	}
+	/* Shortest of %.15g..%.17g that reads back as the same double
+	 * (%.17g always does). */
+	for (; prec < 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			return;
 	}
+	snprintf(buf, len, "%.17g", v);
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */

@@ -296,6 +296,78 @@ START_TEST(test_value_roundtrip)
 }
 END_TEST
 
+/* What prom_format_value wrote before its fast path for short decimals:
+ * the shortest of %.15g..%.17g that reads back (whole numbers aside). */
+static void reference_format(double v, char *buf, size_t len)
+{
+	if (fabs(v) < 1e15 && v == (double)(long long)v) {
+		snprintf(buf, len, "%lld", (long long)v);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+static void same_as_reference(double v)
+{
+	char got[64], want[64];
+
+	prom_format_value(v, got, sizeof got);
+	reference_format(v, want, sizeof want);
+	ck_assert_msg(!strcmp(got, want), "%.17g: got %s, want %s", v, got,
+		      want);
+}
+
+/* The fast path writes exactly what printf's loop wrote: on the values
+ * tools write (milliseconds / 1000, decimals of every length, Unix times
+ * with fractions), around its bounds (1e-4, 1e14, 15 digits) and on
+ * random doubles. */
+START_TEST(test_value_fast_path)
+{
+	const double edges[] = {1e-4,	  9.9999999999999e-5, 1.00000000000001e-4,
+				1e14,	  99999999999999.9,  99999999999999.98,
+				0.5,	  0.1,		     0.2,
+				0.3,	  1.0 / 3,	     2.0 / 3,
+				123.456, 0.000123,	     1795314049.2676344,
+				1795314049.267, 12345.678901234, 1.2345678901234,
+				0.1 + 0.2, 4.35,	     -0.001,
+				-123.5,	  1e-5,		     0.00011};
+	unsigned short seed[3] = {7, 8, 9};
+
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		same_as_reference(edges[i]);
+		same_as_reference(-edges[i]);
+	}
+	for (int i = 0; i < 200000; i++) {
+		double x;
+		long long n = (long long)(nrand48(seed)) * 1000 +
+			      nrand48(seed) % 1000;
+		switch (i % 5) {
+		case 0: /* an mtr RTT in ms, as seconds */
+			x = (double)(nrand48(seed) % 10000000) / 1000 / 1000;
+			break;
+		case 1: /* a decimal of 1..15 digits after the point */
+			x = (double)n / pow(10, 1 + nrand48(seed) % 15);
+			break;
+		case 2: /* a Unix time with a fraction */
+			x = 1.7e9 + erand48(seed) * 1e8;
+			break;
+		case 3: /* any magnitude */
+			x = ldexp(erand48(seed), (int)(nrand48(seed) % 120) - 60);
+			break;
+		default: /* a mean of small counts */
+			x = (double)(nrand48(seed) % 100000) /
+			    (double)(1 + nrand48(seed) % 999);
+			break;
+		}
+		same_as_reference(i & 1 ? -x : x);
+	}
+}
+END_TEST
+
 static char tmpdir[] = "/tmp/check_promfile.XXXXXX";
 
 static void tmp_setup(void)
@@ -486,6 +558,7 @@ int main(void)
 	tcase_add_test(tc, test_rejects);
 	tcase_add_test(tc, test_many_series_no_false_duplicates);
 	tcase_add_test(tc, test_value_roundtrip);
+	tcase_add_test(tc, test_value_fast_path);
 	tcase_add_test(tc, test_retain);
 	tcase_add_test(tc, test_table_consistent);
 	suite_add_tcase(s, tc);

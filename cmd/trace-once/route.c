@@ -176,84 +176,14 @@ static void put_int(char *buf, size_t len, size_t *off, int *bad, int v)
 	      v < 0 ? -(unsigned long long)v : (unsigned long long)v, v < 0);
 }
 
-void route_value_fmt(double v, char *buf, size_t len)
-{
-	char t[32];
-	double a = fabs(v);
-	uint64_t m, ip, fp;
-	size_t n = 0;
-	int nd = 6;
-
-	/* Whole numbers below 1e15 are what prom_format_value prints with
-	 * %lld.  Values %.15g would write with an exponent stay with it.
-	 * Below 1e9 with six decimals a value has at most 15 significant
-	 * digits: if that text reads back as v, %.15g writes the same. */
-	if (a < 1e15 && v == (double)(long long)v) {
-		m = (uint64_t)a;
-		ip = m;
-		fp = 0;
-	} else if (a >= 1e-4 && a < 1e9) {
-		/* llround without libm: a * 1e6 is below 2^63 and the
-		 * difference to its whole part is exact. */
-		double x = a * 1e6;
-
-		m = (uint64_t)x;
-		m += x - (double)m >= 0.5;
-		/* The text is m / 10^6, which strtod reads back as the
-		 * double nearest that number; so does this division (m is
-		 * below 2^53, exact), so it says without strtod whether the
-		 * text reads back as v. */
-		if ((double)m / 1e6 != a)
-			goto slow;
-		ip = m / 1000000;
-		fp = m % 1000000;
-	} else {
-		goto slow;
-	}
-	if (v < 0)
-		t[n++] = '-';
-	{
-		char d[20];
-		size_t k = 0;
-
-		do
-			d[k++] = (char)('0' + ip % 10);
-		while ((ip /= 10));
-		while (k)
-			t[n++] = d[--k];
-	}
-	if (fp) {
-		char f[8];
-
-		while (fp % 10 == 0) {
-			fp /= 10;
-			nd--;
-		}
-		for (int i = nd - 1; i >= 0; i--) {
-			f[i] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		t[n++] = '.';
-		memcpy(t + n, f, (size_t)nd);
-		n += (size_t)nd;
-	}
-	t[n] = '\0';
-	if (n + 1 > len)
-		goto slow;
-	memcpy(buf, t, n + 1);
-	return;
-slow:
-	prom_format_value(v, buf, len);
-}
-
 int route_hist_encode(const struct route_hist *h, char *buf, size_t len)
 {
 	char lc[32], jit[32];
 	size_t off = 0;
 	int bad = 0;
 
-	route_value_fmt(h->last_change, lc, sizeof lc);
-	route_value_fmt(h->jitter_ms, jit, sizeof jit);
+	prom_format_value(h->last_change, lc, sizeof lc);
+	prom_format_value(h->jitter_ms, jit, sizeof jit);
 	if (len)
 		buf[0] = 0;
 	put_u(buf, len, &off, &bad, h->changes, 0);
@@ -340,7 +270,7 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	route_value_fmt(r->tests, v, sizeof v);
+	prom_format_value(r->tests, v, sizeof v);
 	if (len)
 		buf[0] = 0;
 	put(buf, len, &off, &bad, r->dst);
@@ -356,7 +286,7 @@ int route_report_encode(const struct mtr_report *r, char *buf, size_t len)
 		put(buf, len, &off, &bad, ",");
 		put(buf, len, &off, &bad, p->host);
 		for (int k = 0; k < 7; k++) {
-			route_value_fmt(f[k], v, sizeof v);
+			prom_format_value(f[k], v, sizeof v);
 			put(buf, len, &off, &bad, ",");
 			put(buf, len, &off, &bad, v);
 		}

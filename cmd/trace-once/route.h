@@ -58,14 +58,6 @@ void compute_route_update(struct route_hist *h, const struct mtr_report *prev,
  * decoders return 0 or -1 (EINVAL) and then leave the struct zeroed, so a
  * damaged entry starts that target's history afresh. */
 int route_hist_encode(const struct route_hist *h, char *buf, size_t len);
-/*
- * The text prom_format_value() gives for v (the shortest of %.15g..%.17g
- * that reads back as v), faster for what state holds most: a value with
- * at most six decimals, such as mtr's milliseconds, is written digit by
- * digit and checked with one strtod instead of found by snprintf and
- * strtod in turn.  Anything else goes to prom_format_value().
- */
-void route_value_fmt(double v, char *buf, size_t len);
 int route_hist_decode(const char *s, struct route_hist *h);
 int route_report_encode(const struct mtr_report *r, char *buf, size_t len);
 int route_report_decode(const char *s, struct mtr_report *r);

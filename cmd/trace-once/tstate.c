@@ -84,7 +84,7 @@ static int sent_parse(const char *v, double *total, double *seen,
 	return 0;
 }
 
-/* route_value_fmt of the run's time, the same for every hop and target:
+/* prom_format_value of the run's time, the same for every hop and target:
  * formatted once per run, not once per target (it takes the slow path
  * of a full-precision value). */
 static const char *now_text(double now)
@@ -93,7 +93,7 @@ static const char *now_text(double now)
 	static char memo[32];
 
 	if (now != memo_now || !memo[0]) {
-		route_value_fmt(now, memo, sizeof memo);
+		prom_format_value(now, memo, sizeof memo);
 		memo_now = now;
 	}
 	return memo;
@@ -253,7 +253,7 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 	ts->have_duration = have_duration;
 	ts->duration_ms = duration_ms;
 	if (have_duration)
-		route_value_fmt(duration_ms, d, sizeof d);
+		prom_format_value(duration_ms, d, sizeof d);
 	else
 		strcpy(d, "-");
 	snprintf(v, sizeof v, "%s,%s", trace_result_name(res), d);
@@ -310,7 +310,7 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 			 * takes this run's count for a total that is not
 			 * finite). */
 			ts->sent[i] = isfinite(total) ? total : h->sent;
-			route_value_fmt(total, nv, 32);
+			prom_format_value(total, nv, 32);
 			off = strlen(nv);
 			put_str(nv, sizeof nv, &off, ",");
 			put_str(nv, sizeof nv, &off, sv);
