@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
 #include "promfile.h"
 #include "sni_name.h"
 
@@ -541,20 +542,6 @@ int counters_load(struct counters *c, const char *key, const char *value)
 	return 0;
 }
 
-/* Decimal digits of v at p; returns the end.  p has room for 20. */
-static char *put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* t rounded as %.0f does (half to even), for 0 <= t < 2^53. */
 static uint64_t whole_seconds(double t)
 {
@@ -585,16 +572,15 @@ void counters_value(const struct sni_entry *e, char *buf, size_t len)
 	}
 	uint64_t w = whole_seconds(t);
 	char *p = buf;
-	p = put_u64(p, e->bytes);
+	p += numtext_u64(p, e->bytes);
 	*p++ = ',';
-	p = put_u64(p, e->conns);
+	p += numtext_u64(p, e->conns);
 	*p++ = ',';
-	p = put_u64(p, e->zero);
+	p += numtext_u64(p, e->zero);
 	*p++ = ',';
-	p = put_u64(p, e->up);
+	p += numtext_u64(p, e->up);
 	*p++ = ',';
-	p = put_u64(p, w);
-	*p = 0;
+	numtext_u64(p, w);
 }
 
 #define DUMP_HEADER "# sni-scan counters version=1\n"
