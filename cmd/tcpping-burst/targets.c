@@ -2,25 +2,12 @@
 #include "targets.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "parse_num.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	errno = EINVAL;
-	return -1;
-}
 
 void tp_conf_defaults(struct tp_conf *c)
 {
@@ -56,44 +43,47 @@ int target_split_address(const char *addr, char *host, size_t hostlen,
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
 		if (!close || close[1] != ':')
-			return fail(err, errlen,
-				    "expected \"[ipv6]:port\", got \"%.80s\"",
-				    addr);
+			return errbuf_set(
+			    err, errlen, EINVAL,
+			    "expected \"[ipv6]:port\", got \"%.80s\"", addr);
 		h = addr + 1;
 		hl = (size_t)(close - h);
 		colon = close + 1;
 	} else {
 		colon = strrchr(addr, ':');
 		if (!colon)
-			return fail(err, errlen,
-				    "expected \"host:port\", got \"%.80s\"",
-				    addr);
+			return errbuf_set(
+			    err, errlen, EINVAL,
+			    "expected \"host:port\", got \"%.80s\"", addr);
 		hl = (size_t)(colon - addr);
 		/* A bare IPv6 address would split at its last colon and
 		 * silently probe the wrong port. */
 		if (memchr(addr, ':', hl))
-			return fail(err, errlen,
-				    "IPv6 addresses need brackets: "
-				    "\"[addr]:port\", got \"%.80s\"",
-				    addr);
+			return errbuf_set(err, errlen, EINVAL,
+					  "IPv6 addresses need brackets: "
+					  "\"[addr]:port\", got \"%.80s\"",
+					  addr);
 	}
 	if (hl == 0 && addr[0] == '[')
-		return fail(err, errlen, "empty host in \"%.80s\"", addr);
+		return errbuf_set(err, errlen, EINVAL,
+				  "empty host in \"%.80s\"", addr);
 	if (hl == 0)
-		return fail(err, errlen, "empty host in \"%.80s\"", addr);
+		return errbuf_set(err, errlen, EINVAL,
+				  "empty host in \"%.80s\"", addr);
 	if (hl >= hostlen || hl > TARGET_HOST_MAX)
-		return fail(err, errlen, "host name longer than %d bytes",
-			    TARGET_HOST_MAX);
+		return errbuf_set(err, errlen, EINVAL,
+				  "host name longer than %d bytes",
+				  TARGET_HOST_MAX);
 	for (size_t i = 0; i < hl; i++) {
 		unsigned char ch = (unsigned char)h[i];
 		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == '[' ||
 		    ch == ']')
-			return fail(err, errlen,
-				    "invalid character in host \"%.80s\"",
-				    addr);
+			return errbuf_set(err, errlen, EINVAL,
+					  "invalid character in host \"%.80s\"",
+					  addr);
 	}
 	if (parse_int(colon + 1, 1, 65535, &p, perr, sizeof perr))
-		return fail(err, errlen, "port: %s", perr);
+		return errbuf_set(err, errlen, EINVAL, "port: %s", perr);
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	snprintf(port, portlen, "%lld", p);
@@ -104,13 +94,15 @@ static int set_target(struct target *t, const char *name, size_t namelen,
 		      const char *addr, char *err, size_t errlen)
 {
 	if (namelen == 0)
-		return fail(err, errlen, "empty target name");
+		return errbuf_set(err, errlen, EINVAL, "empty target name");
 	if (namelen > TARGET_NAME_MAX)
-		return fail(err, errlen, "target name longer than %d bytes",
-			    TARGET_NAME_MAX);
+		return errbuf_set(err, errlen, EINVAL,
+				  "target name longer than %d bytes",
+				  TARGET_NAME_MAX);
 	if (strlen(addr) > TARGET_ADDR_MAX)
-		return fail(err, errlen, "address longer than %d bytes",
-			    TARGET_ADDR_MAX);
+		return errbuf_set(err, errlen, EINVAL,
+				  "address longer than %d bytes",
+				  TARGET_ADDR_MAX);
 	if (target_split_address(addr, t->host, sizeof t->host, t->port,
 				 sizeof t->port, err, errlen))
 		return -1;
@@ -118,7 +110,8 @@ static int set_target(struct target *t, const char *name, size_t namelen,
 	t->name[namelen] = '\0';
 	/* A NUL inside a name would cut the label short. */
 	if (strlen(t->name) != namelen)
-		return fail(err, errlen, "NUL byte in target name");
+		return errbuf_set(err, errlen, EINVAL,
+				  "NUL byte in target name");
 	snprintf(t->address, sizeof t->address, "%s", addr);
 	return 0;
 }
@@ -177,19 +170,20 @@ int targets_add(struct target_list *l, const struct target *t, char *err,
 	size_t *slot;
 
 	if (l->n >= TARGETS_MAX)
-		return fail(err, errlen, "more than %d targets", TARGETS_MAX);
+		return errbuf_set(err, errlen, EINVAL, "more than %d targets",
+				  TARGETS_MAX);
 	/* Keep the set at most half full. */
 	if (2 * (l->n + 1) > l->setcap && set_grow(l))
-		return fail(err, errlen, "out of memory");
+		return errbuf_set(err, errlen, EINVAL, "out of memory");
 	slot = set_slot(l, t->name);
 	if (*slot)
-		return fail(err, errlen, "duplicate target name \"%s\"",
-			    t->name);
+		return errbuf_set(err, errlen, EINVAL,
+				  "duplicate target name \"%s\"", t->name);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
 		struct target *v = realloc(l->v, cap * sizeof *v);
 		if (!v)
-			return fail(err, errlen, "out of memory");
+			return errbuf_set(err, errlen, EINVAL, "out of memory");
 		l->v = v;
 		l->cap = cap;
 	}
@@ -225,8 +219,8 @@ int targets_from_cfg(const struct cfg_node *seq, const char *path,
 		if (cfg_check_keys(it, ipath, keys, err, errlen))
 			return -1;
 		if (cfg_get_str(it, ipath, "name", &name, err, errlen) < 0 ||
-		    cfg_get_str(it, ipath, "address", &address, err,
-				errlen) < 0)
+		    cfg_get_str(it, ipath, "address", &address, err, errlen) <
+			0)
 			return -1;
 		if (!name)
 			return cfg_error(it, ipath, err, errlen,
@@ -255,8 +249,9 @@ int tp_conf_from_cfg(const struct cfg_node *root, struct tp_conf *c,
 		     struct target_list *l, char *err, size_t errlen)
 {
 	static const char *const keys[] = {
-		"count", "interval", "timeout", "min_timeout", "max_timeout",
-		"adaptive", "mode", "targets_file", "targets", NULL};
+	    "count",	   "interval", "timeout", "min_timeout",
+	    "max_timeout", "adaptive", "mode",	  "targets_file",
+	    "targets",	   NULL};
 	const struct cfg_node *seq = NULL;
 	const char *mode = NULL;
 	long long n = c->count;
@@ -268,8 +263,8 @@ int tp_conf_from_cfg(const struct cfg_node *root, struct tp_conf *c,
 	if (cfg_get_int(root, "", "count", 1, 10000, &n, err, errlen) < 0 ||
 	    cfg_get_duration(root, "", "interval", 0, 60, &c->interval, err,
 			     errlen) < 0 ||
-	    cfg_get_duration(root, "", "timeout", 1e-6, 3600, &c->timeout,
-			     err, errlen) < 0 ||
+	    cfg_get_duration(root, "", "timeout", 1e-6, 3600, &c->timeout, err,
+			     errlen) < 0 ||
 	    cfg_get_duration(root, "", "min_timeout", 1e-6, 3600,
 			     &c->min_timeout, err, errlen) < 0 ||
 	    cfg_get_duration(root, "", "max_timeout", 1e-6, 3600,

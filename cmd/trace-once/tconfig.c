@@ -2,24 +2,13 @@
 #include "tconfig.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errbuf.h"
+
 #define DEFAULT_SCHEDULE "@every 1m" /* Tracer's -schedule default */
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	errno = EINVAL;
-	return -1;
-}
 
 void tconfig_defaults(struct trace_config *c, int is_root)
 {
@@ -251,14 +240,16 @@ int tconfig_add_host(struct trace_config *c, const char *host, char *err,
 		c->ntargets = 0;
 	}
 	if (!tconfig_valid_host(host))
-		return fail(err, errlen,
-			    "%.64s: expected an address or host name", host);
+		return errbuf_set(err, errlen, EINVAL,
+				  "%.64s: expected an address or host name",
+				  host);
 	if (c->ntargets == TCONFIG_MAX_TARGETS)
-		return fail(err, errlen, "more than %d targets",
-			    TCONFIG_MAX_TARGETS);
+		return errbuf_set(err, errlen, EINVAL, "more than %d targets",
+				  TCONFIG_MAX_TARGETS);
 	for (size_t i = 0; i < c->ntargets; i++)
 		if (!strcmp(c->targets[i].name, host))
-			return fail(err, errlen, "%s: given twice", host);
+			return errbuf_set(err, errlen, EINVAL,
+					  "%s: given twice", host);
 	t = &c->targets[c->ntargets++];
 	target_defaults(c, t);
 	copy_str(t->host, sizeof t->host, host);
@@ -289,20 +280,23 @@ int tconfig_finish(struct trace_config *c, const struct trace_overrides *o,
 		if (o->schedule_set &&
 		    copy_str(t->schedule_text, sizeof t->schedule_text,
 			     o->schedule))
-			return fail(err, errlen, "--schedule: too long");
+			return errbuf_set(err, errlen, EINVAL,
+					  "--schedule: too long");
 		{
 			char why[256];
 
 			if (schedule_parse(t->schedule_text, &t->schedule, why,
 					   sizeof why))
-				return fail(err, errlen, "%s: schedule: %s",
-					    t->name, why);
+				return errbuf_set(err, errlen, EINVAL,
+						  "%s: schedule: %s", t->name,
+						  why);
 		}
 		if (!c->is_root && t->interval < 1.0)
-			return fail(err, errlen,
-				    "%s: interval %gs: mtr allows an interval "
-				    "below 1s only to root",
-				    t->name, t->interval);
+			return errbuf_set(
+			    err, errlen, EINVAL,
+			    "%s: interval %gs: mtr allows an interval "
+			    "below 1s only to root",
+			    t->name, t->interval);
 	}
 	return 0;
 }
