@@ -1208,9 +1208,9 @@ int main(int argc, char **argv)
 	snprintf(out, sizeof out, "%s", r.out_path);
 	snprintf(b.ident, sizeof b.ident, "%s/" IDENT_FILE,
 		 statefile_dir(r.state));
-	/* The .prom is written after run_finish closes the state: keep the
-	 * lock until then, so that runs replace it in the order they
-	 * committed their state. */
+	/* The record of which file holds the series block is written after
+	 * run_finish closes the state: keep the lock until then, so that
+	 * runs write it in the order they replaced the .prom. */
 	int held = statefile_lock_dup(r.state);
 	if (load_config(&s, &cfg, &opts, err, sizeof err) < 0) {
 		log_err("%s", err);
