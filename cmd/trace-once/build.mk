@@ -5,10 +5,11 @@ TRACE_PURE := cmd/trace-once/mtr_json.c cmd/trace-once/schedule.c \
 	cmd/trace-once/route.c cmd/trace-once/fmt.c cmd/trace-once/result.c \
 	cmd/trace-once/tconfig.c cmd/trace-once/tstate.c
 trace-once_SRCS := cmd/trace-once/main.c cmd/trace-once/asn.c \
-	cmd/trace-once/mtr_run.c $(TRACE_PURE)
+	cmd/trace-once/mtr_run.c cmd/trace-once/noresolve.c $(TRACE_PURE)
 # jansson, libyaml and libmaxminddb come from Debian's static archives
-# (TOOL_STATIC_LIBS in the Makefile): no shared object but libc to load.
+# and glibc too (STATIC_TOOLS in the Makefile): nothing to load at run time.
 trace-once_LDLIBS :=
+trace-once_STATIC_LDFLAGS := -Wl,--wrap=getaddrinfo -Wl,--wrap=freeaddrinfo
 
 # The suite's own ASN database is the last place trace-once looks.
 $(OUTPUT)/obj/cmd/trace-once/main.o $(SAN)/obj/cmd/trace-once/main.o: \
