@@ -104,6 +104,9 @@ static const char good_json[] =
     "{\"report\":{\"mtr\":{\"dst\":\"127.0.0.1\",\"tests\":1},\"hubs\":"
     "[{\"count\":1,\"host\":\"127.0.0.1\",\"Loss%\":0,\"Snt\":1}]}}";
 
+/* What the child wrote to stdout and to stderr; they reach
+ * decode_mtr_result as one stream, stderr's text first (mtr writes its
+ * report at exit). */
 static const struct {
 	int timed_out, status;
 	const char *out, *err;
@@ -130,16 +133,26 @@ static const struct {
      "malformed report: line 1 column 10: unexpected token near end "
      "of file"},
     {0, 0, good_json, "", 0, TRACE_OK, ""},
+    {0, 0, good_json, "\n\n", 0, TRACE_OK, ""},
+    /* Said without a newline: the report does not start a line, so all
+     * of it is taken as what mtr said. */
+    {0, 0, good_json, "mtr: odd", 0, TRACE_MTR_FAILED,
+     "mtr: odd{\"report\":{\"mtr\":{\"dst\":\"127.0.0.1\",\"tests\":1},"
+     "\"hubs\":[{\"count\":1,\"host\":\"127.0.0.1\",\"Loss%\":0,\"Snt\":1}]}}"},
+    /* Text after the report (stderr written late) is no report. */
+    {0, 0, "{\"report\":{}}\nmtr: late\n", "", 0, TRACE_MTR_FAILED,
+     "malformed report: line 2 column 3: end of file expected near 'mtr'"},
 };
 
 START_TEST(test_result)
 {
 	struct mtr_report rep;
-	char why[512];
+	char why[512], out[1024];
+	int n = snprintf(out, sizeof out, "%s%s", results[_i].err,
+			 results[_i].out);
 	enum trace_result r = decode_mtr_result(
-	    results[_i].timed_out, results[_i].status, results[_i].out,
-	    strlen(results[_i].out), results[_i].truncated, results[_i].err,
-	    &rep, why, sizeof why);
+	    results[_i].timed_out, results[_i].status, out, (size_t)n,
+	    results[_i].truncated, &rep, why, sizeof why);
 
 	ck_assert_int_eq(r, results[_i].want);
 	ck_assert_str_eq(why, results[_i].why);

@@ -495,8 +495,8 @@ static int run_targets(struct run *r, struct ctx *c, struct trace_config *cfg,
 		} else {
 			res = decode_mtr_result(j->state == MTR_JOB_TIMEOUT,
 						j->status, j->out, j->outlen,
-						j->out_truncated, j->err, rep,
-						why, sizeof why);
+						j->out_truncated, rep, why,
+						sizeof why);
 			if (res != TRACE_OK)
 				log_warn("%s: %s: %s", tr->name,
 					 trace_result_name(res), why);

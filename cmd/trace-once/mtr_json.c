@@ -85,6 +85,7 @@ static int decode_hop(const json_t *h, size_t i, struct mtr_hop *hop, char *err,
 	double count;
 	size_t n;
 
+	memset(hop, 0, sizeof *hop);
 	if (!json_is_object(h))
 		return fail(err, errlen, "hubs[%zu]: expected an object", i);
 	if (get_num(h, "count", &count))
@@ -262,6 +263,19 @@ static void arena_free(void *p)
 static int decode_tree(const char *buf, size_t len, struct mtr_report *out,
 		       char *err, size_t errlen);
 
+void mtr_report_clear(struct mtr_report *r)
+{
+	r->dst[0] = 0;
+	r->tests = 0;
+	r->nhops = 0;
+}
+
+void mtr_report_copy(struct mtr_report *dst, const struct mtr_report *src)
+{
+	memcpy(dst, src, offsetof(struct mtr_report, hops));
+	memcpy(dst->hops, src->hops, src->nhops * sizeof src->hops[0]);
+}
+
 int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
 		    char *err, size_t errlen)
 {
@@ -269,7 +283,7 @@ int decode_mtr_json(const char *buf, size_t len, struct mtr_report *out,
 	json_free_t old_free;
 	int rc;
 
-	memset(out, 0, sizeof *out);
+	mtr_report_clear(out);
 	if (len == 0)
 		return fail(err, errlen, "empty report");
 	json_get_alloc_funcs(&old_malloc, &old_free);

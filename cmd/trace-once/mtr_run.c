@@ -35,7 +35,7 @@ static void close_fd(int *fd)
  */
 struct spawn {
 	char **argv;
-	int out, err; /* pipe write ends, become 1 and 2 */
+	int out; /* the pipe's write end, becomes 1 and 2 */
 	volatile int exec_errno;
 };
 
@@ -50,7 +50,7 @@ static void child_fd(int fd, int to)
 
 /*
  * The child between vfork and exec: own process group (a deadline kill
- * reaches mtr-packet too), stdin /dev/null, stdout and stderr the pipes,
+ * reaches mtr-packet too), stdin /dev/null, stdout and stderr the pipe,
  * every signal at its default and none blocked, whatever ours are.  Only
  * system calls: it runs on our stack.
  */
@@ -67,11 +67,10 @@ static void __attribute__((noinline)) child(struct spawn *sp)
 		close(fd);
 	}
 	child_fd(sp->out, 1);
-	child_fd(sp->err, 2);
-	/* The pipes were made non-blocking for our read ends; mtr's write
-	 * ends (open file descriptions of their own) block as usual. */
+	dup2(1, 2);
+	/* The pipe was made non-blocking for our read end; mtr's write end
+	 * (an open file description of its own) blocks as usual. */
 	fcntl(1, F_SETFL, 0);
-	fcntl(2, F_SETFL, 0);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &dfl, NULL);
@@ -120,36 +119,26 @@ static pid_t spawn(struct spawn *sp)
 static int job_start(struct mtr_job *j)
 {
 	struct spawn sp;
-	int po[2] = {-1, -1}, pe[2] = {-1, -1};
+	int po[2];
 	int rc;
 
-	j->fd_out = j->fd_err = -1;
+	j->fd_out = -1;
 	j->pid = -1;
-	if (pipe2(po, O_CLOEXEC | O_NONBLOCK) ||
-	    pipe2(pe, O_CLOEXEC | O_NONBLOCK)) {
+	if (pipe2(po, O_CLOEXEC | O_NONBLOCK)) {
 		rc = errno;
-		goto fail_pipes;
+		goto fail;
 	}
 	sp.argv = j->argv;
 	sp.out = po[1];
-	sp.err = pe[1];
 	j->pid = spawn(&sp);
 	rc = j->pid < 0 ? errno : 0;
 	close(po[1]);
-	close(pe[1]);
 	if (rc) {
 		close(po[0]);
-		close(pe[0]);
 		goto fail;
 	}
 	j->fd_out = po[0];
-	j->fd_err = pe[0];
 	return 0;
-fail_pipes:
-	if (po[0] >= 0) {
-		close(po[0]);
-		close(po[1]);
-	}
 fail:
 	j->state = MTR_JOB_SPAWN_FAILED;
 	j->spawn_errno = rc;
@@ -157,7 +146,7 @@ fail:
 }
 
 /* Read what is there; on EOF or error close the descriptor. */
-static void drain(struct mtr_job *j, int *fd, int is_out)
+static void drain(struct mtr_job *j, int *fd)
 {
 	char buf[32768];
 
@@ -173,37 +162,28 @@ static void drain(struct mtr_job *j, int *fd, int is_out)
 			close_fd(fd);
 			return;
 		}
-		if (is_out) {
-			size_t room = MTR_RUN_OUT_MAX - j->outlen;
-			size_t take = (size_t)n < room ? (size_t)n : room;
+		size_t room = MTR_RUN_OUT_MAX - j->outlen;
+		size_t take = (size_t)n < room ? (size_t)n : room;
 
-			if (take < (size_t)n)
+		if (take < (size_t)n)
+			j->out_truncated = 1;
+		if (j->outlen + take + 1 > j->outcap) {
+			size_t cap = j->outcap ? j->outcap : 4096;
+			char *p;
+
+			while (cap < j->outlen + take + 1)
+				cap *= 2;
+			p = realloc(j->out, cap);
+			if (!p) {
 				j->out_truncated = 1;
-			if (j->outlen + take + 1 > j->outcap) {
-				size_t cap = j->outcap ? j->outcap : 4096;
-				char *p;
-
-				while (cap < j->outlen + take + 1)
-					cap *= 2;
-				p = realloc(j->out, cap);
-				if (!p) {
-					j->out_truncated = 1;
-					continue;
-				}
-				j->out = p;
-				j->outcap = cap;
+				continue;
 			}
-			memcpy(j->out + j->outlen, buf, take);
-			j->outlen += take;
-			j->out[j->outlen] = 0;
-		} else {
-			size_t room = sizeof j->err - 1 - j->errlen;
-			size_t take = (size_t)n < room ? (size_t)n : room;
-
-			memcpy(j->err + j->errlen, buf, take);
-			j->errlen += take;
-			j->err[j->errlen] = 0;
+			j->out = p;
+			j->outcap = cap;
 		}
+		memcpy(j->out + j->outlen, buf, take);
+		j->outlen += take;
+		j->out[j->outlen] = 0;
 		/* A pipe read returns all there is up to the size asked
 		 * for: after a short one the pipe was empty, and epoll will
 		 * say when there is more.  No read just to see EAGAIN. */
@@ -214,10 +194,8 @@ static void drain(struct mtr_job *j, int *fd, int is_out)
 
 static void job_finish(struct mtr_job *j, enum mtr_job_state st, double now)
 {
-	drain(j, &j->fd_out, 1);
-	drain(j, &j->fd_err, 0);
+	drain(j, &j->fd_out);
 	close_fd(&j->fd_out);
-	close_fd(&j->fd_err);
 	j->state = st;
 	j->duration = now - (j->deadline - j->timeout);
 }
@@ -233,7 +211,7 @@ static void job_kill(struct mtr_job *j, double now)
 	job_finish(j, MTR_JOB_TIMEOUT, now);
 }
 
-/* epoll data: 2 * job index (+1 for stderr); the signalfd is SIG_EV. */
+/* epoll data: the job's index; the signalfd is SIG_EV. */
 #define SIG_EV UINT64_MAX
 
 static void watch(int ep, int fd, uint64_t what)
@@ -301,7 +279,7 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
 		max_parallel = 1;
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].state = MTR_JOB_PENDING;
-		jobs[i].fd_out = jobs[i].fd_err = -1;
+		jobs[i].fd_out = -1;
 	}
 	/* One epoll set holds every output pipe and one signalfd that tells
 	 * of every child's exit: each descriptor is registered once, and a
@@ -335,8 +313,7 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
 			j->deadline = mono() + j->timeout;
 			if (job_start(j) == 0) {
 				running++;
-				watch(ep, j->fd_out, 2 * (next - 1));
-				watch(ep, j->fd_err, 2 * (next - 1) + 1);
+				watch(ep, j->fd_out, next - 1);
 			}
 		}
 		if (!running)
@@ -377,13 +354,9 @@ int mtr_run_all(struct mtr_job *jobs, size_t n, size_t max_parallel,
 				child_news = 1;
 				continue;
 			}
-			j = &jobs[what / 2];
-			if (j->state != MTR_JOB_PENDING)
-				continue;
-			if (what & 1)
-				drain(j, &j->fd_err, 0);
-			else
-				drain(j, &j->fd_out, 1);
+			j = &jobs[what];
+			if (j->state == MTR_JOB_PENDING)
+				drain(j, &j->fd_out);
 		}
 		if (stop_signal && *stop_signal) {
 			errno = EINTR;

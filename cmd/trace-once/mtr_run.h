@@ -5,7 +5,7 @@
  *
  *     struct mtr_job jobs[n];   fill argv and timeout of each
  *     mtr_run_all(jobs, n, 16);
- *     jobs[i].state: MTR_JOB_EXITED (see status, out, err),
+ *     jobs[i].state: MTR_JOB_EXITED (see status, out),
  *                    MTR_JOB_TIMEOUT (killed at its deadline) or
  *                    MTR_JOB_SPAWN_FAILED (spawn_errno: ENOENT, EACCES ...)
  *     mtr_job_release(&jobs[i]);
@@ -18,8 +18,11 @@
  * signalfd for SIGCHLD (blocked while mtr_run_all runs) in one epoll set
  * with the output pipes, each registered once, so a run of many targets
  * costs no busy waiting and no per-wakeup walk over every descriptor.
- * stdout is kept up to MTR_RUN_OUT_MAX bytes (more sets out_truncated),
- * stderr up to sizeof err - 1.
+ * stdout and stderr share one pipe (the child's 2 is a copy of its 1), as
+ * `2>&1` would: a pipe is the costliest object a child needs from us,
+ * and mtr writes its report in one piece at exit, so what it says on
+ * stderr comes before (see result.h).  Kept up to MTR_RUN_OUT_MAX bytes
+ * (more sets out_truncated).
  *
  * Returns 0, or -1 with errno set if poll itself failed (the children
  * started so far are still killed and reaped).
@@ -47,15 +50,13 @@ struct mtr_job {
 	enum mtr_job_state state;
 	int status; /* wait status when MTR_JOB_EXITED */
 	int spawn_errno;
-	char *out; /* stdout, NUL-terminated, malloc'd */
+	char *out; /* stdout and stderr, NUL-terminated, malloc'd */
 	size_t outlen;
 	int out_truncated;
-	char err[1024]; /* start of stderr, NUL-terminated */
-	size_t errlen;
 	double duration; /* seconds from spawn to exit or kill */
 	/* private */
 	pid_t pid;
-	int fd_out, fd_err;
+	int fd_out;
 	double deadline;
 	size_t outcap;
 };

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* The first line of stderr, trimmed, for a message. */
+/* The first line of what mtr said, trimmed, for a message. */
 static void first_line(const char *s, char *out, size_t len)
 {
 	size_t n;
@@ -19,10 +19,29 @@ static void first_line(const char *s, char *out, size_t len)
 	out[n] = 0;
 }
 
+/*
+ * Where the report starts in out: at its first character when that is
+ * "{" (blanks aside), else after the first newline that a "{" follows;
+ * len when there is no such line, so that all of it is what mtr said.
+ */
+static size_t report_start(const char *out, size_t len)
+{
+	const char *p;
+	size_t i = 0;
+
+	while (i < len && (out[i] == ' ' || out[i] == '\t' || out[i] == '\r' ||
+			   out[i] == '\n'))
+		i++;
+	if (i < len && out[i] == '{')
+		return 0;
+	p = memmem(out, len, "\n{", 2);
+	return p ? (size_t)(p - out) + 1 : len;
+}
+
 enum trace_result decode_mtr_result(int timed_out, int status, const char *out,
 				    size_t outlen, int out_truncated,
-				    const char *errtext, struct mtr_report *rep,
-				    char *why, size_t whylen)
+				    struct mtr_report *rep, char *why,
+				    size_t whylen)
 {
 	static const char *const resolve_errors[] = {
 	    "Failed to resolve host",
@@ -33,16 +52,28 @@ enum trace_result decode_mtr_result(int timed_out, int status, const char *out,
 	};
 	char line[256];
 	char jerr[256];
+	char errtext[1024];
+	size_t start, n;
 
-	memset(rep, 0, sizeof *rep);
+	mtr_report_clear(rep);
 	if (timed_out) {
 		snprintf(why, whylen, "killed at its deadline");
 		return TRACE_TIMEOUT;
 	}
-	first_line(errtext ? errtext : "", line, sizeof line);
+	if (!out) {
+		out = "";
+		outlen = 0;
+	}
+	start = report_start(out, outlen);
+	n = start < sizeof errtext ? start : sizeof errtext - 1;
+	memcpy(errtext, out, n);
+	errtext[n] = 0;
+	out += start;
+	outlen -= start;
+	first_line(errtext, line, sizeof line);
 	for (size_t i = 0; i < sizeof resolve_errors / sizeof resolve_errors[0];
 	     i++)
-		if (errtext && strstr(errtext, resolve_errors[i])) {
+		if (strstr(errtext, resolve_errors[i])) {
 			snprintf(why, whylen, "%s", line);
 			return TRACE_RESOLVE_FAILED;
 		}
@@ -61,7 +92,7 @@ enum trace_result decode_mtr_result(int timed_out, int status, const char *out,
 		snprintf(why, whylen, "%s", line);
 		return TRACE_MTR_FAILED;
 	}
-	if (!out || outlen == 0) {
+	if (outlen == 0) {
 		snprintf(why, whylen, "no report on stdout");
 		return TRACE_MTR_FAILED;
 	}

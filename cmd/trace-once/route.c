@@ -304,11 +304,12 @@ int route_report_decode(const char *s, struct mtr_report *r)
 	char *end;
 	size_t n;
 
-	memset(r, 0, sizeof *r);
+	mtr_report_clear(r);
 	n = strcspn(s, ",;");
 	if (n == 0 || n >= sizeof r->dst || s[n] != ',')
 		goto bad;
 	memcpy(r->dst, s, n);
+	r->dst[n] = 0;
 	if (parse_dbl(s + n + 1, &end, &r->tests))
 		goto bad;
 	s = end;
@@ -320,6 +321,7 @@ int route_report_decode(const char *s, struct mtr_report *r)
 		if (r->nhops == MTR_MAX_HOPS)
 			goto bad;
 		p = &r->hops[r->nhops];
+		memset(p, 0, sizeof *p);
 		if (parse_dbl(s + 1, &end, &ttl) || ttl < 1 ||
 		    ttl > MTR_MAX_HOPS || ttl != floor(ttl) || *end != ',')
 			goto bad;
@@ -355,7 +357,7 @@ int route_report_decode(const char *s, struct mtr_report *r)
 		goto bad;
 	return 0;
 bad:
-	memset(r, 0, sizeof *r);
+	mtr_report_clear(r);
 	errno = EINVAL;
 	return -1;
 }

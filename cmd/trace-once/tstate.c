@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,10 @@ void tstate_load(const struct statefile *st, const char *name,
 	char k[TCONFIG_KEY_MAX];
 	const char *v;
 
-	memset(ts, 0, sizeof *ts);
+	/* All but the report, which is cleared by its header (see
+	 * mtr_report_clear): rep is the last member. */
+	memset(ts, 0, offsetof(struct tstate, rep));
+	mtr_report_clear(&ts->rep);
 	ts->last_run = -1;
 	if (statefile_get_double(st, key(k, sizeof k, "last", name),
 				 &ts->last_run) < 0 &&
@@ -288,7 +292,7 @@ int tstate_record(struct statefile *st, const char *name, struct tstate *ts,
 					   buf);
 		free(buf);
 		if (&ts->rep != rep)
-			ts->rep = *rep;
+			mtr_report_copy(&ts->rep, rep);
 		ts->have_report = 1;
 		const char *sv = now_text(now);
 

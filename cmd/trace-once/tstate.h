@@ -46,8 +46,6 @@ struct tstate {
 	int have_duration;
 	double duration_ms;
 	uint64_t runs[TRACE_NRESULTS];
-	int have_report;
-	struct mtr_report rep;
 	int have_hist;
 	struct route_hist hist;
 	int damaged; /* some entry did not parse and was ignored */
@@ -55,6 +53,10 @@ struct tstate {
 	 * wrote, so tstate_view need not read them back. */
 	int have_sent;
 	double sent[MTR_MAX_HOPS];
+	int have_report;
+	/* Last: tstate_load clears the struct up to here and the report by
+	 * its header only. */
+	struct mtr_report rep;
 };
 
 void tstate_load(const struct statefile *st, const char *name,
