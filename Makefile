@@ -59,13 +59,15 @@ endif
 # dynamic loader, no symbol lookups, nothing mapped but the program.  An
 # empty main() runs in about 0.70 ms of CPU instead of 0.87 here
 # (tests/tools/trace_cputime.c), which the per-run goals of issues 3, 5,
-# 6 and 8 feel.  tcpping-burst resolves host names and stays dynamic.  A
-# tool may add <tool>_STATIC_LDFLAGS for that link.
+# 6 and 8 feel.  tcpping-burst resolves host names and stays dynamic.
 STATIC_TOOLS := trace-once sni-scan qemu-netsnap bpf-snap
 LIBC_A := $(filter /%,$(shell $(CC) -print-file-name=libc.a))
 tool_link_libs = $(if $(and $(TOOL_STATIC_LIBS),$(wildcard $(LIBC_A)),$(filter \
-	$(1),$(STATIC_TOOLS))),-static-pie $($(1)_STATIC_LDFLAGS) \
+	$(1),$(STATIC_TOOLS))),-static-pie \
 	$(STATIC_LIBS:%=-l%) -lm,$(TOOL_STATIC_LIBS) $(LDLIBS))
+# <tool>_WRAPS: libc functions the tool replaces with a __wrap_<f> of its
+# own (ld --wrap), in every build of it, so the tests run the same code.
+tool_wraps = $(foreach w,$($(1)_WRAPS),-Wl,--wrap=$(w))
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 SAN_CFLAGS := $(WARNFLAGS) -D_GNU_SOURCE -DPROMSNAP_VERSION='"$(VERSION)"' \
@@ -126,10 +128,10 @@ $(SAN)/libpromsnap.a: $(LIB_SAN_OBJS)
 define tool_rules
 $(OUTPUT)/$(1): $$($(1)_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/libpromsnap.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) $$^ $$($(1)_LDLIBS) $$(call tool_link_libs,$(1)) -o $$@
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) $$(call tool_wraps,$(1)) $$^ $$($(1)_LDLIBS) $$(call tool_link_libs,$(1)) -o $$@
 $(SAN)/$(1): $$($(1)_SRCS:%.c=$(SAN)/obj/%.o) $(SAN)/libpromsnap.a
 	$$(call msg,LINK-SAN,$$@)
-	$$(Q)$$(CC) $$(SAN_CFLAGS) $$^ $$($(1)_LDLIBS) $$(LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(SAN_CFLAGS) $$(call tool_wraps,$(1)) $$^ $$($(1)_LDLIBS) $$(LDLIBS) -o $$@
 endef
 $(foreach t,$(ALL_TOOLS) $(TEST_TOOLS),$(eval $(call tool_rules,$(t))))
 

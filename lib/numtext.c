@@ -67,7 +67,7 @@ size_t numtext_ms(char *buf, double t)
  * fast path).  Anything else (more digits, exponents, signs, hex, inf,
  * leading spaces) goes to strtod.
  */
-double numtext_strtod(const char *s, char **end)
+int numtext_strtod_exact(const char *s, double *v, char **end)
 {
 	static const double pow10[] = {1e0,  1e1,  1e2,	 1e3, 1e4,  1e5,
 				       1e6,  1e7,  1e8,	 1e9, 1e10, 1e11,
@@ -80,7 +80,7 @@ double numtext_strtod(const char *s, char **end)
 		if (*p >= '0' && *p <= '9') {
 			n = n * 10 + (uint64_t)(*p - '0');
 			if (n && ++digits > 15)
-				return strtod(s, end);
+				return 0;
 			if (frac >= 0)
 				frac++;
 		} else if (*p == '.' && frac < 0) {
@@ -93,9 +93,19 @@ double numtext_strtod(const char *s, char **end)
 	 * next: strtod's rules. */
 	if (p == s || (p == s + 1 && frac == 0) || *p == 'e' || *p == 'E' ||
 	    *p == 'x' || *p == 'X' || frac > 15)
-		return strtod(s, end);
+		return 0;
 	*end = (char *)p;
-	return frac > 0 ? (double)n / pow10[frac] : (double)n;
+	*v = frac > 0 ? (double)n / pow10[frac] : (double)n;
+	return 1;
+}
+
+double numtext_strtod(const char *s, char **end)
+{
+	double v;
+
+	if (numtext_strtod_exact(s, &v, end))
+		return v;
+	return strtod(s, end);
 }
 
 uint64_t numtext_strtou64(const char *s, char **end)

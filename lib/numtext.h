@@ -29,6 +29,9 @@ size_t numtext_u64(char *buf, uint64_t v);
 size_t numtext_ms(char *buf, double t);
 /* strtod(s, end), decimal digits with at most one '.' read directly. */
 double numtext_strtod(const char *s, char **end);
+/* That direct reading alone: 1 with *v and *end set when s starts with
+ * such a decimal, 0 (nothing set) when only strtod can say. */
+int numtext_strtod_exact(const char *s, double *v, char **end);
 /* strtoull(s, end, 10), up to 19 digits read directly. */
 uint64_t numtext_strtou64(const char *s, char **end);
 

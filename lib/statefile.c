@@ -217,25 +217,47 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted copies of the keys that start with prefix; NULL-terminated. */
+/*
+ * The keys that start with prefix, sorted, NULL-terminated; *count of
+ * them.  copy: the strings are copied, into the same allocation as the
+ * array (one free), for a caller that sets or deletes entries while it
+ * walks them, which moves or frees the table's own; otherwise they point
+ * into the table.  Tools call this per target with prefixes that differ
+ * from most keys in the first byte, hence the test before strncmp.
+ */
 static char **sorted_keys(const struct statefile *st, const char *prefix,
-			  size_t *count)
+			  size_t *count, int copy)
 {
-	size_t plen = strlen(prefix), k = 0;
-	char **keys = calloc(st->n + 1, sizeof *keys);
+	size_t plen = strlen(prefix), k = 0, bytes = 0;
+	char **keys = malloc((st->n + 1) * sizeof *keys), **grown, *p;
+
 	if (!keys)
 		return NULL;
-	for (size_t i = 0; i < st->cap; i++) {
-		if (!st->tab[i].key || strncmp(st->tab[i].key, prefix, plen))
+	for (size_t i = 0; i < st->cap && k < st->n; i++) {
+		char *key = st->tab[i].key;
+
+		if (!key || (plen && (key[0] != prefix[0] ||
+				      strncmp(key, prefix, plen))))
 			continue;
-		keys[k] = strdup(st->tab[i].key);
-		if (!keys[k]) {
-			for (size_t j = 0; j < k; j++)
-				free(keys[j]);
+		keys[k++] = key;
+		if (copy)
+			bytes += strlen(key) + 1;
+	}
+	keys[k] = NULL;
+	if (copy) {
+		grown = realloc(keys, (k + 1) * sizeof *keys + bytes);
+		if (!grown) {
 			free(keys);
 			return NULL;
 		}
-		k++;
+		keys = grown;
+		p = (char *)(keys + k + 1);
+		for (size_t i = 0; i < k; i++) {
+			size_t n = strlen(keys[i]) + 1;
+
+			keys[i] = memcpy(p, keys[i], n);
+			p += n;
+		}
 	}
 	qsort(keys, k, sizeof *keys, cmp_str);
 	*count = k;
@@ -248,14 +270,13 @@ int statefile_foreach(struct statefile *st, const char *prefix,
 {
 	size_t k;
 	int r = 0;
-	char **keys = sorted_keys(st, prefix, &k);
+	char **keys = sorted_keys(st, prefix, &k, 1);
 	if (!keys)
 		return -1;
-	for (size_t i = 0; i < k; i++) {
-		const char *v = r ? NULL : statefile_get(st, keys[i]);
+	for (size_t i = 0; i < k && !r; i++) {
+		const char *v = statefile_get(st, keys[i]);
 		if (v)
 			r = fn(keys[i], v, arg);
-		free(keys[i]);
 	}
 	free(keys);
 	return r;
@@ -268,60 +289,62 @@ static int needs_escape(unsigned char c)
 	return c <= 0x20 || c == 0x7f || c == '%';
 }
 
-static int put_escaped(FILE *f, const char *s)
+/* s escaped into o, which has room for 3 * strlen(s); returns the end. */
+static char *put_escaped(char *o, const char *s)
 {
-	while (*s) {
-		/* Copy the run of bytes that need no escape in one call. */
-		size_t n = 0;
-		while (s[n] && !needs_escape((unsigned char)s[n]))
-			n++;
-		if (n && fwrite(s, 1, n, f) != n)
-			return -1;
-		s += n;
-		if (*s) {
-			if (fprintf(f, "%%%02X", (unsigned char)*s) < 0)
-				return -1;
-			s++;
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (needs_escape(c)) {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
 		}
 	}
-	return 0;
+	return o;
 }
 
+/*
+ * Written straight into one buffer sized for the worst case (every byte
+ * escaped), keys pointing into the table: the text form of a state of a
+ * few hundred entries was a tenth of trace-once's own instructions
+ * through a memstream and fwrite per run of plain bytes.
+ */
 int statefile_render(const struct statefile *st, char **buf, size_t *len)
 {
-	size_t k;
-	char **keys = sorted_keys(st, "", &k);
-	FILE *f;
-	int r = 0;
+	size_t k, cap;
+	char **keys = sorted_keys(st, "", &k, 0);
+	char *o;
+	int n;
 
 	if (!keys)
 		return -1;
-	*buf = NULL;
-	f = open_memstream(buf, len);
-	if (!f) {
-		r = -1;
-		goto out;
-	}
-	if (fprintf(f, "# promsnap-state tool=%s version=%d\n", st->tool,
-		    STATEFILE_VERSION) < 0)
-		r = -1;
-	for (size_t i = 0; i < k && !r; i++) {
-		if (put_escaped(f, keys[i]) || putc(' ', f) == EOF ||
-		    put_escaped(f, statefile_get(st, keys[i])) ||
-		    putc('\n', f) == EOF)
-			r = -1;
-	}
-	if (fclose(f) != 0)
-		r = -1;
-	if (r) {
-		free(*buf);
-		*buf = NULL;
-	}
-out:
+	cap = 64 + strlen(st->tool) + 32;
 	for (size_t i = 0; i < k; i++)
-		free(keys[i]);
+		cap += 3 * (strlen(keys[i]) + strlen(statefile_get(st, keys[i]))) +
+		       2;
+	*buf = malloc(cap);
+	if (!*buf) {
+		free(keys);
+		return -1;
+	}
+	n = snprintf(*buf, cap, "# promsnap-state tool=%s version=%d\n", st->tool,
+		     STATEFILE_VERSION);
+	o = *buf + n;
+	for (size_t i = 0; i < k; i++) {
+		o = put_escaped(o, keys[i]);
+		*o++ = ' ';
+		o = put_escaped(o, statefile_get(st, keys[i]));
+		*o++ = '\n';
+	}
+	*o = 0;
+	*len = (size_t)(o - *buf);
 	free(keys);
-	return r;
+	return 0;
 }
 
 /* Decode s[0..n) (escaped) into a malloc'd string; NULL if malformed. */

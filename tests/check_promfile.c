@@ -73,6 +73,42 @@ START_TEST(test_families_whole_output)
 }
 END_TEST
 
+/* Families are remembered by the address of the name passed: a buffer
+ * that holds another name the next time must still reach its own family,
+ * before and after promfile_retain moves them. */
+START_TEST(test_name_buffer_reused)
+{
+	struct promfile *pf = promfile_new();
+	const char *const keep[] = {"promsnap_selftest_value", NULL};
+	char name[64];
+	char *out;
+
+	strcpy(name, "promsnap_selftest_runs_total");
+	ck_assert_int_eq(promfile_add(pf, name, 1, NULL), 0);
+	strcpy(name, "promsnap_selftest_value");
+	ck_assert_int_eq(promfile_add(pf, name, 2, "series", "a", NULL), 0);
+	strcpy(name, "promsnap_selftest_runs_total");
+	/* Same family, same (no) labels: a duplicate, refused. */
+	ck_assert_int_eq(promfile_add(pf, name, 3, NULL), -1);
+	strcpy(name, "promsnap_selftest_value");
+	ck_assert_int_eq(promfile_add(pf, name, 4, "series", "b", NULL), 0);
+	ck_assert_uint_eq(promfile_series(pf), 3);
+	ck_assert_int_eq(promfile_retain(pf, keep), 0);
+	ck_assert_int_eq(promfile_add(pf, name, 5, "series", "c", NULL), 0);
+	strcpy(name, "promsnap_selftest_runs_total");
+	ck_assert_int_eq(promfile_add(pf, name, 6, NULL), 0);
+	out = render(pf);
+	ck_assert_ptr_nonnull(strstr(out, "promsnap_selftest_runs_total 6\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(out, "promsnap_selftest_value{series=\"a\"} 2\n"
+			"promsnap_selftest_value{series=\"b\"} 4\n"
+			"promsnap_selftest_value{series=\"c\"} 5\n"));
+	ck_assert_uint_eq(promfile_series(pf), 4);
+	free(out);
+	promfile_free(pf);
+}
+END_TEST
+
 START_TEST(test_escaping)
 {
 	struct promfile *pf = promfile_new();
@@ -551,6 +587,7 @@ int main(void)
 	Suite *s = suite_create("promfile");
 	TCase *tc = tcase_create("format");
 	tcase_add_test(tc, test_families_whole_output);
+	tcase_add_test(tc, test_name_buffer_reused);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_loop_test(tc, test_long_values, 0,
 			    sizeof long_lens / sizeof long_lens[0]);

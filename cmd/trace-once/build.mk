@@ -5,11 +5,12 @@ TRACE_PURE := cmd/trace-once/mtr_json.c cmd/trace-once/schedule.c \
 	cmd/trace-once/route.c cmd/trace-once/fmt.c cmd/trace-once/result.c \
 	cmd/trace-once/tconfig.c cmd/trace-once/tstate.c
 trace-once_SRCS := cmd/trace-once/main.c cmd/trace-once/asn.c \
-	cmd/trace-once/mtr_run.c cmd/trace-once/noresolve.c $(TRACE_PURE)
+	cmd/trace-once/mtr_run.c cmd/trace-once/libc_wraps.c $(TRACE_PURE)
 # jansson, libyaml and libmaxminddb come from Debian's static archives
 # and glibc too (STATIC_TOOLS in the Makefile): nothing to load at run time.
 trace-once_LDLIBS :=
-trace-once_STATIC_LDFLAGS := -Wl,--wrap=getaddrinfo -Wl,--wrap=freeaddrinfo
+# libc_wraps.c says why.
+trace-once_WRAPS := getaddrinfo freeaddrinfo strtod
 
 # The suite's own ASN database is the last place trace-once looks.
 $(OUTPUT)/obj/cmd/trace-once/main.o $(SAN)/obj/cmd/trace-once/main.o: \
