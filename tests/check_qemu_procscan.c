@@ -5,7 +5,8 @@
  * rest other programs) gives the same findings, in the same order, read
  * by one thread or by several claiming chunks of the list while it is
  * still being listed (in blocks of 1,024: the tree spans two); also when
- * max_procs cuts the list short.
+ * max_procs cuts the list short; and the same without io_uring, its
+ * setup refused as kernel.io_uring_disabled or a seccomp profile would.
  */
 #include <check.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "../cmd/qemu-netsnap/openbatch.h"
 #include "../cmd/qemu-netsnap/procscan.h"
 
 #define NPROCS 1500
@@ -172,6 +174,8 @@ static void assert_same(const struct qn_scan *a, const struct qn_scan *b)
 }
 
 static const int thread_counts[] = {2, 3, 8};
+/* What the refused io_uring_setup(2) says. */
+static int refused_errno;
 
 START_TEST(threads_find_what_one_finds)
 {
@@ -213,6 +217,32 @@ START_TEST(threads_find_what_one_finds)
 }
 END_TEST
 
+static long setup_refused(unsigned entries, void *params)
+{
+	(void)entries;
+	(void)params;
+	errno = refused_errno;
+	return -1;
+}
+
+START_TEST(without_io_uring)
+{
+	long (*real_setup)(unsigned, void *) = openbatch_ring_setup;
+	struct qn_scan ring, plain;
+
+	make_tree();
+	scan(1, 1000, &ring);
+	openbatch_ring_setup = setup_refused;
+	refused_errno = _i % 2 ? ENOSYS : EPERM;
+	scan(1 + _i / 2, 1000, &plain);
+	openbatch_ring_setup = real_setup;
+	assert_same(&ring, &plain);
+	procscan_free(&plain);
+	procscan_free(&ring);
+	remove_tree();
+}
+END_TEST
+
 static Suite *procscan_suite(void)
 {
 	Suite *s = suite_create("qemu_procscan");
@@ -221,6 +251,8 @@ static Suite *procscan_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, threads_find_what_one_finds, 0,
 			    sizeof thread_counts / sizeof thread_counts[0]);
+	/* EPERM and ENOSYS, by one thread and by two. */
+	tcase_add_loop_test(tc, without_io_uring, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }

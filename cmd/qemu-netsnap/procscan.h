@@ -10,6 +10,8 @@
  *
  * On a busy host two threads share the scan (opts.threads, 0: automatic):
  * the kernel's cost of reading every process's cmdline is most of it.
+ * Each thread opens the command lines of 32 processes at a time
+ * together, and closes them together (openbatch.h).
  * Findings come back in <proc>'s order, as one thread would find them.
  *
  * Calling sequence:

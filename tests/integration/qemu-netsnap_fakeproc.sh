@@ -66,6 +66,27 @@ assert_eq "two threads: exits 0, nothing on stderr" "0|" \
 assert_eq "two threads: whole output as one thread's" \
 	"$(cat "$T/run1.measured")" "$(measured "$T/threads.prom")"
 
+# Where io_uring is refused (kernel.io_uring_disabled=2 or a seccomp
+# profile: EPERM; a kernel without it: ENOSYS) the command lines are
+# opened one by one: the same file, by one thread and by two.
+for e in EPERM ENOSYS; do
+	for y in qn qn2; do
+		"$BIN/qemu-noring" $e "$BIN/qemu-netsnap" -c "$T/$y.yaml" \
+			--proc-root "$T/host/proc" --sys-root "$T/host/sys" \
+			-s "$T/state.noring.$e.$y" -o "$T/noring.prom" \
+			2>"$T/err.noring"
+		rc=$?
+		if [ $rc = 69 ]; then
+			skip "io_uring refused ($e, $y)" "$(cat "$T/err.noring")"
+			continue
+		fi
+		assert_eq "io_uring refused ($e, $y): exits 0, nothing on stderr" \
+			"0|" "$rc|$(cat "$T/err.noring")"
+		assert_eq "io_uring refused ($e, $y): whole output as with it" \
+			"$(cat "$T/run1.measured")" "$(measured "$T/noring.prom")"
+	done
+done
+
 # Between runs: 10 frames of 1042 bytes to the guest on vnet0 (the tap's
 # tx), 300 bytes from it on the macvtap (macvtap's tx, not swapped), and
 # the containerised guest sends 2 x 1042 (its tap's rx in its net/dev).
