@@ -112,6 +112,9 @@ struct promfile {
 		const char *name;
 		uint32_t fam;
 	} by_addr[64];
+	/* promfile_labels_set: rendered, in the arena. */
+	const char *same_labels;
+	uint32_t same_len, same_hash;
 	char err[256];
 };
 
@@ -518,10 +521,9 @@ static struct family *family_get(struct promfile *pf, const char *name,
 
 /* Sample si of f (stored, not yet counted in f->n): 1 if its labels
  * are already in f, 0 after adding them to the set, -1 out of memory. */
-static int seen_insert(struct family *f, size_t si)
+static int seen_insert(struct family *f, size_t si, uint32_t h)
 {
 	const struct sample *s = &f->s[si];
-	uint32_t h = (uint32_t)series_hash(s->labels, s->llen) | 1;
 	size_t mask;
 
 	/* si samples are in the set: at most three quarters full. */
@@ -564,19 +566,23 @@ static int seen_insert(struct family *f, size_t si)
 	}
 }
 
-static int add_sample(struct promfile *pf, const char *name, double value,
-		      const struct histogram *h, const char *const *labels)
+/* The key seen_insert files label text under: never 0 (a free slot). */
+static uint32_t seen_hash(const char *labels, size_t len)
 {
-	struct family *f;
+	return (uint32_t)series_hash(labels, len) | 1;
+}
+
+/*
+ * Check the label names of labels (pairs, NULL-terminated) and render
+ * them into pf->scratch as `a="x",b="y"`; *len its length.  what names
+ * the caller in messages; hist: "le" is reserved.
+ */
+static int render_labels(struct promfile *pf, const char *what, int hist,
+			 const char *const *labels, size_t *len_out)
+{
 	size_t nl = 0, need = 1, len = 0;
 	size_t lens[2 * PROMFILE_MAX_LABELS];
-	char *lp;
 
-	f = family_get(pf, name, h ? PROM_HISTOGRAM : PROM_GAUGE);
-	if (!f)
-		return -1;
-	if (f->def->type == PROM_INFO)
-		value = 1;
 	/* Check the names, and reserve room for the worst case of the
 	 * values, so the text is then written with no checks. */
 	for (size_t i = 0; labels && labels[i]; i += 2) {
@@ -585,19 +591,19 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 
 		if (!lv)
 			return pf_fail(pf, EINVAL,
-				       "%s: label %s has no value", name, ln);
+				       "%s: label %s has no value", what, ln);
 		lnl = label_name_len(ln);
-		if (!lnl || (h && !strcmp(ln, "le")))
+		if (!lnl || (hist && !strcmp(ln, "le")))
 			return pf_fail(pf, EINVAL, "%s: invalid label name",
-				       name);
+				       what);
 		for (size_t j = 0; j < i; j += 2)
 			if (labels[j][0] == ln[0] && !strcmp(labels[j], ln))
 				return pf_fail(pf, EINVAL,
-					       "%s: label %s given twice", name,
+					       "%s: label %s given twice", what,
 					       ln);
 		if (++nl > PROMFILE_MAX_LABELS)
 			return pf_fail(pf, EINVAL, "%s: too many labels",
-				       name);
+				       what);
 		lens[i] = lnl;
 		lens[i + 1] = strlen(lv);
 		need += lnl + 3 * lens[i + 1] + 4;
@@ -626,7 +632,15 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 		pf->scratch[len++] = '"';
 	}
 	if (len >= UINT32_MAX)
-		return pf_fail(pf, E2BIG, "%s: labels too long", name);
+		return pf_fail(pf, E2BIG, "%s: labels too long", what);
+	*len_out = len;
+	return 0;
+}
+
+/* Room for one more sample in f. */
+static int family_reserve(struct promfile *pf, struct family *f,
+			  const char *name)
+{
 	if (f->n >= UINT32_MAX - 1)
 		return pf_fail(pf, E2BIG, "%s: too many samples", name);
 	if (f->n == f->cap) {
@@ -637,6 +651,24 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 		f->s = s;
 		f->cap = cap;
 	}
+	return 0;
+}
+
+static int add_sample(struct promfile *pf, const char *name, double value,
+		      const struct histogram *h, const char *const *labels)
+{
+	struct family *f;
+	size_t len;
+	char *lp;
+
+	f = family_get(pf, name, h ? PROM_HISTOGRAM : PROM_GAUGE);
+	if (!f)
+		return -1;
+	if (f->def->type == PROM_INFO)
+		value = 1;
+	if (render_labels(pf, name, h != NULL, labels, &len) ||
+	    family_reserve(pf, f, name))
+		return -1;
 	/* Copy out first, so that the set compares against the stored
 	 * sample; a duplicate gives the arena bytes back. */
 	struct arena_block *mark_b = pf->arena;
@@ -658,7 +690,7 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 		f->s[f->n].h = hc;
 	else
 		f->s[f->n].value = value;
-	int dup = seen_insert(f, f->n);
+	int dup = seen_insert(f, f->n, seen_hash(lp, len));
 	if (dup != 0) {
 		if (mark_b && pf->arena == mark_b)
 			mark_b->used = mark_used;
@@ -668,6 +700,52 @@ static int add_sample(struct promfile *pf, const char *name, double value,
 			       lp);
 	}
 	pf->series += h ? h->n + 3 : 1;
+	f->n++;
+	return 0;
+}
+
+int promfile_labels_set(struct promfile *pf, const char *const *labels)
+{
+	size_t len;
+	char *lp;
+
+	pf->same_labels = NULL;
+	if (render_labels(pf, "labels", 0, labels, &len))
+		return -1;
+	lp = arena_alloc(&pf->arena, len + 1, 1);
+	if (!lp)
+		return pf_fail(pf, ENOMEM, "out of memory");
+	memcpy(lp, pf->scratch, len);
+	lp[len] = 0;
+	pf->same_labels = lp;
+	pf->same_len = (uint32_t)len;
+	pf->same_hash = seen_hash(lp, len);
+	return 0;
+}
+
+int promfile_add_same(struct promfile *pf, const char *name, double value)
+{
+	struct family *f;
+	int dup;
+
+	if (!pf->same_labels)
+		return pf_fail(pf, EINVAL, "%s: no labels set", name);
+	f = family_get(pf, name, PROM_GAUGE);
+	if (!f || family_reserve(pf, f, name))
+		return -1;
+	if (f->def->type == PROM_INFO)
+		value = 1;
+	/* The samples share the one copy of the text in the arena. */
+	f->s[f->n].labels = pf->same_labels;
+	f->s[f->n].llen = pf->same_len;
+	f->s[f->n].value = value;
+	dup = seen_insert(f, f->n, pf->same_hash);
+	if (dup < 0)
+		return pf_fail(pf, ENOMEM, "out of memory");
+	if (dup)
+		return pf_fail(pf, EEXIST, "%s{%.150s} added twice", name,
+			       pf->same_labels);
+	pf->series++;
 	f->n++;
 	return 0;
 }

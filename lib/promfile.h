@@ -49,6 +49,16 @@ int promfile_add_histogramv(struct promfile *pf, const char *name,
 			    const struct histogram *h,
 			    const char *const *labels);
 
+/*
+ * Several families with the same labels (a hop's seven gauges): the
+ * labels are checked, escaped and stored once by promfile_labels_set, and
+ * each promfile_add_same(pf, name, value) adds a sample of name with
+ * them, as promfile_addv would, until the next promfile_labels_set.  Not
+ * for histograms.
+ */
+int promfile_labels_set(struct promfile *pf, const char *const *labels);
+int promfile_add_same(struct promfile *pf, const char *name, double value);
+
 /* Drop every family whose name is not in keep (NULL-terminated). */
 int promfile_retain(struct promfile *pf, const char *const *keep);
 

@@ -109,6 +109,55 @@ START_TEST(test_name_buffer_reused)
 }
 END_TEST
 
+/* promfile_add_same writes what promfile_addv would, and refuses what it
+ * would refuse. */
+START_TEST(test_add_same)
+{
+	struct promfile *a = promfile_new(), *b = promfile_new();
+	const char *const labels[] = {"series", "x\"y", "tool", "t\n", NULL};
+	const char *const other[] = {"series", "z", NULL};
+	const char *const bad[] = {"9x", "v", NULL};
+	char *ta, *tb;
+
+	ck_assert_int_eq(promfile_add_same(a, "promsnap_selftest_value", 1),
+			 -1);
+	ck_assert_int_eq(promfile_labels_set(a, bad), -1);
+	ck_assert_int_eq(promfile_add_same(a, "promsnap_selftest_value", 1),
+			 -1);
+	ck_assert_int_eq(promfile_labels_set(a, labels), 0);
+	ck_assert_int_eq(promfile_add_same(a, "promsnap_selftest_value", 1.5),
+			 0);
+	ck_assert_int_eq(
+	    promfile_add_same(a, "promsnap_selftest_runs_total", 7), 0);
+	ck_assert_int_eq(promfile_add_same(a, "promsnap_selftest_value", 2),
+			 -1); /* same series twice */
+	ck_assert_int_eq(promfile_add_same(a, "promsnap_selftest_latency_seconds", 2),
+			 -1); /* not in the table */
+	ck_assert_int_eq(promfile_labels_set(a, other), 0);
+	ck_assert_int_eq(promfile_add_same(a, "promsnap_selftest_value", 3),
+			 0);
+	ck_assert_int_eq(promfile_addv(b, "promsnap_selftest_value", 1.5,
+				       labels),
+			 0);
+	ck_assert_int_eq(promfile_addv(b, "promsnap_selftest_runs_total", 7,
+				       labels),
+			 0);
+	ck_assert_int_eq(promfile_addv(b, "promsnap_selftest_value", 3, other),
+			 0);
+	/* And mixed: addv sees add_same's series as its own. */
+	ck_assert_int_eq(promfile_addv(a, "promsnap_selftest_value", 9, other),
+			 -1);
+	ta = render(a);
+	tb = render(b);
+	ck_assert_str_eq(ta, tb);
+	ck_assert_uint_eq(promfile_series(a), promfile_series(b));
+	free(ta);
+	free(tb);
+	promfile_free(a);
+	promfile_free(b);
+}
+END_TEST
+
 START_TEST(test_escaping)
 {
 	struct promfile *pf = promfile_new();
@@ -588,6 +637,7 @@ int main(void)
 	TCase *tc = tcase_create("format");
 	tcase_add_test(tc, test_families_whole_output);
 	tcase_add_test(tc, test_name_buffer_reused);
+	tcase_add_test(tc, test_add_same);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_loop_test(tc, test_long_values, 0,
 			    sizeof long_lens / sizeof long_lens[0]);

@@ -45,8 +45,10 @@ static int fmt_hops(struct promfile *pf, const struct trace_view *v)
 		};
 
 		snprintf(ttl, sizeof ttl, "%d", h->ttl);
+		if (promfile_labels_set(pf, labels))
+			return -1;
 		for (size_t j = 0; j < sizeof m / sizeof m[0]; j++)
-			if (promfile_addv(pf, m[j].name, m[j].value, labels))
+			if (promfile_add_same(pf, m[j].name, m[j].value))
 				return -1;
 	}
 	return 0;
