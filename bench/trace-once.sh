@@ -7,7 +7,9 @@
 #  - trace-once's own CPU time in that run, without its mtr children
 #    (goal: under 5 ms), read from the scheduler by tests/tools/
 #    trace_cputime.c, against the CPU time of those mtr children; once with
-#    state and file on the disk under $T, once on tmpfs.
+#    state and file on the disk under $T, once on tmpfs; and on tmpfs
+#    against a floor: a program that starts the same 16 mtr runs, reads
+#    and reaps them and does nothing else (tests/tools/trace_spawn_floor.c).
 # Each figure is a median (3 runs alone, 5 together) on warm state, as a
 # timer's runs see it; about a minute in all.
 set -eu
@@ -16,6 +18,7 @@ if [ "$(id -u)" != 0 ] || ! command -v mtr >/dev/null; then
 	exit 0
 fi
 cc -O2 -Wall -Wextra -Werror -o "$T/cputime" "$TOP/tests/tools/trace_cputime.c"
+cc -O2 -Wall -Wextra -Werror -o "$T/floor" "$TOP/tests/tools/trace_spawn_floor.c"
 . "$TOP/cmd/trace-once/testnet.sh"
 NS="trb$$-"
 trap 'testnet_down "$NS"' EXIT INT TERM
@@ -78,15 +81,25 @@ if [ -d /dev/shm ]; then
 	opts="--db-path $DB --count 3 --interval 0.2 --grace 0.5 -o $d/out.prom"
 	run "$d/st" $targets >/dev/null
 	cs=""
+	fs=""
 	for k in 1 2 3 4 5; do
 		run "$d/st" $targets >/dev/null
 		cs="$cs $(sed -n 's/^cputime: \([0-9.]*\) ms self.*/\1/p' "$T/log")"
+		# The floor, taking turns with it: the same 16 mtr runs
+		# started, read and reaped by a program that does nothing
+		# else (tests/tools/trace_spawn_floor.c).
+		ip netns exec "${NS}client" "$T/cputime" "$T/floor" $targets \
+			-- mtr --json -n -c 3 -i 0.2 -G 0.5 -m 30 -- 2>"$T/log" \
+			>/dev/null
+		fs="$fs $(sed -n 's/^cputime: \([0-9.]*\) ms self.*/\1/p' "$T/log")"
 	done
 	shm_c=$(median $cs)
+	floor_c=$(median $fs)
 	rm -rf "$d"
 fi
 echo "bench trace-once 16 targets wall: $w ms  ref slowest single target alone: $slowest ms  ratio $(ratio "$w" "$slowest")"
 echo "bench trace-once 16 targets own CPU (disk): $c ms  ref their mtr children's CPU: $kc ms  ratio $(ratio "$c" "$kc")"
 if [ -n "$shm_c" ]; then
 	echo "bench trace-once 16 targets own CPU (tmpfs): $shm_c ms  ref their mtr children's CPU: $kc ms  ratio $(ratio "$shm_c" "$kc")"
+	echo "bench trace-once 16 targets own CPU (tmpfs): $shm_c ms  ref floor, a program that only starts, reads and reaps the same mtr runs: $floor_c ms  ratio $(ratio "$shm_c" "$floor_c")"
 fi
