@@ -187,12 +187,14 @@ void openbatch_open(struct openbatch *b, int dirfd, const char *const *paths,
 
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0) {
-			/* The ring failed us (EAGAIN, ENOMEM, EBUSY): what
-			 * it did not take is taken back, and it is used no
-			 * more.  An open still in flight, which no kernel
-			 * that gets here has, would leak its descriptor. */
-			*b->sq_tail = *b->sq_head;
+		if (k < 0 || (k == 0 && submit)) {
+			/* The ring failed us (EAGAIN, ENOMEM, EBUSY), or
+			 * takes nothing: what it did not take is taken back
+			 * and it is used no more.  What it took was opened
+			 * inline (RESOLVE_CACHED keeps opens from kernel
+			 * workers), so none is left in flight. */
+			*b->sq_tail =
+			    __atomic_load_n(b->sq_head, __ATOMIC_ACQUIRE);
 			done += reap(b, fds);
 			ring_drop(b);
 			break;
