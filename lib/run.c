@@ -34,7 +34,11 @@ int run_begin(struct run *r, const char *tool, const struct cli_opts *opts)
 	r->tool = tool;
 	r->opts = opts;
 	r->mono_start = run_monotonic();
-	r->now = run_walltime();
+	/* Whole milliseconds (Prometheus' own resolution): a run's time
+	 * goes into the .prom and the state many times over, and a
+	 * nanosecond double needs printf's and strtod's slow paths (17
+	 * digits) where a 13-digit decimal takes their quick ones. */
+	r->now = round(run_walltime() * 1e3) / 1e3;
 	log_init(tool);
 	log_set_verbosity(opts->verbosity);
 	if (opts->log_file && log_open_file(opts->log_file) < 0) {

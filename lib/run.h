@@ -49,7 +49,7 @@ struct run {
 	const struct cli_opts *opts;
 	struct statefile *state;
 	struct promfile *pf;
-	double now;	  /* Unix time at the start of the run */
+	double now;	  /* Unix time at the start of the run, in whole ms */
 	double mono_start; /* CLOCK_MONOTONIC seconds at the start */
 	char out_path[4096];
 	/* Families kept when the run fails (run_keep_on_failure). */

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "numtext.h"
 #include "parse_num.h"
+#include "promfile.h"
 #include "readfile.h"
 
 struct entry {
@@ -195,7 +197,7 @@ int statefile_get_double(const struct statefile *st, const char *key,
 	char *end;
 	if (!v || !*v)
 		return -1;
-	double x = strtod(v, &end);
+	double x = numtext_strtod(v, &end);
 	if (*end)
 		return -1;
 	*out = x;
@@ -207,9 +209,15 @@ int statefile_set_u64(struct statefile *st, const char *key, uint64_t v)
 	return statefile_setf(st, key, "%" PRIu64, v);
 }
 
+/* The shortest text that reads back as v (prom_format_value): most
+ * values a tool keeps are short decimals, and %.17g wrote 0.1 as
+ * 0.10000000000000001, slowly, for strtod to read back slowly. */
 int statefile_set_double(struct statefile *st, const char *key, double v)
 {
-	return statefile_setf(st, key, "%.17g", v);
+	char buf[32];
+
+	prom_format_value(v, buf, sizeof buf);
+	return statefile_set(st, key, buf);
 }
 
 static int cmp_str(const void *a, const void *b)

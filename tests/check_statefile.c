@@ -71,7 +71,7 @@ START_TEST(test_roundtrip_escaped)
 
 	char *text = read_file("state");
 	ck_assert_str_eq(text, "# promsnap-state tool=t version=1\n"
-			       "d 0.10000000000000001\n"
+			       "d 0.1\n"
 			       "empty \n"
 			       "n 18446744073709551615\n"
 			       "plain v\n"
