@@ -11,6 +11,11 @@
 # 0, automatic): besides wall time, the CPU time (user + sys) per run and
 # the wall time of a one-thread scan are printed, so the trade is seen;
 # and a floor: the loop plus an fsync'd copy of the files the tool writes.
+# The command lines are opened through io_uring where it is allowed; the
+# wall time with io_uring refused (tests/tools/qemu_noring.c: as under
+# kernel.io_uring_disabled or a SystemCallFilter= that leaves it out,
+# systemd's @system-service does) is printed beside it, the exec of the
+# small static wrapper that refuses it included.
 # Needs root (taps); all traffic-free, nothing leaves the machine.
 set -eu
 M="$BIN/bench-measure"
@@ -20,6 +25,7 @@ M="$BIN/bench-measure"
 }
 cc -O2 -Wall -Wextra -o "$T/fakevm" "$TOP/tests/tools/qemu_fakevm.c"
 cc -O2 -Wall -Wextra -o "$T/cmdline-loop" "$TOP/tests/tools/qemu_cmdline_loop.c"
+cc -O2 -Wall -Wextra -static -o "$T/noring" "$TOP/tests/tools/qemu_noring.c"
 # The floor of a scan that keeps its promise of durable files: the same
 # cmdline loop, then each FILE copied to a temporary in its directory,
 # fsync'd, renamed to FILE.floor and the directory fsync'd (what the tool
@@ -157,6 +163,7 @@ for where in tmpfs disk; do
 	: >"$T/w.two"
 	: >"$T/w.one"
 	: >"$T/w.floor"
+	: >"$T/w.noring"
 	: >"$T/cpu.ref"
 	: >"$T/cpu.two"
 	r=0
@@ -165,6 +172,7 @@ for where in tmpfs disk; do
 		$M 5 $run >>"$T/w.two"
 		$M 5 $run1 >>"$T/w.one"
 		$M 5 $floor >>"$T/w.floor"
+		$M 5 "$T/noring" EPERM $run >>"$T/w.noring"
 		echo "$(cpu_ms 10 "$T/cmdline-loop")" >>"$T/cpu.ref"
 		echo "$(cpu_ms 10 $run)" >>"$T/cpu.two"
 		r=$((r + 1))
@@ -175,10 +183,13 @@ for where in tmpfs disk; do
 	one_ms=$1
 	set -- $(med "$T/w.floor")
 	floor_ms=$1
+	set -- $(med "$T/w.noring")
+	noring_ms=$1
 	set -- $(med "$T/w.two")
 	echo "bench qemu-netsnap scan wall ($where, $procs processes, $vms VMs): $1 ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$1" "$ref_ms")"
 	echo "bench qemu-netsnap scan max RSS ($where): $2 KB  ref cmdline loop: $ref_kb KB  ratio $(ratio "$2" "$ref_kb")"
 	echo "bench qemu-netsnap scan wall, one thread ($where): $one_ms ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$one_ms" "$ref_ms")"
+	echo "bench qemu-netsnap scan wall, io_uring refused ($where): $noring_ms ms  ref cmdline loop: $ref_ms ms  ratio $(ratio "$noring_ms" "$ref_ms")"
 	cpu=$(awk '{ t += $1 } END { printf "%.3f", t / NR }' "$T/cpu.two")
 	ref_cpu=$(awk '{ t += $1 } END { printf "%.3f", t / NR }' "$T/cpu.ref")
 	echo "bench qemu-netsnap scan CPU user+sys ($where): $cpu ms  ref cmdline loop: $ref_cpu ms  ratio $(ratio "$cpu" "$ref_cpu")"
