@@ -68,6 +68,58 @@ struct lf_op {
 	uint64_t litw, litm; /* its first bytes (at most 8), and their mask */
 };
 
+/*
+ * The line between two of its spaces, for match_segs: what the steps of
+ * the format between two of its literal spaces read there.  A kind other
+ * than SEG_OPS is a single field whose end is then known, checked
+ * without searching for it.
+ */
+enum lf_segk {
+	SEG_OPS,    /* steps segops[op..op + nops), as run_ops reads them */
+	SEG_WORD,   /* OP_WORD: not empty */
+	SEG_NUM,    /* OP_NUM */
+	SEG_NUMSEQ, /* OP_NUMSEQ of nseq numbers joined by c */
+	SEG_WORD2,  /* OP_WORD_C c, the literal c, OP_WORD */
+	SEG_ADDR,   /* OP_ADDR c, the literal c, OP_NUM: "%ci:%cp" */
+	SEG_WRAP,   /* a one-byte literal, OP_WORD_C c, the literal c:
+		       "[%t]" */
+};
+
+struct lf_seg {
+	unsigned char kind;
+	char c;
+	unsigned char nseq;
+	unsigned char store; /* 1: record tok's span, 2: tok2's (fields) */
+	unsigned tok, tok2;
+	size_t op, nops;
+};
+
+/* More literal spaces than this: no segments (see build_segs). */
+#define LF_MAX_SEGS 64
+
+/*
+ * The segments build_segs makes of the formats sni-scan(8) recommends
+ * (tcp-sni, tcp-sni-tls, or the same format pasted), read by code made for
+ * them: segs_read with each segment's kind and tokens known when sni-scan
+ * is built, no step chosen per line.  Columns as in struct lf_seg.  Used
+ * only when a format's segments are these (segs_are): were compiling to
+ * change, lines would be read more slowly, not differently (and
+ * test_presets would say so).
+ */
+static const struct lf_seg tcp_sni_segs[] = {
+	{SEG_ADDR, ':', 0, 0, 0, 2, 0, 2},
+	{SEG_WRAP, ']', '[', 0, 4, 0, 2, 2},
+	{SEG_WORD, 0, 0, 1, 6, 0, 4, 1},
+	{SEG_WORD2, '/', 0, 1, 8, 10, 5, 2},
+	{SEG_NUMSEQ, '/', 3, 0, 12, 0, 7, 1},
+	{SEG_NUM, 0, 0, 1, 14, 0, 8, 1},
+	{SEG_NUM, 0, 0, 1, 16, 0, 9, 1},
+	{SEG_WORD, 0, 0, 0, 18, 0, 10, 1},
+	{SEG_NUMSEQ, '/', 5, 0, 20, 0, 11, 1},
+	{SEG_NUMSEQ, '/', 2, 0, 22, 0, 12, 1},
+};
+#define TCP_SNI_NSEGS (sizeof tcp_sni_segs / sizeof tcp_sni_segs[0])
+
 enum lf_field { F_NONE, F_SNI, F_BYTES_OUT, F_BYTES_IN, F_FRONTEND,
 		F_BACKEND };
 #define NO_FIELD ((size_t)-1)
@@ -95,6 +147,17 @@ struct logformat {
 	unsigned sni_capture;
 	struct lf_op *prog; /* the one-pass reading, see match_first() */
 	size_t nprog;
+	/* The same steps split at the literal spaces, see match_segs():
+	 * segs[i] ends at the line's space i; the steps from segops[tail]
+	 * on read the rest of the line.  nsegs 0: not read so. */
+	struct lf_op *segops;
+	struct lf_seg *segs;
+	size_t nsegops, nsegs, tail;
+	int tail_rest; /* the tail is a literal, then OP_REST */
+	/* How lines are read by segments: not at all (the steps of prog
+	 * are as fast for a format sni-scan has no code made for), by
+	 * match_segs_tcp, or by match_segs (logformat_set_segments). */
+	enum { SEGS_OFF, SEGS_TCP, SEGS_ANY } seg_mode;
 	int avx2; /* byte-class masks 32 bytes a step */
 };
 
@@ -311,6 +374,26 @@ static void merge_numbers(struct logformat *lf)
 	lf->n = o;
 }
 
+/* Make l bytes at lit the literal step o compares after its field; a
+ * number, numbers or word then compare one byte if it is one space. */
+static void set_lit(struct lf_op *o, const char *lit, size_t l)
+{
+	size_t w = l < 8 ? l : 8;
+	int sp = l == 1 && lit[0] == ' ';
+	o->lit = lit;
+	o->litlen = l;
+	o->lit0 = l ? lit[0] : 0;
+	o->litw = o->litm = 0;
+	memcpy(&o->litw, lit, w);
+	memset(&o->litm, 0xff, w);
+	if (o->kind == OP_NUM || o->kind == OP_NUM_SP)
+		o->kind = sp ? OP_NUM_SP : OP_NUM;
+	else if (o->kind == OP_NUMSEQ || o->kind == OP_NUMSEQ_SP)
+		o->kind = sp ? OP_NUMSEQ_SP : OP_NUMSEQ;
+	else if (o->kind == OP_WORD || o->kind == OP_WORD_SP)
+		o->kind = sp ? OP_WORD_SP : OP_WORD;
+}
+
 /*
  * The one-pass reading of the compiled format (see match_first): one
  * step per token, the literal after a field folded into its step.  From
@@ -385,24 +468,166 @@ static void build_prog(struct logformat *lf)
 		const struct lf_tok *l = t->cls == C_LIT ? t :
 					 lit_next ? next : NULL;
 		if (l) {
-			size_t w = l->litlen < 8 ? l->litlen : 8;
-			o->lit = l->lit;
-			o->lit0 = l->lit[0];
-			o->litlen = l->litlen;
-			memcpy(&o->litw, l->lit, w);
-			memset(&o->litm, 0xff, w);
+			set_lit(o, l->lit, l->litlen);
 			if (l != t)
 				k++;
 		}
-		if (o->litlen == 1 && o->lit0 == ' ') {
-			if (o->kind == OP_NUM)
-				o->kind = OP_NUM_SP;
-			else if (o->kind == OP_NUMSEQ)
-				o->kind = OP_NUMSEQ_SP;
-			else if (o->kind == OP_WORD)
-				o->kind = OP_WORD_SP;
+	}
+}
+
+static unsigned char is_field(const struct logformat *lf, unsigned tok)
+{
+	return lf->tok[tok].field != F_NONE;
+}
+
+/* Does step o read only bytes other than spaces (its literal aside)? */
+static int space_free(const struct lf_op *o)
+{
+	switch (o->kind) {
+	case OP_LIT:
+	case OP_NUM:
+	case OP_NUM_SP:
+	case OP_WORD:
+	case OP_WORD_SP:
+	case OP_WORD_C:
+	case OP_ADDR:
+		return 1;
+	case OP_NUMSEQ:
+	case OP_NUMSEQ_SP:
+		return o->c != ' ';
+	default:
+		return 0;
+	}
+}
+
+/* The segment of steps segops[first..n): a single field if it is one. */
+static void close_seg(struct logformat *lf, size_t first, size_t n)
+{
+	struct lf_seg *g = &lf->segs[lf->nsegs++];
+	const struct lf_op *o = &lf->segops[first];
+
+	memset(g, 0, sizeof *g);
+	g->kind = SEG_OPS;
+	g->op = first;
+	g->nops = n - first;
+	if (g->nops == 1 && !o->litlen) {
+		g->tok = o->tok;
+		g->store = is_field(lf, o->tok);
+		if (o->kind == OP_WORD) {
+			g->kind = SEG_WORD;
+		} else if (o->kind == OP_NUM) {
+			g->kind = SEG_NUM;
+		} else if (o->kind == OP_NUMSEQ) {
+			g->kind = SEG_NUMSEQ;
+			g->c = o->c;
+			g->nseq = o->nseq;
+		}
+	} else if (g->nops == 2 && o->kind == OP_WORD_C && o->litlen == 1 &&
+		   o[1].kind == OP_WORD && !o[1].litlen) {
+		g->kind = SEG_WORD2;
+	} else if (g->nops == 2 && o->kind == OP_ADDR && o->c &&
+		   o->litlen == 1 && o[1].kind == OP_NUM && !o[1].litlen) {
+		g->kind = SEG_ADDR;
+	} else if (g->nops == 2 && o->kind == OP_LIT && o->litlen == 1 &&
+		   o[1].kind == OP_WORD_C && o[1].litlen == 1) {
+		g->kind = SEG_WRAP;
+		g->nseq = (unsigned char)o->lit0; /* the opening byte */
+		g->c = o[1].c;
+		g->tok = o[1].tok;
+		g->store = is_field(lf, o[1].tok);
+	}
+	if (g->kind == SEG_WORD2 || g->kind == SEG_ADDR) {
+		g->c = o->c;
+		g->tok = o->tok;
+		g->tok2 = o[1].tok;
+		g->store = (unsigned char)(is_field(lf, o->tok) |
+					   is_field(lf, o[1].tok) << 1);
+	}
+}
+
+/* Are the segments of lf those n of t? */
+static int segs_are(const struct logformat *lf, const struct lf_seg *t,
+		    size_t n)
+{
+	if (lf->nsegs != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lf_seg *g = &lf->segs[i];
+		if (g->kind != t[i].kind || g->c != t[i].c ||
+		    g->nseq != t[i].nseq || g->store != t[i].store ||
+		    g->tok != t[i].tok || g->tok2 != t[i].tok2 ||
+		    g->op != t[i].op || g->nops != t[i].nops)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The steps of prog as segments (match_segs): up to the first step that
+ * may read a space (a free field, a separator, the general matcher...),
+ * every space in a literal ends a segment; the steps from there on are
+ * the tail.  A literal is cut at its spaces: the part before the first
+ * stays with its step, each later part is a literal step of its own.
+ * None at all, or out of memory: nsegs 0, lines are read by steps.
+ */
+static void build_segs(struct logformat *lf)
+{
+	size_t cap = 0, n = 0, cur = 0, i;
+
+	lf->nsegs = 0;
+	for (i = 0; i < lf->nprog; i++)
+		cap += 1 + lf->prog[i].litlen;
+	lf->segops = calloc(cap ? cap : 1, sizeof *lf->segops);
+	lf->segs = calloc(LF_MAX_SEGS, sizeof *lf->segs);
+	if (!lf->segops || !lf->segs)
+		goto none;
+	for (i = 0; i < lf->nprog && space_free(&lf->prog[i]); i++) {
+		const struct lf_op *o = &lf->prog[i];
+		const char *lend = o->lit + o->litlen;
+		const char *q = o->litlen ? memchr(o->lit, ' ', o->litlen) : NULL;
+		struct lf_op c = *o;
+		if (!q) {
+			lf->segops[n++] = c;
+			continue;
+		}
+		set_lit(&c, o->lit, (size_t)(q - o->lit));
+		if (c.kind != OP_LIT || c.litlen)
+			lf->segops[n++] = c;
+		/* The literal's own token: its span is nobody's field. */
+		unsigned ltok = o->kind == OP_LIT ? o->tok : o->tok + 1;
+		while (q) {
+			if (lf->nsegs == LF_MAX_SEGS)
+				goto none;
+			close_seg(lf, cur, n);
+			cur = n;
+			const char *from = q + 1;
+			q = memchr(from, ' ', (size_t)(lend - from));
+			size_t l = (size_t)((q ? q : lend) - from);
+			if (l) {
+				struct lf_op t = {.kind = OP_LIT, .tok = ltok};
+				set_lit(&t, from, l);
+				lf->segops[n++] = t;
+			}
 		}
 	}
+	if (!lf->nsegs)
+		goto none;
+	lf->tail = cur;
+	for (; i < lf->nprog; i++)
+		lf->segops[n++] = lf->prog[i];
+	lf->nsegops = n;
+	lf->tail_rest = n - cur == 2 && lf->segops[cur].kind == OP_LIT &&
+			lf->segops[cur].litlen &&
+			lf->segops[cur + 1].kind == OP_REST;
+	if (lf->tail_rest && segs_are(lf, tcp_sni_segs, TCP_SNI_NSEGS))
+		lf->seg_mode = SEGS_TCP;
+	return;
+none:
+	lf->nsegs = 0;
+	free(lf->segops);
+	free(lf->segs);
+	lf->segops = NULL;
+	lf->segs = NULL;
 }
 
 int logformat_compile(const char *fmt, struct logformat **out, char *err,
@@ -615,6 +840,7 @@ int logformat_compile(const char *fmt, struct logformat **out, char *err,
 		goto fail_free;
 	}
 	build_prog(lf);
+	build_segs(lf);
 	*out = lf;
 	return 0;
 too_many:
@@ -677,6 +903,8 @@ void logformat_free(struct logformat *lf)
 		free(lf->tok[i].lit);
 	free(lf->tok);
 	free(lf->prog);
+	free(lf->segops);
+	free(lf->segs);
 	free(lf);
 }
 
@@ -1382,27 +1610,19 @@ static inline int lit_at(const char *s, size_t pos, size_t len,
  * begin.  That matcher searches depth first, shortest readings first, so
  * when this reading matches the whole line it is the one the general
  * matcher finds as well (the first leaf of the same search), field for
- * field.  Returns 1 with the spans in m->sp; 0 when this reading does not
+ * field.  run_ops reads steps o..end from pos: returns the position after
+ * them with the spans in m->sp, or NO_END when this reading does not
  * match, and the general matcher must decide (it may find a longer
- * reading of some field).
+ * reading of some field).  match_first reads the whole line so.
  */
-static int match_first(struct mstate *m)
+static size_t run_ops(struct mstate *m, const struct masks *k,
+		      const struct lf_op *o, const struct lf_op *end,
+		      size_t pos)
 {
-	const struct logformat *lf = m->lf;
 	const char *s = m->s;
-	size_t len = m->len, pos = 0;
-	struct masks k;
+	size_t len = m->len;
 
-	if (len > MASK_MAX)
-		return 0;
-#ifdef HAVE_AVX2_PATH
-	if (lf->avx2)
-		masks_fill_avx2(&k, s, len);
-	else
-#endif
-		masks_fill(&k, s, len);
-	for (const struct lf_op *o = lf->prog, *end = o + lf->nprog; o < end;
-	     o++) {
+	for (; o < end; o++) {
 		size_t e;
 		switch (o->kind) {
 		case OP_LIT:
@@ -1415,21 +1635,21 @@ static int match_first(struct mstate *m)
 			e = s[pos] == ' ' ? pos + 1 : NO_END;
 			break;
 		case OP_NUM:
-			e = num_end_m(&k, s, pos, len);
+			e = num_end_m(k, s, pos, len);
 			break;
 		case OP_NUMSEQ:
-			e = numseq_end_m(&k, s, pos, len, o->nseq, o->c);
+			e = numseq_end_m(k, s, pos, len, o->nseq, o->c);
 			break;
 		case OP_WORD:
-			e = next_set(k.sp, pos);
+			e = next_set(k->sp, pos);
 			if (e == pos)
 				e = NO_END;
 			break;
 		case OP_WORD_C:
 			/* The first c after the first byte, before a space. */
 			if (pos >= len || s[pos] == ' ')
-				return 0;
-			e = find_byte(s, pos + 1, next_set(k.sp, pos), o->c);
+				return NO_END;
+			e = find_byte(s, pos + 1, next_set(k->sp, pos), o->c);
 			if (e == len || s[e] != o->c)
 				e = NO_END;
 			break;
@@ -1448,23 +1668,23 @@ static int match_first(struct mstate *m)
 				e = NO_END;
 			break;
 		case OP_NUM_SP:
-			e = num_end_m(&k, s, pos, len);
+			e = num_end_m(k, s, pos, len);
 			goto space;
 		case OP_NUMSEQ_SP:
-			e = numseq_end_m(&k, s, pos, len, o->nseq, o->c);
+			e = numseq_end_m(k, s, pos, len, o->nseq, o->c);
 			goto space;
 		case OP_WORD_SP:
-			e = next_set(k.sp, pos);
+			e = next_set(k->sp, pos);
 			if (e == pos)
-				return 0;
+				return NO_END;
 			goto space;
 		case OP_GENERAL:
-			return match_from(m, o->tok, pos);
+			return match_from(m, o->tok, pos) ? len : NO_END;
 		default:
 			__builtin_unreachable();
 		}
 		if (e == NO_END)
-			return 0;
+			return NO_END;
 		/* Every token's span, fields or not: a store is cheaper than
 		 * a branch. */
 		m->sp[o->tok].off = pos;
@@ -1472,23 +1692,29 @@ static int match_first(struct mstate *m)
 		pos = e;
 		if (o->litlen == 1) {
 			if (pos >= len || s[pos] != o->lit0)
-				return 0;
+				return NO_END;
 			pos++;
 		} else if (o->litlen) {
 			if (!lit_at(s, pos, len, o))
-				return 0;
+				return NO_END;
 			pos += o->litlen;
 		}
 		continue;
 	space:
 		/* NO_END is past len too. */
 		if (e >= len || s[e] != ' ')
-			return 0;
+			return NO_END;
 		m->sp[o->tok].off = pos;
 		m->sp[o->tok].len = e - pos;
 		pos = e + 1;
 	}
-	return pos == len;
+	return pos;
+}
+
+static int match_first(struct mstate *m, const struct masks *k)
+{
+	return run_ops(m, k, m->lf->prog, m->lf->prog + m->lf->nprog, 0) ==
+	       m->len;
 }
 
 /*
@@ -1572,6 +1798,191 @@ static inline uint64_t span_num(const struct lf_tok *t, const char *v,
 	return span_u64(v, vl, t->hex, plus);
 }
 
+/* The bits of mask m for the w bytes from pos, if they lie in one mask
+ * word; else every bit set, which no caller takes for a plain field. */
+static inline uint64_t mask_span(const uint64_t *m, size_t pos, size_t w)
+{
+	unsigned sh = pos & 63;
+	if (sh + w > 64)
+		return ~0ULL;
+	return (m[pos >> 6] >> sh) & (~0ULL >> (64 - w));
+}
+
+/*
+ * Are the w bytes at a (1 < w < 64), whose non-digits are d, n numbers of
+ * digits joined by single c?  0 also for what only numseq_end_m can say.
+ */
+static inline int numseq_plain(const char *s, size_t a, size_t w,
+			       size_t len, uint64_t d, unsigned n, char c)
+{
+	if ((d & 1) || (d & (d >> 1)) || ((d >> (w - 1)) & 1))
+		return 0;
+#ifdef __SSE2__
+	if (w <= 16 && a + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
+		unsigned cm = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8(c)));
+		if (d != (cm & ((1u << w) - 1)))
+			return 0;
+	} else
+#endif
+	{
+		for (uint64_t x = d; x; x &= x - 1)
+			if (s[a + (size_t)__builtin_ctzll(x)] != c)
+				return 0;
+	}
+	/* n - 1 seps: one bit left after clearing n - 2. */
+	for (unsigned j = 2; j < n; j++)
+		d &= d - 1;
+	return d && !(d & (d - 1));
+}
+
+/*
+ * The line read by segments (build_segs): segment i is the line up to its
+ * space i, each read for the steps between those spaces, then the tail.
+ * The spaces a line of the format holds before its tail are exactly the
+ * literal ones, since no step there reads a space: so each segment is
+ * read as run_ops would read it, its end known in advance.  The same
+ * result as match_first, field for field; 1 if it matched.
+ */
+static inline __attribute__((always_inline)) int
+segs_read(struct mstate *m, const struct masks *k, const struct lf_seg *segs,
+	  size_t nb, int tail_rest)
+{
+	const struct logformat *lf = m->lf;
+	const char *s = m->s;
+	size_t len = m->len, a = 0;
+	/* The spaces not yet passed, of mask word sw. */
+	size_t sw = 0;
+	uint64_t spaces = k->sp[0];
+
+#pragma GCC unroll 16
+	for (size_t i = 0; i < nb; i++) {
+		const struct lf_seg *g = &segs[i];
+		while (!spaces) {
+			if (++sw << 6 > len)
+				return 0;
+			spaces = k->sp[sw];
+		}
+		size_t b = (sw << 6) + (unsigned)__builtin_ctzll(spaces);
+		size_t w = b - a;
+		spaces &= spaces - 1;
+		if (b >= len)
+			return 0;
+		switch (g->kind) {
+		case SEG_WORD:
+			if (!w)
+				return 0;
+			break;
+		case SEG_NUM:
+			if (w && !mask_span(k->nd, a, w))
+				break;
+			if (num_end_m(k, s, a, len) != b)
+				return 0;
+			break;
+		case SEG_NUMSEQ:
+			if (w > 2 && w < 64 &&
+			    numseq_plain(s, a, w, len, mask_span(k->nd, a, w),
+					 g->nseq, g->c))
+				break;
+			if (numseq_end_m(k, s, a, len, g->nseq, g->c) != b)
+				return 0;
+			break;
+		case SEG_WORD2: {
+			if (!w)
+				return 0;
+			size_t q = find_byte(s, a + 1, b, g->c);
+			if (q + 1 >= b)
+				return 0;
+			if (g->store & 2) {
+				m->sp[g->tok2].off = q + 1;
+				m->sp[g->tok2].len = b - q - 1;
+			}
+			w = q - a;
+			break;
+		}
+		case SEG_ADDR: {
+			/* The port's number as SEG_NUM reads one. */
+			size_t q = addr_first(s, a, len, g->c);
+			if (q == NO_END || q + 1 >= b)
+				return 0;
+			size_t pw = b - q - 1;
+			if (mask_span(k->nd, q + 1, pw) &&
+			    num_end_m(k, s, q + 1, len) != b)
+				return 0;
+			if (g->store & 2) {
+				m->sp[g->tok2].off = q + 1;
+				m->sp[g->tok2].len = pw;
+			}
+			w = q - a;
+			break;
+		}
+		case SEG_WRAP:
+			/* OP_WORD_C's first c is the segment's last byte. */
+			if (w < 3 || s[a] != (char)g->nseq ||
+			    find_byte(s, a + 2, b, g->c) != b - 1)
+				return 0;
+			a++;
+			w -= 2;
+			break;
+		default:
+			if (run_ops(m, k, lf->segops + g->op,
+				    lf->segops + g->op + g->nops, a) != b)
+				return 0;
+			break;
+		}
+		if (g->store & 1) {
+			m->sp[g->tok].off = a;
+			m->sp[g->tok].len = w;
+		}
+		a = b + 1;
+	}
+	if (tail_rest) {
+		const struct lf_op *o = &lf->segops[lf->tail];
+		if (!lit_at(s, a, len, o))
+			return 0;
+		m->sp[o[1].tok].off = a + o->litlen;
+		m->sp[o[1].tok].len = len - a - o->litlen;
+		return 1;
+	}
+	return run_ops(m, k, lf->segops + lf->tail, lf->segops + lf->nsegops,
+		       a) == len;
+}
+
+static __attribute__((noinline)) int match_segs(struct mstate *m,
+					       const struct masks *k)
+{
+	return segs_read(m, k, m->lf->segs, m->lf->nsegs, m->lf->tail_rest);
+}
+
+static __attribute__((noinline)) int match_segs_tcp(struct mstate *m,
+						   const struct masks *k)
+{
+	return segs_read(m, k, tcp_sni_segs, TCP_SNI_NSEGS, 1);
+}
+
+/* The one-pass readings of a line no longer than MASK_MAX: by segments
+ * if the format has them, else (or if that fails) by steps; 1 if one of
+ * them matched. */
+static int match_masked(struct mstate *m)
+{
+	struct masks k;
+
+	if (m->len > MASK_MAX)
+		return 0;
+#ifdef HAVE_AVX2_PATH
+	if (m->lf->avx2)
+		masks_fill_avx2(&k, m->s, m->len);
+	else
+#endif
+		masks_fill(&k, m->s, m->len);
+	if ((m->lf->seg_mode == SEGS_TCP && match_segs_tcp(m, &k)) ||
+	    (m->lf->seg_mode == SEGS_ANY && match_segs(m, &k)))
+		return 1;
+	m->steps = 0;
+	return match_first(m, &k);
+}
+
 static int match_heuristic(const char *s, size_t len, struct lf_result *r)
 {
 	/* The old daemon: split on blanks, find the word starting with
@@ -1642,7 +2053,7 @@ static enum lf_status match(const struct logformat *lf, const char *msg,
 	m.s = msg;
 	m.len = len;
 	m.steps = 0;
-	if (!one_pass || !match_first(&m)) {
+	if (!one_pass || !match_masked(&m)) {
 		m.steps = 0;
 		if (!match_from(&m, 0, 0))
 			return LF_NOMATCH;
@@ -1722,6 +2133,15 @@ int logformat_set_wide(struct logformat *lf, int on)
 	lf->avx2 = 0;
 #endif
 	return lf->avx2;
+}
+
+int logformat_set_segments(struct logformat *lf, int on)
+{
+	int tcp = lf->tail_rest && segs_are(lf, tcp_sni_segs, TCP_SNI_NSEGS);
+	if (!lf->nsegs)
+		return 0;
+	lf->seg_mode = on ? SEGS_ANY : tcp ? SEGS_TCP : SEGS_OFF;
+	return tcp ? 2 : 1;
 }
 
 enum lf_status logformat_match_general(const struct logformat *lf,

@@ -28,7 +28,9 @@
  * work per line is bounded (LF_MAX_STEPS); past it the line is malformed.
  * A line is first read in one pass, every field at its shortest reading
  * (byte-class masks, steps chosen when the format is compiled); only if
- * that fails does the general, backtracking matcher decide.
+ * that fails does the general, backtracking matcher decide.  For the
+ * recommended formats the one pass is code made for them: the line cut
+ * at its spaces, each piece checked as the field it must be.
  *
  * The server name is the first `%[...]` sample whose expression mentions
  * "sni" (var(sess.sni), ssl_fc_sni, req.ssl_sni), or else slot
@@ -97,6 +99,13 @@ enum lf_status logformat_match(const struct logformat *lf, const char *msg,
  * (SSE2); the default is the widest the CPU has.  Returns 1 if wide.
  * The result of a match is the same either way: for tests. */
 int logformat_set_wide(struct logformat *lf, int on);
+/* Lines read by segments (the line cut at the spaces the format's
+ * literals put there, see logformat.c) for any format that has them, if
+ * on; else only for the formats sni-scan has code made for (tcp-sni,
+ * tcp-sni-tls).  Returns 0 if the format has no segments, 2 if it is one
+ * of those, else 1.  The result of a match is the same either way: for
+ * tests and the fuzzer. */
+int logformat_set_segments(struct logformat *lf, int on);
 /* The same result, always by the general matcher (no one-pass reading of
  * the usual line): for tests and the fuzzer, which compare the two. */
 enum lf_status logformat_match_general(const struct logformat *lf,

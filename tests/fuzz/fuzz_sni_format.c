@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the log-format compiler, then the compiled matcher on
- * the remaining lines, whose one-pass reading must give what the general
- * matcher gives.  Input: the format up to the first newline, then log
- * lines.
+ * the remaining lines, whose one-pass readings (by steps, by segments)
+ * must give what the general matcher gives.  Input: the format up to the
+ * first newline, then log lines.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (st == LF_MATCH && !same(&r, &w)))
 				__builtin_trap();
 			logformat_set_wide(lf, wide);
+			/* Read by segments, for any format that has them. */
+			if (logformat_set_segments(lf, 1)) {
+				if (logformat_match(lf, p, l, &w) != st ||
+				    (st == LF_MATCH && !same(&r, &w)))
+					__builtin_trap();
+				logformat_set_segments(lf, 0);
+			}
 			if (st == LF_MATCH) {
 				char name[SNI_NAME_MAX + 1];
 				/* Results point inside the line. */

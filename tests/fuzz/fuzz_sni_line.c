@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: log lines through framing, the matcher of every
- * preset, name checks and the counters.  The first byte picks the preset;
- * the rest is split into lines as logread would.
+ * preset (compared with the general matcher), name checks and the
+ * counters.  The first byte picks the preset; the rest is split into
+ * lines as logread would.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (n) {
 		const char *nl = memchr(p, '\n', n);
 		size_t l = nl ? (size_t)(nl - p) : n;
+		/* The preset's own reading (for tcp-sni, code made for it)
+		 * gives what the general matcher gives. */
+		struct lf_result a, g;
+		enum lf_status st = logformat_match(lf, p, l, &a);
+		if (logformat_match_general(lf, p, l, &g) != st ||
+		    (st == LF_MATCH &&
+		     (a.sni != g.sni || a.sni_len != g.sni_len ||
+		      a.bytes_out != g.bytes_out || a.bytes_in != g.bytes_in ||
+		      a.has_bytes_in != g.has_bytes_in ||
+		      a.logasap != g.logasap || a.frontend != g.frontend ||
+		      a.frontend_len != g.frontend_len ||
+		      a.backend != g.backend || a.backend_len != g.backend_len ||
+		      a.sni_hash_escaped != g.sni_hash_escaped)))
+			__builtin_trap();
 		scan_line(&s, p, l, 1000);
 		if (!nl)
 			break;
