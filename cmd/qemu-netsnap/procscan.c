@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "openbatch.h"
@@ -28,10 +29,8 @@
  * next is made, as readdir would: the kernel's structures of a few
  * hundred processes are still in cache when their cmdlines are read
  * (listing all two thousand first cost a tenth more kernel cycles).
- * The other threads start after the first read, which holds at least
- * 400 pids when the host has more (an entry takes 32 bytes at most, and
- * /proc lists some 60 other names first).  Below THREAD_MIN_PIDS
- * processes a second thread costs more than it saves. */
+ * Below THREAD_MIN_PIDS processes a second thread costs more than it
+ * saves. */
 #define LIST_READ	16384
 #define LOW_WATER	(4 * CHUNK)
 #define THREAD_MIN_PIDS 400
@@ -740,8 +739,7 @@ static size_t pick_threads(const struct qn_scan_opts *o, size_t npids)
 		return o->threads < THREADS_MAX ? (size_t)o->threads
 						: THREADS_MAX;
 	/* Automatic: two where two CPUs may run us and there is enough to
-	 * share; a monitoring tool takes no more of a big host.  npids is
-	 * what the first read listed. */
+	 * share; a monitoring tool takes no more of a big host. */
 	if (npids < THREAD_MIN_PIDS || sched_getaffinity(0, sizeof set, &set) ||
 	    CPU_COUNT(&set) < 2)
 		return 1;
@@ -808,6 +806,7 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 {
 	struct ctx c = {.o = o, .procfd = -1, .netfd = -1};
 	struct part pt[THREADS_MAX];
+	struct stat st;
 	char path[4096];
 	size_t np = 0;
 	int rc = -1, err = 0;
@@ -825,13 +824,15 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	c.buf = malloc(LIST_READ);
 	if (!c.buf)
 		goto out;
-	/* The first read decides how many threads share the scan; this
-	 * one is among them (and does what a thread that could not be
-	 * started would have done). */
-	if (list_read(&c) <= 0)
-		c.listed = 1;
-	c.published = c.npids;
-	np = pick_threads(o, c.npids);
+	/* The link count of <proc> says how many processes there are
+	 * (procfs counts them in; a directory's subdirectories do too), so
+	 * the other threads start before anything is listed: one of them
+	 * lists while the rest start up, where waiting for a first read
+	 * left them 0.5 ms behind (in a pid namespace it is the host's
+	 * count: a second thread too many costs ~0.1 ms).  This thread is
+	 * among them, and does what one that could not be started would
+	 * have done. */
+	np = pick_threads(o, fstat(c.procfd, &st) ? 0 : (size_t)st.st_nlink);
 	for (size_t k = 0; k < np; k++)
 		pt[k].c = &c;
 	for (size_t k = 1; k < np; k++)
