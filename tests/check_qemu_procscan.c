@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_qemu_procscan: qemu-netsnap's /proc scan on a fake tree of 1,500
- * processes (122 of them QEMU with a tap each, 41 that vanished, the
- * rest other programs) gives the same findings, in the same order, read
+ * processes (122 of them QEMU with a tap each, 24 of these with a
+ * command line longer than the first read, 41 that vanished, the rest
+ * other programs) gives the same findings, in the same order, read
  * by one thread or by several claiming chunks of the list while it is
  * still being listed (in blocks of 1,024: the tree spans two); also when
  * max_procs cuts the list short; and the same without io_uring, its
@@ -76,7 +77,7 @@ static void make_tree(void)
 			      "fifo colls carrier compressed\n");
 	for (int i = 0; i < NPROCS; i++) {
 		int pid = 1000 + i;
-		char cmd[256];
+		char cmd[8192];
 		size_t n;
 
 		mk(pid, "");
@@ -93,10 +94,18 @@ static void make_tree(void)
 		}
 		n = (size_t)snprintf(cmd, sizeof cmd,
 				     "/usr/bin/qemu-system-x86_64%c-name%c"
-				     "guest=vm%d%c-uuid%c00000000-0000-4000-"
-				     "8000-%012d",
-				     0, 0, i, 0, 0, i) +
-		    1;
+				     "guest=vm%d%c",
+				     0, 0, i, 0);
+		/* Every fifth a long one, as libvirt's are: its -uuid
+		 * comes after the first 4 KB. */
+		for (int k = 0; i % 60 == 15 && k < 200; k++)
+			n += (size_t)snprintf(cmd + n, sizeof cmd - n,
+					      "-device%cvirtio-serial,id=s%03d%c",
+					      0, k, 0);
+		n += (size_t)snprintf(cmd + n, sizeof cmd - n,
+				      "-uuid%c00000000-0000-4000-8000-%012d",
+				      0, i) +
+		     1;
 		snprintf(path, sizeof path, "%s/proc/%d/cmdline", root, pid);
 		put(path, cmd, n);
 		mk(pid, "/ns");

@@ -544,12 +544,10 @@ static int scan_qemu(struct ctx *c, struct qn_scan *s, struct qn_proc *p)
 /*
  * One process of the list: its command line, from fd (<pid>/cmdline
  * opened, or -errno), and if it is QEMU's, everything else about it
- * (into pt).  path is <pid>/cmdline; cmd a buffer of 4096 bytes; *big
- * one of CMDLINE_MAX, allocated on first need.  Returns 0, or -1 with
- * errno ENOMEM.
+ * (into pt).  cmd is a buffer of 4096 bytes; *big one of CMDLINE_MAX,
+ * allocated on first need.  Returns 0, or -1 with errno ENOMEM.
  */
-static int scan_pid(struct part *pt, size_t i, int fd, const char *path,
-		    char *cmd, char **big)
+static int scan_pid(struct part *pt, size_t i, int fd, char *cmd, char **big)
 {
 	struct ctx *c = pt->c;
 	struct qn_scan *s = &pt->s;
@@ -571,15 +569,28 @@ static int scan_pid(struct part *pt, size_t i, int fd, const char *path,
 	if (n == 0 || !decode_is_qemu(cmd, (size_t)n))
 		return 0;
 	if (n == 4096) {
-		/* A long QEMU command line: read it whole. */
+		/* A long QEMU command line (libvirt's run to several
+		 * kilobytes): the rest is read on from the same descriptor. */
+		size_t got = 4096;
+
 		if (!*big && !(*big = malloc(CMDLINE_MAX)))
 			return -1;
+		memcpy(*big, cmd, got);
 		cmd = *big;
-		n = read_at(c->procfd, path, cmd, CMDLINE_MAX, 0);
-		if (n < 0) {
-			s->vanished++;
-			return 0;
+		while (got < CMDLINE_MAX) {
+			ssize_t k = read(fd, cmd + got, CMDLINE_MAX - got);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				s->vanished++;
+				return 0;
+			}
+			if (k == 0)
+				break;
+			got += (size_t)k;
 		}
+		n = (ssize_t)got;
 	}
 	if (s->n >= c->o->max_procs) {
 		s->over_cap++;
@@ -682,7 +693,7 @@ static void *scan_part(void *arg)
 			    "cmdline");
 		openbatch_open(b, c->procfd, pp, n, fds);
 		for (size_t k = 0; k < n; k++)
-			if (scan_pid(pt, i + k, fds[k], paths[k], cmd, &big)) {
+			if (scan_pid(pt, i + k, fds[k], cmd, &big)) {
 				pt->err = errno;
 				break;
 			}
