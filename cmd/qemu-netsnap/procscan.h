@@ -4,12 +4,15 @@
  * processes whose argv[0] is QEMU's, and for each finds its tap devices
  * (open /dev/net/tun descriptors, named by the "iff:" line of their
  * fdinfo; macvtap /dev/tapN through the ifindex N) and reads their
- * counters: from <sys>/class/net/<if>/statistics when the process shares
- * our network namespace, from <proc>/<pid>/net/dev when it has its own.
- * Both roots are paths so tests can point them at fake trees.
+ * counters: from our own <proc>/self/net/dev when the process shares our
+ * network namespace (the ifindex asked of the kernel, or read from
+ * <sys>/class/net/<if>/ifindex where <sys> is not /sys), from
+ * <proc>/<pid>/net/dev when it has its own.  Both roots are paths so
+ * tests can point them at fake trees.
  *
- * On a busy host two threads share the scan (opts.threads, 0: automatic):
- * the kernel's cost of reading every process's cmdline is most of it.
+ * On a busy host two threads share the scan (opts.threads, 0: automatic,
+ * from the link count of <proc>): the kernel's cost of reading every
+ * process's cmdline is most of it.
  * Each thread opens the command lines of 32 processes at a time
  * together, and closes them together (openbatch.h).
  * Findings come back in <proc>'s order, as one thread would find them.
