@@ -124,6 +124,13 @@ enum lf_field { F_NONE, F_SNI, F_BYTES_OUT, F_BYTES_IN, F_FRONTEND,
 		F_BACKEND };
 #define NO_FIELD ((size_t)-1)
 
+/* The token of each field in the formats of tcp_sni_segs (F_NONE's is
+ * not looked at). */
+static const size_t tcp_sni_ftok[F_BACKEND + 1] = {
+	[F_NONE] = NO_FIELD, [F_SNI] = 24, [F_BYTES_OUT] = 14,
+	[F_BYTES_IN] = 16, [F_FRONTEND] = 6, [F_BACKEND] = 8,
+};
+
 struct lf_tok {
 	enum lf_class cls;
 	enum lf_field field;
@@ -562,6 +569,17 @@ static int segs_are(const struct logformat *lf, const struct lf_seg *t,
 	return 1;
 }
 
+/* Is lf a format of tcp_sni_segs, its fields those of tcp_sni_ftok? */
+static int is_tcp_sni(const struct logformat *lf)
+{
+	if (!lf->tail_rest || !segs_are(lf, tcp_sni_segs, TCP_SNI_NSEGS))
+		return 0;
+	for (size_t f = F_SNI; f <= F_BACKEND; f++)
+		if (lf->ftok[f] != tcp_sni_ftok[f])
+			return 0;
+	return 1;
+}
+
 /*
  * The steps of prog as segments (match_segs): up to the first step that
  * may read a space (a free field, a separator, the general matcher...),
@@ -619,7 +637,7 @@ static void build_segs(struct logformat *lf)
 	lf->tail_rest = n - cur == 2 && lf->segops[cur].kind == OP_LIT &&
 			lf->segops[cur].litlen &&
 			lf->segops[cur + 1].kind == OP_REST;
-	if (lf->tail_rest && segs_are(lf, tcp_sni_segs, TCP_SNI_NSEGS))
+	if (is_tcp_sni(lf))
 		lf->seg_mode = SEGS_TCP;
 	return;
 none:
@@ -1472,56 +1490,52 @@ static void masks_fill(struct masks *k, const char *s, size_t len)
 }
 
 #ifdef HAVE_AVX2_PATH
+/* Spaces and decimal digits among 32 bytes, one bit each. */
+__attribute__((target("avx2"))) static inline void
+classify32(const char *p, uint64_t *sp, uint64_t *dg)
+{
+	__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
+	*sp = (uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(x, _mm256_set1_epi8(' ')));
+	*dg = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		_mm256_min_epu8(d, _mm256_set1_epi8(9)), d));
+}
+
 /*
  * The same, 32 bytes per step, on a CPU with AVX2 (checked when the
  * format is compiled; the SSE2 version is the baseline every x86-64
- * has).  Lines under 32 bytes take the SSE2 version.
+ * has).  The last 32 bytes of the line are loaded again for its partial
+ * step, rather than read past its end.  Lines under 32 bytes take the
+ * SSE2 version.
  */
 __attribute__((target("avx2"))) static void
 masks_fill_avx2(struct masks *k, const char *s, size_t len)
 {
-	const __m256i sp32 = _mm256_set1_epi8(' '), zero32 = _mm256_set1_epi8('0'),
-		      nine32 = _mm256_set1_epi8(9);
-	uint64_t sp = 0, dg = 0;
+	uint64_t s0, s1, g0, g1, sp = 0, dg = 0;
 	size_t c = 0;
 
 	if (len < 32) {
 		masks_fill(k, s, len);
 		return;
 	}
-	for (;; c += 64) {
-		size_t r0 = c, r1 = c + 32;
-		int last = c + 64 > len;
-		/* The last 64 bytes or fewer: steps at c and c + 32, the one
-		 * that would read past the end moved back to end at len. */
-		if (last && r0 + 32 > len)
-			r0 = len - 32;
-		if (last && r1 + 32 > len)
-			r1 = len - 32;
-		__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + r0));
-		__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + r1));
-		__m256i d0 = _mm256_sub_epi8(x0, zero32);
-		__m256i d1 = _mm256_sub_epi8(x1, zero32);
-		uint64_t s0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, sp32));
-		uint64_t s1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, sp32));
-		uint64_t g0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-			_mm256_min_epu8(d0, nine32), d0));
-		uint64_t g1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-			_mm256_min_epu8(d1, nine32), d1));
-		if (!last) {
-			k->sp[c >> 6] = s0 | s1 << 32;
-			k->nd[c >> 6] = ~(g0 | g1 << 32);
-			continue;
-		}
-		/* Bits for bytes c..len: a step moved back gives its
-		 * bytes before c, or before c + 32, first. */
-		sp = s0 >> (c - r0);
-		dg = g0 >> (c - r0);
-		if (c + 32 < len) {
-			sp |= (s1 >> (c + 32 - r1)) << 32;
-			dg |= (g1 >> (c + 32 - r1)) << 32;
-		}
-		break;
+	for (; c + 64 <= len; c += 64) {
+		classify32(s + c, &s0, &g0);
+		classify32(s + c + 32, &s1, &g1);
+		k->sp[c >> 6] = s0 | s1 << 32;
+		k->nd[c >> 6] = ~(g0 | g1 << 32);
+	}
+	size_t rem = len - c;
+	if (rem > 32) {
+		/* Bytes c..c+31, then c+32..len from the last 32. */
+		classify32(s + c, &s0, &g0);
+		classify32(s + len - 32, &s1, &g1);
+		sp = s0 | (s1 >> (64 - rem)) << 32;
+		dg = g0 | (g1 >> (64 - rem)) << 32;
+	} else if (rem) {
+		classify32(s + len - 32, &s1, &g1);
+		sp = s1 >> (32 - rem);
+		dg = g1 >> (32 - rem);
 	}
 	masks_end(k, c, len, sp, dg);
 }
@@ -2023,14 +2037,13 @@ static int match_heuristic(const char *s, size_t len, struct lf_result *r)
 	return LF_NOMATCH;
 }
 
-/* The text of field f in the line m matched, quotes of a quoted field
- * off; returns its token. */
+/* The text of token i in the line m matched, quotes of a quoted field
+ * off; returns the token. */
 static inline const struct lf_tok *field_span(const struct logformat *lf,
 					      const struct mstate *m,
-					      enum lf_field f, const char **v,
+					      size_t i, const char **v,
 					      size_t *vl)
 {
-	size_t i = lf->ftok[f];
 	const struct lf_tok *t = &lf->tok[i];
 	*v = m->s + m->sp[i].off;
 	*vl = m->sp[i].len;
@@ -2041,30 +2054,21 @@ static inline const struct lf_tok *field_span(const struct logformat *lf,
 	return t;
 }
 
-static enum lf_status match(const struct logformat *lf, const char *msg,
-			    size_t len, struct lf_result *r, int one_pass)
+/*
+ * The fields of the line m matched into r, from the spans of their tokens
+ * ftok[field] (NO_FIELD: the format lacks it).  Field by field in straight
+ * code, not a loop over a switch: an indirect jump per field, for five
+ * fields a line.
+ */
+static inline __attribute__((always_inline)) void
+fields_put(const struct logformat *lf, const struct mstate *m,
+	   struct lf_result *r, const size_t *ftok)
 {
-	struct mstate m;
-
-	memset(r, 0, sizeof *r);
-	if (lf->heuristic)
-		return match_heuristic(msg, len, r);
-	m.lf = lf;
-	m.s = msg;
-	m.len = len;
-	m.steps = 0;
-	if (!one_pass || !match_masked(&m)) {
-		m.steps = 0;
-		if (!match_from(&m, 0, 0))
-			return LF_NOMATCH;
-	}
-	/* Field by field in straight code, not a loop over a switch: an
-	 * indirect jump per field, for five fields a line. */
 	const char *v;
 	size_t vl;
 	int plus;
-	if (lf->ftok[F_SNI] != NO_FIELD) {
-		const struct lf_tok *t = field_span(lf, &m, F_SNI, &v, &vl);
+	if (ftok[F_SNI] != NO_FIELD) {
+		const struct lf_tok *t = field_span(lf, m, ftok[F_SNI], &v, &vl);
 		if (t->cls == C_BRACE) {
 			/* {a|b|c}: take slot sni_capture.  An empty block
 			 * leaves the name unset, as the loop over fields
@@ -2092,29 +2096,55 @@ static enum lf_status match(const struct logformat *lf, const char *msg,
 		r->sni = v;
 		r->sni_len = vl;
 	}
-	if (lf->ftok[F_BYTES_OUT] != NO_FIELD) {
-		const struct lf_tok *t = field_span(lf, &m, F_BYTES_OUT, &v, &vl);
-		r->bytes_out = span_num(t, v, vl, msg + len, &plus);
+	if (ftok[F_BYTES_OUT] != NO_FIELD) {
+		const struct lf_tok *t = field_span(lf, m, ftok[F_BYTES_OUT], &v, &vl);
+		r->bytes_out = span_num(t, v, vl, m->s + m->len, &plus);
 		r->logasap = plus;
 	}
-	if (lf->ftok[F_BYTES_IN] != NO_FIELD) {
-		const struct lf_tok *t = field_span(lf, &m, F_BYTES_IN, &v, &vl);
-		r->bytes_in = span_num(t, v, vl, msg + len, &plus);
+	if (ftok[F_BYTES_IN] != NO_FIELD) {
+		const struct lf_tok *t = field_span(lf, m, ftok[F_BYTES_IN], &v, &vl);
+		r->bytes_in = span_num(t, v, vl, m->s + m->len, &plus);
 		r->has_bytes_in = 1;
 	}
-	if (lf->ftok[F_FRONTEND] != NO_FIELD) {
-		field_span(lf, &m, F_FRONTEND, &v, &vl);
+	if (ftok[F_FRONTEND] != NO_FIELD) {
+		field_span(lf, m, ftok[F_FRONTEND], &v, &vl);
 		/* %ft marks an SSL listener with '~'. */
 		if (vl && v[vl - 1] == '~')
 			vl--;
 		r->frontend = v;
 		r->frontend_len = vl;
 	}
-	if (lf->ftok[F_BACKEND] != NO_FIELD) {
-		field_span(lf, &m, F_BACKEND, &v, &vl);
+	if (ftok[F_BACKEND] != NO_FIELD) {
+		field_span(lf, m, ftok[F_BACKEND], &v, &vl);
 		r->backend = v;
 		r->backend_len = vl;
 	}
+}
+
+static enum lf_status match(const struct logformat *lf, const char *msg,
+			    size_t len, struct lf_result *r, int one_pass)
+{
+	struct mstate m;
+
+	memset(r, 0, sizeof *r);
+	if (lf->heuristic)
+		return match_heuristic(msg, len, r);
+	m.lf = lf;
+	m.s = msg;
+	m.len = len;
+	m.steps = 0;
+	if (!one_pass || !match_masked(&m)) {
+		m.steps = 0;
+		if (!match_from(&m, 0, 0))
+			return LF_NOMATCH;
+	}
+	/* The tokens of tcp_sni_segs known when sni-scan is built: no
+	 * field looked up (not for logformat_match_general, which checks
+	 * the one-pass reading, this included). */
+	if (one_pass && lf->seg_mode == SEGS_TCP)
+		fields_put(lf, &m, r, tcp_sni_ftok);
+	else
+		fields_put(lf, &m, r, lf->ftok);
 	return LF_MATCH;
 }
 
@@ -2137,7 +2167,7 @@ int logformat_set_wide(struct logformat *lf, int on)
 
 int logformat_set_segments(struct logformat *lf, int on)
 {
-	int tcp = lf->tail_rest && segs_are(lf, tcp_sni_segs, TCP_SNI_NSEGS);
+	int tcp = is_tcp_sni(lf);
 	if (!lf->nsegs)
 		return 0;
 	lf->seg_mode = on ? SEGS_ANY : tcp ? SEGS_TCP : SEGS_OFF;
