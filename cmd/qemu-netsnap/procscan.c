@@ -32,9 +32,12 @@
  * next is made, as readdir would: the kernel's structures of a few
  * hundred processes are still in cache when their cmdlines are read
  * (listing all two thousand first cost a tenth more kernel cycles).
- * Below THREAD_MIN_PIDS processes a second thread costs more than it
- * saves. */
+ * The first read is of LIST_FIRST bytes (some 60 names, then a hundred
+ * pids): every thread waits for it, the later ones are made while
+ * others scan.  Below THREAD_MIN_PIDS processes a second thread costs
+ * more than it saves. */
 #define LIST_READ	16384
+#define LIST_FIRST	4096
 #define LOW_WATER	(4 * CHUNK)
 #define THREAD_MIN_PIDS 400
 #define THREADS_MAX	8
@@ -53,7 +56,7 @@ struct ctx {
 	 * one that finds nothing left lists more (listing), into buf,
 	 * while the others wait for it (more). */
 	int *blocks[PIDS_MAX / PID_BLOCK];
-	size_t npids;
+	size_t npids, reads;
 	char *buf;
 	int list_err; /* ENOMEM: the list could not grow */
 	/* Guards what follows, and what is loaded by whichever thread
@@ -735,7 +738,8 @@ static void *scan_part(void *arg)
 static ssize_t list_read(struct ctx *c)
 {
 	char *buf = c->buf;
-	ssize_t got = getdents64(c->procfd, buf, LIST_READ);
+	ssize_t got =
+	    getdents64(c->procfd, buf, c->reads++ ? LIST_READ : LIST_FIRST);
 	size_t n = c->npids;
 
 	for (ssize_t off = 0; off < got && n < PIDS_MAX;) {
