@@ -7,7 +7,8 @@
  * by one thread or by several claiming chunks of the list while it is
  * still being listed (in blocks of 1,024: the tree spans two); also when
  * max_procs cuts the list short; and the same without io_uring, its
- * setup refused as kernel.io_uring_disabled or a seccomp profile would.
+ * setup refused as kernel.io_uring_disabled or a seccomp profile would,
+ * and under an RLIMIT_NOFILE too low for two chunks open at once.
  */
 #include <check.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -252,6 +254,26 @@ START_TEST(without_io_uring)
 }
 END_TEST
 
+START_TEST(low_fd_limit)
+{
+	struct rlimit rl;
+	struct qn_scan wide, narrow;
+
+	make_tree();
+	scan(2, 1000, &wide);
+	/* Room for far fewer than two chunks of command lines open at once:
+	 * smaller chunks, not processes counted as vanished (EMFILE). */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 40;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	scan(2, 1000, &narrow);
+	assert_same(&wide, &narrow);
+	procscan_free(&narrow);
+	procscan_free(&wide);
+	remove_tree();
+}
+END_TEST
+
 static Suite *procscan_suite(void)
 {
 	Suite *s = suite_create("qemu_procscan");
@@ -262,6 +284,7 @@ static Suite *procscan_suite(void)
 			    sizeof thread_counts / sizeof thread_counts[0]);
 	/* EPERM and ENOSYS, by one thread and by two. */
 	tcase_add_loop_test(tc, without_io_uring, 0, 4);
+	tcase_add_test(tc, low_fd_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

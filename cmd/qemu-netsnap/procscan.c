@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +29,12 @@
  * down, large enough that claiming costs nothing beside the ~7 us of
  * reading one cmdline. */
 #define CHUNK OPENBATCH_MAX
+/* Descriptors held besides the chunks': ours before the scan (standard
+ * streams, lock, state, the new .prom) and the scan's own; and each
+ * thread's besides its chunk (its ring, a QEMU process's fd directory
+ * and fdinfo, a net/dev). */
+#define FDS_BASE       16
+#define FDS_PER_THREAD 8
 /* /proc is listed in reads of LIST_READ bytes, each scanned before the
  * next is made, as readdir would: the kernel's structures of a few
  * hundred processes are still in cache when their cmdlines are read
@@ -57,6 +64,7 @@ struct ctx {
 	 * while the others wait for it (more). */
 	int *blocks[PIDS_MAX / PID_BLOCK];
 	size_t npids, reads;
+	size_t chunk; /* CHUNK, less under a low RLIMIT_NOFILE */
 	char *buf;
 	int list_err; /* ENOMEM: the list could not grow */
 	/* Guards what follows, and what is loaded by whichever thread
@@ -654,8 +662,8 @@ static size_t claim(struct ctx *c, size_t *end)
 		if (!(low && !c->listing && !c->listed) &&
 		    (c->next < c->published || c->listed)) {
 			i = c->next;
-			*end =
-			    i + CHUNK < c->published ? i + CHUNK : c->published;
+			*end = i + c->chunk < c->published ? i + c->chunk
+							   : c->published;
 			c->next = *end > i ? *end : i;
 			break;
 		}
@@ -783,6 +791,24 @@ static size_t pick_threads(const struct qn_scan_opts *o, size_t npids)
 }
 
 /*
+ * Pids a thread claims at a time when np threads scan: CHUNK, or as many
+ * as RLIMIT_NOFILE leaves room to hold open together (1 at the least, as
+ * one at a time needed): an open that failed with EMFILE would count a
+ * live process, perhaps a VM, as vanished.
+ */
+static size_t chunk_size(size_t np)
+{
+	struct rlimit rl;
+	size_t per;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= FDS_BASE + np * (FDS_PER_THREAD + CHUNK))
+		return CHUNK;
+	per = rl.rlim_cur > FDS_BASE ? (rl.rlim_cur - FDS_BASE) / np : 0;
+	return per > FDS_PER_THREAD + 1 ? per - FDS_PER_THREAD : 1;
+}
+
+/*
  * The parts' findings into s, in list order (each part's are in order
  * already: chunks are claimed in increasing order), keeping the first
  * max_procs QEMU processes as one thread would.  Returns 0, or -1
@@ -874,6 +900,7 @@ int procscan_run(const struct qn_scan_opts *o, struct qn_scan *s)
 	 * among them, and does what one that could not be started would
 	 * have done. */
 	np = pick_threads(o, fstat(c.procfd, &st) ? 0 : (size_t)st.st_nlink);
+	c.chunk = chunk_size(np);
 	for (size_t k = 0; k < np; k++)
 		pt[k].c = &c;
 	for (size_t k = 1; k < np; k++)
