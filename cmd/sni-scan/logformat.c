@@ -142,6 +142,15 @@ struct lf_tok {
 	char sep;	  /* C_NUMSEQ: the byte between them */
 };
 
+/* The classes of those tokens (is_tcp_sni checks them too). */
+static const struct lf_tok tcp_sni_tok[25] = {
+	[6] = {.cls = C_TOKEN, .field = F_FRONTEND},
+	[8] = {.cls = C_TOKEN, .field = F_BACKEND},
+	[14] = {.cls = C_NUM, .field = F_BYTES_OUT},
+	[16] = {.cls = C_NUM, .field = F_BYTES_IN},
+	[24] = {.cls = C_FREE, .field = F_SNI},
+};
+
 struct logformat {
 	struct lf_tok *tok;
 	size_t n;
@@ -569,14 +578,19 @@ static int segs_are(const struct logformat *lf, const struct lf_seg *t,
 	return 1;
 }
 
-/* Is lf a format of tcp_sni_segs, its fields those of tcp_sni_ftok? */
+/* Is lf a format of tcp_sni_segs, its fields those of tcp_sni_ftok and
+ * tcp_sni_tok? */
 static int is_tcp_sni(const struct logformat *lf)
 {
 	if (!lf->tail_rest || !segs_are(lf, tcp_sni_segs, TCP_SNI_NSEGS))
 		return 0;
-	for (size_t f = F_SNI; f <= F_BACKEND; f++)
-		if (lf->ftok[f] != tcp_sni_ftok[f])
+	for (size_t f = F_SNI; f <= F_BACKEND; f++) {
+		const struct lf_tok *t = &lf->tok[tcp_sni_ftok[f]];
+		const struct lf_tok *want = &tcp_sni_tok[tcp_sni_ftok[f]];
+		if (lf->ftok[f] != tcp_sni_ftok[f] || t->cls != want->cls ||
+		    t->hex || t->field != want->field)
 			return 0;
+	}
 	return 1;
 }
 
@@ -1822,25 +1836,61 @@ static inline uint64_t mask_span(const uint64_t *m, size_t pos, size_t w)
 	return (m[pos >> 6] >> sh) & (~0ULL >> (64 - w));
 }
 
-/*
- * Are the w bytes at a (1 < w < 64), whose non-digits are d, n numbers of
- * digits joined by single c?  0 also for what only numseq_end_m can say.
- */
-static inline int numseq_plain(const char *s, size_t a, size_t w,
-			       size_t len, uint64_t d, unsigned n, char c)
+#ifdef __SSE2__
+/* The non-digits (and bytes c) among the 16 bytes at p, one bit each. */
+static inline unsigned nondigits16(const char *p, char c, unsigned *cm)
 {
-	if ((d & 1) || (d & (d >> 1)) || ((d >> (w - 1)) & 1))
-		return 0;
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	*cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c)));
+	return ~(unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+}
+#endif
+
+/*
+ * The non-digits among the w bytes at a (0 < w), one bit each, and in *cm
+ * the bytes c among them if *cm_ok: from the line itself when 16 bytes
+ * from a are in it and the field fits (one load for both), else from the
+ * mask (every bit set when the field spans two mask words).
+ */
+static inline uint64_t field_nd(const struct masks *k, const char *s,
+				size_t a, size_t w, size_t len, char c,
+				uint64_t *cm, int *cm_ok)
+{
+	*cm_ok = 0;
 #ifdef __SSE2__
 	if (w <= 16 && a + 16 <= len) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
-		unsigned cm = (unsigned)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(x, _mm_set1_epi8(c)));
-		if (d != (cm & ((1u << w) - 1)))
-			return 0;
-	} else
+		unsigned m, low = (unsigned)(0xffffu >> (16 - w));
+		uint64_t d = nondigits16(s + a, c, &m) & low;
+		*cm = m & low;
+		*cm_ok = 1;
+		return d;
+	}
 #endif
-	{
+	(void)s;
+	(void)len;
+	(void)c;
+	return mask_span(k->nd, a, w);
+}
+
+/*
+ * Are the w bytes at a (1 < w < 64) n numbers of digits joined by single
+ * c?  0 also for what only numseq_end_m can say.
+ */
+static inline int numseq_plain(const struct masks *k, const char *s,
+			       size_t a, size_t w, size_t len, unsigned n,
+			       char c)
+{
+	uint64_t cm;
+	int cm_ok;
+	uint64_t d = field_nd(k, s, a, w, len, c, &cm, &cm_ok);
+	if ((d & 1) || (d & (d >> 1)) || ((d >> (w - 1)) & 1))
+		return 0;
+	if (cm_ok) {
+		if (d != cm)
+			return 0;
+	} else {
 		for (uint64_t x = d; x; x &= x - 1)
 			if (s[a + (size_t)__builtin_ctzll(x)] != c)
 				return 0;
@@ -1866,19 +1916,20 @@ segs_read(struct mstate *m, const struct masks *k, const struct lf_seg *segs,
 	const struct logformat *lf = m->lf;
 	const char *s = m->s;
 	size_t len = m->len, a = 0;
-	/* The spaces not yet passed, of mask word sw. */
-	size_t sw = 0;
+	/* The spaces not yet passed, of the mask word for bytes base on. */
+	size_t base = 0;
 	uint64_t spaces = k->sp[0];
 
 #pragma GCC unroll 16
 	for (size_t i = 0; i < nb; i++) {
 		const struct lf_seg *g = &segs[i];
 		while (!spaces) {
-			if (++sw << 6 > len)
+			base += 64;
+			if (base > len)
 				return 0;
-			spaces = k->sp[sw];
+			spaces = k->sp[base >> 6];
 		}
-		size_t b = (sw << 6) + (unsigned)__builtin_ctzll(spaces);
+		size_t b = base + (unsigned)__builtin_ctzll(spaces);
 		size_t w = b - a;
 		spaces &= spaces - 1;
 		if (b >= len)
@@ -1888,16 +1939,18 @@ segs_read(struct mstate *m, const struct masks *k, const struct lf_seg *segs,
 			if (!w)
 				return 0;
 			break;
-		case SEG_NUM:
-			if (w && !mask_span(k->nd, a, w))
+		case SEG_NUM: {
+			uint64_t cm;
+			int cm_ok;
+			if (w && !field_nd(k, s, a, w, len, ' ', &cm, &cm_ok))
 				break;
 			if (num_end_m(k, s, a, len) != b)
 				return 0;
 			break;
+		}
 		case SEG_NUMSEQ:
 			if (w > 2 && w < 64 &&
-			    numseq_plain(s, a, w, len, mask_span(k->nd, a, w),
-					 g->nseq, g->c))
+			    numseq_plain(k, s, a, w, len, g->nseq, g->c))
 				break;
 			if (numseq_end_m(k, s, a, len, g->nseq, g->c) != b)
 				return 0;
@@ -2037,14 +2090,14 @@ static int match_heuristic(const char *s, size_t len, struct lf_result *r)
 	return LF_NOMATCH;
 }
 
-/* The text of token i in the line m matched, quotes of a quoted field
- * off; returns the token. */
-static inline const struct lf_tok *field_span(const struct logformat *lf,
+/* The text of token i (of tok) in the line m matched, quotes of a quoted
+ * field off; returns the token. */
+static inline const struct lf_tok *field_span(const struct lf_tok *tok,
 					      const struct mstate *m,
 					      size_t i, const char **v,
 					      size_t *vl)
 {
-	const struct lf_tok *t = &lf->tok[i];
+	const struct lf_tok *t = &tok[i];
 	*v = m->s + m->sp[i].off;
 	*vl = m->sp[i].len;
 	if (t->cls == C_QUOTED && *vl >= 2 && (*v)[0] == '"') {
@@ -2056,19 +2109,19 @@ static inline const struct lf_tok *field_span(const struct logformat *lf,
 
 /*
  * The fields of the line m matched into r, from the spans of their tokens
- * ftok[field] (NO_FIELD: the format lacks it).  Field by field in straight
+ * ftok[field] (NO_FIELD: the format lacks it), of classes tok[].  Field by field in straight
  * code, not a loop over a switch: an indirect jump per field, for five
  * fields a line.
  */
 static inline __attribute__((always_inline)) void
 fields_put(const struct logformat *lf, const struct mstate *m,
-	   struct lf_result *r, const size_t *ftok)
+	   struct lf_result *r, const size_t *ftok, const struct lf_tok *tok)
 {
 	const char *v;
 	size_t vl;
 	int plus;
 	if (ftok[F_SNI] != NO_FIELD) {
-		const struct lf_tok *t = field_span(lf, m, ftok[F_SNI], &v, &vl);
+		const struct lf_tok *t = field_span(tok, m, ftok[F_SNI], &v, &vl);
 		if (t->cls == C_BRACE) {
 			/* {a|b|c}: take slot sni_capture.  An empty block
 			 * leaves the name unset, as the loop over fields
@@ -2097,17 +2150,17 @@ fields_put(const struct logformat *lf, const struct mstate *m,
 		r->sni_len = vl;
 	}
 	if (ftok[F_BYTES_OUT] != NO_FIELD) {
-		const struct lf_tok *t = field_span(lf, m, ftok[F_BYTES_OUT], &v, &vl);
+		const struct lf_tok *t = field_span(tok, m, ftok[F_BYTES_OUT], &v, &vl);
 		r->bytes_out = span_num(t, v, vl, m->s + m->len, &plus);
 		r->logasap = plus;
 	}
 	if (ftok[F_BYTES_IN] != NO_FIELD) {
-		const struct lf_tok *t = field_span(lf, m, ftok[F_BYTES_IN], &v, &vl);
+		const struct lf_tok *t = field_span(tok, m, ftok[F_BYTES_IN], &v, &vl);
 		r->bytes_in = span_num(t, v, vl, m->s + m->len, &plus);
 		r->has_bytes_in = 1;
 	}
 	if (ftok[F_FRONTEND] != NO_FIELD) {
-		field_span(lf, m, ftok[F_FRONTEND], &v, &vl);
+		field_span(tok, m, ftok[F_FRONTEND], &v, &vl);
 		/* %ft marks an SSL listener with '~'. */
 		if (vl && v[vl - 1] == '~')
 			vl--;
@@ -2115,7 +2168,7 @@ fields_put(const struct logformat *lf, const struct mstate *m,
 		r->frontend_len = vl;
 	}
 	if (ftok[F_BACKEND] != NO_FIELD) {
-		field_span(lf, m, ftok[F_BACKEND], &v, &vl);
+		field_span(tok, m, ftok[F_BACKEND], &v, &vl);
 		r->backend = v;
 		r->backend_len = vl;
 	}
@@ -2142,9 +2195,9 @@ static enum lf_status match(const struct logformat *lf, const char *msg,
 	 * field looked up (not for logformat_match_general, which checks
 	 * the one-pass reading, this included). */
 	if (one_pass && lf->seg_mode == SEGS_TCP)
-		fields_put(lf, &m, r, tcp_sni_ftok);
+		fields_put(lf, &m, r, tcp_sni_ftok, tcp_sni_tok);
 	else
-		fields_put(lf, &m, r, lf->ftok);
+		fields_put(lf, &m, r, lf->ftok, lf->tok);
 	return LF_MATCH;
 }
 
