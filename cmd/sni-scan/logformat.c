@@ -142,7 +142,8 @@ struct lf_tok {
 	char sep;	  /* C_NUMSEQ: the byte between them */
 };
 
-/* The classes of those tokens (is_tcp_sni checks them too). */
+/* The fields' tokens of tcp_sni_ftok as those formats compile them (their
+ * tokens are 0..24); is_tcp_sni checks these too. */
 static const struct lf_tok tcp_sni_tok[25] = {
 	[6] = {.cls = C_TOKEN, .field = F_FRONTEND},
 	[8] = {.cls = C_TOKEN, .field = F_BACKEND},
