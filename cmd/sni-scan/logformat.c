@@ -616,7 +616,8 @@ static void build_segs(struct logformat *lf)
 		goto none;
 	for (i = 0; i < lf->nprog && space_free(&lf->prog[i]); i++) {
 		const struct lf_op *o = &lf->prog[i];
-		const char *lend = o->lit + o->litlen;
+		/* lit is NULL when litlen is 0, and NULL + 0 is undefined. */
+		const char *lend = o->litlen ? o->lit + o->litlen : o->lit;
 		const char *q = o->litlen ? memchr(o->lit, ' ', o->litlen) : NULL;
 		struct lf_op c = *o;
 		if (!q) {
